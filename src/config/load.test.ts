@@ -1,0 +1,311 @@
+import { describe, it, expect, beforeEach, afterEach } from "vitest";
+import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, resolveConfig, type ConfigSources } from "./load.js";
+import { ConfigError, configKeys } from "./schema.js";
+
+let root: string;
+let cwd: string;
+let home: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), "flexcopy-config-"));
+  cwd = join(root, "project");
+  home = join(root, "home");
+  await mkdir(cwd, { recursive: true });
+  await mkdir(join(home, ".config", "flexcopy"), { recursive: true });
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const src = (over: Partial<ConfigSources> = {}): ConfigSources => ({ flags: {}, env: {}, cwd, home, ...over });
+const writeJson = (path: string, value: unknown): Promise<void> => writeFile(path, JSON.stringify(value));
+const cwdFile = (): string => join(cwd, "flexcopy.config.json");
+const homeFile = (): string => join(home, ".config", "flexcopy", "config.json");
+
+async function configError(p: Promise<unknown>): Promise<ConfigError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ConfigError);
+  return err as ConfigError;
+}
+
+describe("defaults", () => {
+  it("fills every default and leaves optional settings unset", async () => {
+    const c = await loadConfig(src());
+    expect(c).toEqual({
+      sourceBucket: "dataservice-flex-bucket",
+      sessionName: "flexcopy",
+      duration: 43200,
+      region: "ap-northeast-1",
+      forcePathStyle: false,
+      concurrency: 64,
+      partSize: 512 * 2 ** 20,
+      multipartThreshold: 4 * 2 ** 30,
+      maxAttempts: 10,
+      credentials: "assume-role",
+    });
+  });
+
+  it("derives the provider role from the account id", async () => {
+    const c = await loadConfig(src({ flags: { accountId: "123456789012" } }));
+    expect(c.roleArn).toBe("arn:aws:iam::461810399597:role/JeuServiceRoleForS3Copy_123456789012");
+  });
+
+  it("keeps an explicit role ARN", async () => {
+    const roleArn = "arn:aws:iam::111122223333:role/Custom";
+    const c = await loadConfig(src({ flags: { accountId: "123456789012", roleArn } }));
+    expect(c.roleArn).toBe(roleArn);
+  });
+});
+
+describe("precedence: flags > env > file > defaults", () => {
+  it("takes each setting from the highest layer that has it", async () => {
+    await writeJson(cwdFile(), { concurrency: 8, region: "us-east-1", destBucket: "file-bucket", partSize: "64MiB" });
+    const r = await resolveConfig(
+      src({
+        flags: { concurrency: "32" },
+        env: { FLEXCOPY_CONCURRENCY: "16", FLEXCOPY_REGION: "eu-west-1" },
+      }),
+    );
+    expect(r.config.concurrency).toBe(32);
+    expect(r.config.region).toBe("eu-west-1");
+    expect(r.config.destBucket).toBe("file-bucket");
+    expect(r.config.partSize).toBe(64 * 2 ** 20);
+    expect(r.config.maxAttempts).toBe(10);
+    expect(r.origins).toMatchObject({
+      concurrency: "flag",
+      region: "FLEXCOPY_REGION",
+      destBucket: cwdFile(),
+      maxAttempts: "default",
+    });
+    expect(r.file).toBe(cwdFile());
+  });
+
+  it("ignores undefined flags and empty env values", async () => {
+    await writeJson(cwdFile(), { region: "us-east-1" });
+    const c = await loadConfig(src({ flags: { region: undefined }, env: { FLEXCOPY_REGION: "" } }));
+    expect(c.region).toBe("us-east-1");
+  });
+
+  it("ignores flags that are not settings (other commander options)", async () => {
+    const c = await loadConfig(src({ flags: { json: true, dryRun: true } }));
+    expect(c.concurrency).toBe(64);
+  });
+});
+
+describe("environment parsing", () => {
+  it("reads every setting from FLEXCOPY_* in upper snake case", async () => {
+    const c = await loadConfig(
+      src({
+        env: {
+          FLEXCOPY_ACCOUNT_ID: "123456789012",
+          FLEXCOPY_DEST_BUCKET: "my.bucket-1",
+          FLEXCOPY_ENDPOINT_URL: "http://127.0.0.1:4566",
+          FLEXCOPY_STS_ENDPOINT_URL: "https://sts.example.com",
+          FLEXCOPY_FORCE_PATH_STYLE: "1",
+          FLEXCOPY_CREDENTIALS: "env",
+          FLEXCOPY_DURATION: "1h",
+          FLEXCOPY_MULTIPART_THRESHOLD: "5GiB",
+          FLEXCOPY_MAX_ATTEMPTS: "3",
+          FLEXCOPY_EXTERNAL_ID: "abc-123",
+          FLEXCOPY_SESSION_NAME: "nightly",
+          FLEXCOPY_PROFILE: "prod",
+        },
+      }),
+    );
+    expect(c).toMatchObject({
+      accountId: "123456789012",
+      destBucket: "my.bucket-1",
+      endpointUrl: "http://127.0.0.1:4566",
+      stsEndpointUrl: "https://sts.example.com",
+      forcePathStyle: true,
+      credentials: "env",
+      duration: 3600,
+      multipartThreshold: 5 * 2 ** 30,
+      maxAttempts: 3,
+      externalId: "abc-123",
+      sessionName: "nightly",
+      profile: "prod",
+    });
+  });
+
+  it.each([
+    ["true", true],
+    ["1", true],
+    ["false", false],
+    ["0", false],
+    ["FALSE", false],
+  ])("FLEXCOPY_FORCE_PATH_STYLE=%s -> %s", async (text, value) => {
+    const c = await loadConfig(src({ env: { FLEXCOPY_FORCE_PATH_STYLE: text } }));
+    expect(c.forcePathStyle).toBe(value);
+  });
+
+  it.each([
+    ["12h", 43200],
+    ["3600", 3600],
+    ["90m", 5400],
+    ["1h30m", 5400],
+    ["900s", 900],
+  ])("duration %s -> %d s", async (text, seconds) => {
+    const c = await loadConfig(src({ flags: { duration: text } }));
+    expect(c.duration).toBe(seconds);
+  });
+
+  it("accepts an s3:// bucket URL for the destination", async () => {
+    const c = await loadConfig(src({ flags: { destBucket: "s3://my-bucket/" } }));
+    expect(c.destBucket).toBe("my-bucket");
+  });
+});
+
+describe("config file discovery", () => {
+  it("prefers ./flexcopy.config.json over ~/.config/flexcopy/config.json", async () => {
+    await writeJson(cwdFile(), { concurrency: 5 });
+    await writeJson(homeFile(), { concurrency: 6, maxAttempts: 7 });
+    const r = await resolveConfig(src());
+    expect(r.config.concurrency).toBe(5);
+    expect(r.config.maxAttempts).toBe(10); // the home file is not merged
+    expect(r.file).toBe(cwdFile());
+  });
+
+  it("falls back to the home file", async () => {
+    await writeJson(homeFile(), { concurrency: 6 });
+    const r = await resolveConfig(src());
+    expect(r.config.concurrency).toBe(6);
+    expect(r.file).toBe(homeFile());
+  });
+
+  it("uses only an explicit --config path, relative to cwd", async () => {
+    await writeJson(cwdFile(), { concurrency: 5 });
+    await writeJson(join(cwd, "other.json"), { concurrency: 9 });
+    const c = await loadConfig(src({ configPath: "other.json" }));
+    expect(c.concurrency).toBe(9);
+  });
+
+  it("errors when an explicit --config path does not exist", async () => {
+    const err = await configError(loadConfig(src({ configPath: "nope.json" })));
+    expect(err.setting).toBe("--config");
+    expect(err.message).toContain(join(cwd, "nope.json"));
+  });
+
+  it("reads FLEXCOPY_CONFIG when no --config is given", async () => {
+    await writeJson(join(root, "env.json"), { concurrency: 11 });
+    const c = await loadConfig(src({ env: { FLEXCOPY_CONFIG: join(root, "env.json") } }));
+    expect(c.concurrency).toBe(11);
+  });
+
+  it("rejects invalid JSON naming the file", async () => {
+    await writeFile(cwdFile(), "{ concurrency: 5 ");
+    const err = await configError(loadConfig(src()));
+    expect(err.message).toMatch(/flexcopy\.config\.json is not valid JSON/);
+    expect(err.message).not.toContain("\n");
+  });
+
+  it("rejects a non-object", async () => {
+    await writeFile(cwdFile(), "[1,2]");
+    const err = await configError(loadConfig(src()));
+    expect(err.message).toMatch(/must hold a JSON object/);
+  });
+
+  it("rejects unknown keys naming key and file, with a suggestion", async () => {
+    await writeJson(homeFile(), { account_id: "123456789012" });
+    const err = await configError(loadConfig(src()));
+    expect(err.setting).toBe("account_id");
+    expect(err.message).toBe(`unknown setting "account_id" in ${homeFile()} (did you mean "accountId"?)`);
+  });
+
+  it("allows $schema and numeric sizes and account ids", async () => {
+    await writeJson(cwdFile(), { $schema: "x", partSize: 8 * 2 ** 20, accountId: 123456789012 });
+    const c = await loadConfig(src());
+    expect(c.partSize).toBe(8 * 2 ** 20);
+    expect(c.accountId).toBe("123456789012");
+  });
+
+  it("says which file a bad value came from", async () => {
+    await writeJson(cwdFile(), { concurrency: 0 });
+    const err = await configError(loadConfig(src()));
+    expect(err.message).toBe(`--concurrency must be a whole number from 1 to 1024 (got 0 from ${cwdFile()})`);
+  });
+});
+
+describe("bad values name the flag", () => {
+  const bad: [string, unknown, RegExp][] = [
+    ["accountId", "1234", /^--account-id must be 12 digits \(got "1234"\)$/],
+    ["accountId", "12345678901a", /^--account-id must be 12 digits/],
+    ["destBucket", "ab", /^--dest-bucket .*3 to 63/],
+    ["destBucket", "a".repeat(64), /^--dest-bucket .*3 to 63/],
+    ["destBucket", "My_Bucket", /^--dest-bucket .*lowercase/],
+    ["destBucket", "-bucket", /^--dest-bucket .*begin and end/],
+    ["destBucket", "bucket-", /^--dest-bucket .*begin and end/],
+    ["destBucket", "my..bucket", /^--dest-bucket .*"\.\."/],
+    ["destBucket", "192.168.5.4", /^--dest-bucket .*IP address/],
+    ["destBucket", "xn--bucket", /^--dest-bucket .*xn--/],
+    ["destBucket", "bucket-s3alias", /^--dest-bucket .*-s3alias/],
+    ["destBucket", "s3://bucket/prefix", /^--dest-bucket .*no path/],
+    ["sourceBucket", "UPPER", /^--source-bucket /],
+    ["roleArn", "arn:aws:iam::123:role/x", /^--role-arn must look like arn:aws:iam::<12 digits>:role\/<name>/],
+    ["roleArn", "JeuServiceRoleForS3Copy_123456789012", /^--role-arn /],
+    ["externalId", "x", /^--external-id must be 2-1224/],
+    ["externalId", "bad id!", /^--external-id /],
+    ["sessionName", "a", /^--session-name must be 2-64/],
+    ["sessionName", "x".repeat(65), /^--session-name /],
+    ["sessionName", "has space", /^--session-name /],
+    ["duration", "899", /^--duration must be 900 to 43200 seconds/],
+    ["duration", "13h", /^--duration /],
+    ["duration", "1d", /^--duration /],
+    ["profile", " ", /^--profile must be a profile name/],
+    ["region", "tokyo", /^--region must be an AWS region/],
+    ["endpointUrl", "127.0.0.1:4566", /^--endpoint-url must be an http/],
+    ["endpointUrl", "ftp://host", /^--endpoint-url /],
+    ["stsEndpointUrl", "nope", /^--sts-endpoint-url /],
+    ["forcePathStyle", "maybe", /^--force-path-style must be true or false/],
+    ["concurrency", "0", /^--concurrency must be a whole number from 1 to 1024 \(got "0"\)$/],
+    ["concurrency", "1025", /^--concurrency /],
+    ["concurrency", "3.5", /^--concurrency /],
+    ["concurrency", "lots", /^--concurrency /],
+    ["partSize", "4MiB", /^--part-size must be a size from 5 MiB to 5 GiB/],
+    ["partSize", "6GiB", /^--part-size /],
+    ["partSize", "big", /^--part-size /],
+    ["multipartThreshold", "6GB", /^--multipart-threshold must be a size from 5 MiB to 5 GiB/],
+    ["multipartThreshold", "6GiB", /^--multipart-threshold /],
+    ["maxAttempts", "0", /^--max-attempts must be a whole number from 1 to 100/],
+    ["maxAttempts", "101", /^--max-attempts /],
+    ["credentials", "sso", /^--credentials must be "assume-role" or "env"/],
+  ];
+
+  it.each(bad)("flag %s=%j", async (key, value, re) => {
+    const err = await configError(loadConfig(src({ flags: { [key]: value } })));
+    const flag = configKeys().find((k) => k.key === key)?.flag;
+    expect(err.setting).toBe(flag);
+    expect(err.message).toMatch(re);
+    expect(err.message).not.toContain("\n");
+  });
+
+  it("names the env variable a bad value came from", async () => {
+    const err = await configError(loadConfig(src({ env: { FLEXCOPY_ACCOUNT_ID: "1234" } })));
+    expect(err.message).toBe('--account-id must be 12 digits (got "1234" from FLEXCOPY_ACCOUNT_ID)');
+  });
+
+  it("accepts boundary values", async () => {
+    const c = await loadConfig(
+      src({ flags: { partSize: "5MiB", multipartThreshold: "5GiB", concurrency: "1024", duration: "900", maxAttempts: "100" } }),
+    );
+    expect(c).toMatchObject({ partSize: 5 * 2 ** 20, multipartThreshold: 5 * 2 ** 30, concurrency: 1024, duration: 900, maxAttempts: 100 });
+  });
+});
+
+describe("configKeys", () => {
+  it("lists every FlexConfig key once with kebab flag and FLEXCOPY_ env", async () => {
+    const keys = configKeys();
+    const defaults = await loadConfig(src({ flags: { accountId: "123456789012", destBucket: "abc" } }));
+    for (const k of Object.keys(defaults)) expect(keys.map((x) => x.key)).toContain(k);
+    expect(new Set(keys.map((k) => k.flag)).size).toBe(keys.length);
+    expect(keys.find((k) => k.key === "stsEndpointUrl")).toMatchObject({ flag: "--sts-endpoint-url", env: "FLEXCOPY_STS_ENDPOINT_URL" });
+    expect(keys.find((k) => k.key === "forcePathStyle")?.type).toBe("boolean");
+    for (const k of keys) expect(k.description.length).toBeGreaterThan(5);
+  });
+});

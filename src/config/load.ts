@@ -1,0 +1,133 @@
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { ConfigError, configKeys, configSchema, defaultRoleArn, type FlexConfig } from "./schema.js";
+
+export interface ConfigSources {
+  flags: Record<string, unknown>;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  home: string;
+  configPath?: string;
+}
+
+/** Where each setting came from: "flag", "env", a config file path, or "default". */
+export type ConfigOrigins = Partial<Record<keyof FlexConfig, string>>;
+
+export interface ResolvedConfig {
+  config: FlexConfig;
+  origins: ConfigOrigins;
+  /** The config file that was read, if any. */
+  file?: string;
+}
+
+/** flags > FLEXCOPY_* environment > config file > defaults. Throws ConfigError on any bad value. */
+export async function loadConfig(src: ConfigSources): Promise<FlexConfig> {
+  return (await resolveConfig(src)).config;
+}
+
+/** Like loadConfig, and also reports where each value came from (for `flexcopy doctor`). */
+export async function resolveConfig(src: ConfigSources): Promise<ResolvedConfig> {
+  const keys = configKeys();
+  const file = await readConfigFile(src);
+  const raw: Record<string, unknown> = {};
+  const origins: ConfigOrigins = {};
+  for (const k of keys) {
+    const flagValue = src.flags[k.key];
+    const envValue = src.env[k.env];
+    if (flagValue !== undefined && flagValue !== null) {
+      raw[k.key] = flagValue;
+      origins[k.key] = "flag";
+    } else if (envValue !== undefined && envValue.trim() !== "") {
+      raw[k.key] = envValue;
+      origins[k.key] = k.env;
+    } else if (file && file.values[k.key] !== undefined && file.values[k.key] !== null) {
+      raw[k.key] = file.values[k.key];
+      origins[k.key] = file.path;
+    } else {
+      origins[k.key] = "default";
+    }
+  }
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue?.path[0];
+    const k = keys.find((x) => x.key === key) ?? keys[0];
+    if (!k) throw new ConfigError("config", "invalid configuration");
+    const from = origins[k.key] === "flag" ? "" : ` from ${origins[k.key]}`;
+    throw new ConfigError(k.flag, `${k.flag} ${issue?.message ?? "is invalid"} (got ${show(raw[k.key])}${from})`);
+  }
+  const config: FlexConfig = { ...parsed.data };
+  if (config.roleArn === undefined && config.accountId !== undefined) {
+    config.roleArn = defaultRoleArn(config.accountId);
+    origins.roleArn = `derived from ${flagOf("accountId")}`;
+  }
+  return file ? { config, origins, file: file.path } : { config, origins };
+}
+
+function flagOf(key: keyof FlexConfig): string {
+  return configKeys().find((k) => k.key === key)?.flag ?? key;
+}
+
+function show(v: unknown): string {
+  const text = typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** The config file candidates in order: an explicit path, else ./flexcopy.config.json, else ~/.config/flexcopy/config.json. */
+export function configFileCandidates(src: Pick<ConfigSources, "cwd" | "home" | "configPath" | "env">): { path: string; explicit: boolean }[] {
+  const explicit = src.configPath ?? nonEmpty(src.env["FLEXCOPY_CONFIG"]);
+  if (explicit !== undefined) return [{ path: resolve(src.cwd, explicit), explicit: true }];
+  return [
+    { path: join(src.cwd, "flexcopy.config.json"), explicit: false },
+    { path: join(src.home, ".config", "flexcopy", "config.json"), explicit: false },
+  ];
+}
+
+const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s.trim() === "" ? undefined : s);
+
+async function readConfigFile(src: ConfigSources): Promise<{ path: string; values: Record<string, unknown> } | undefined> {
+  for (const { path, explicit } of configFileCandidates(src)) {
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" && !explicit) continue;
+      if (code === "ENOENT") throw new ConfigError("--config", `--config file not found: ${path}`);
+      throw new ConfigError("--config", `cannot read config file ${path}: ${code ?? "unknown error"}`);
+    }
+    return { path, values: parseConfigText(text, path) };
+  }
+  return undefined;
+}
+
+/** Parses a config file's JSON; unknown keys and non-objects are ConfigErrors naming the file. */
+export function parseConfigText(text: string, path: string): Record<string, unknown> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text.replace(/^\uFEFF/, ""));
+  } catch (err) {
+    const detail = err instanceof Error ? err.message.split("\n")[0] : "";
+    throw new ConfigError("--config", `config file ${path} is not valid JSON: ${detail}`);
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw new ConfigError("--config", `config file ${path} must hold a JSON object of settings`);
+  }
+  const known = new Set<string>(configKeys().map((k) => k.key));
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (key === "$schema") continue;
+    if (!known.has(key)) {
+      const hint = suggest(key, [...known]);
+      throw new ConfigError(key, `unknown setting "${key}" in ${path}${hint ? ` (did you mean "${hint}"?)` : ""}`);
+    }
+    values[key] = value;
+  }
+  return values;
+}
+
+function suggest(key: string, known: string[]): string | undefined {
+  const norm = (s: string): string => s.toLowerCase().replace(/[-_]/g, "");
+  return known.find((k) => norm(k) === norm(key));
+}
