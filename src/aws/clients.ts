@@ -1,0 +1,77 @@
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import { S3Client } from "@aws-sdk/client-s3";
+import { STSClient } from "@aws-sdk/client-sts";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { OWNER_FULL_CONTROL, WRITE_COMMANDS } from "./acl.js";
+
+export interface ClientSettings {
+  region: string;
+  endpointUrl?: string;
+  stsEndpointUrl?: string;
+  forcePathStyle: boolean;
+  /** Upper bound of requests in flight; the socket pool is sized to it so no request waits for a socket. */
+  concurrency: number;
+}
+
+/** Longest a socket may stay silent: a server-side copy of a 4 GiB object can take minutes on S3. */
+const SOCKET_IDLE_MS = 15 * 60_000;
+
+function handler(maxSockets: number): NodeHttpHandler {
+  const agentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
+  return new NodeHttpHandler({
+    httpAgent: new HttpAgent(agentOptions),
+    httpsAgent: new HttpsAgent(agentOptions),
+    connectionTimeout: 10_000,
+    requestTimeout: SOCKET_IDLE_MS,
+  });
+}
+
+/**
+ * S3 client for the copy engine. Retries are the engine's job (one classifier decides, and a
+ * credential refresh must not count as an attempt), so the SDK makes exactly one attempt.
+ */
+export function makeS3Client(settings: ClientSettings, credentials: AwsCredentialIdentityProvider): S3Client {
+  const client = new S3Client({
+    region: settings.region,
+    endpoint: settings.endpointUrl,
+    forcePathStyle: settings.forcePathStyle,
+    credentials,
+    maxAttempts: 1,
+    requestHandler: handler(Math.max(settings.concurrency + 8, 16)),
+    // Checksums on CopyObject/UploadPartCopy are not needed (no payload), and S3-compatible stores reject them.
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+  requireOwnerAcl(client);
+  return client;
+}
+
+/**
+ * Last line of defence: no write leaves this client without `bucket-owner-full-control`, whatever
+ * code path built the command.
+ */
+function requireOwnerAcl(client: S3Client): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const acl = (args.input as { ACL?: string }).ACL;
+      if (WRITE_COMMANDS.has(context.commandName ?? "") && acl !== OWNER_FULL_CONTROL) {
+        throw new Error(`refusing ${context.commandName} without ACL ${OWNER_FULL_CONTROL}`);
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "flexcopyRequireOwnerAcl" },
+  );
+}
+
+/** STS client; the SDK's own retries are fine here (AssumeRole is idempotent). */
+export function makeStsClient(settings: ClientSettings, credentials?: AwsCredentialIdentityProvider): STSClient {
+  return new STSClient({
+    region: settings.region,
+    endpoint: settings.stsEndpointUrl ?? settings.endpointUrl,
+    credentials,
+    maxAttempts: 3,
+    requestHandler: handler(4),
+  });
+}

@@ -1,0 +1,101 @@
+import { Command } from "commander";
+import { listPrefixes, type Listing } from "../../engine/listing.js";
+import { matchVersion, normalizeKind, normalizeLanguage } from "../../plan/spec.js";
+import { EXIT, EXIT_CODES_HELP, UsageError } from "../errors.js";
+import { commandConfig, withConfigOptions } from "../options.js";
+import { commandLine, makeOutput, withOutputOptions, type OutputFlags } from "../common.js";
+import { openSession } from "../session.js";
+import { copyContext, executeCopy, interruptible } from "../run-copy.js";
+
+interface SpecFlags extends OutputFlags {
+  list?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+const ROOT = "ConnectionSpec/";
+
+const EXAMPLES = `
+Examples:
+  flexcopy spec --list                       every kind, version and language available
+  flexcopy spec --list MBO
+  flexcopy spec Standard "version 17.4" Japanese
+  flexcopy spec standard 18.3 en             (version and language matched case-insensitively)
+The FULL specification is stored under Standard.
+${EXIT_CODES_HELP}`;
+
+export function specCommand(): Command {
+  const cmd = new Command("spec")
+    .description("copy a FLEX connection specification (ConnectionSpec/<kind>/<version>/<language>/) into your bucket")
+    .argument("[kind]", "Standard (or FULL) | MBO")
+    .argument("[version]", 'e.g. 17.4, "version 17.4", "Version 18.3"')
+    .argument("[language]", "Japanese | English (ja, en, 日本語, 英語)")
+    .option("--list", "show available kinds, versions and languages instead of copying")
+    .option("--force", "copy again even files already in your bucket")
+    .option("-n, --dry-run", "show what would be copied");
+  withOutputOptions(withConfigOptions(cmd));
+  cmd.addHelpText("after", EXAMPLES);
+  cmd.action(async (kind: string | undefined, version: string | undefined, language: string | undefined, flags: SpecFlags, self: Command) => {
+    process.exitCode = await spec([kind, version, language], flags, self);
+  });
+  return cmd;
+}
+
+function child(parent: string, full: string): string {
+  return full.slice(parent.length).replace(/\/$/, "");
+}
+
+async function names(l: Listing, bucket: string, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const p of listPrefixes(l, bucket, prefix, "source")) out.push(child(prefix, p));
+  return out;
+}
+
+async function spec(args: (string | undefined)[], flags: SpecFlags, self: Command): Promise<number> {
+  const [kindArg, versionArg, languageArg] = args;
+  const kind = kindArg === undefined ? undefined : normalizeKind(kindArg);
+  if (kindArg !== undefined && !kind) throw new UsageError(`unknown specification kind "${kindArg}": use Standard (FULL is under Standard) or MBO`);
+  if (!flags.list && (!kind || !versionArg || !languageArg)) {
+    throw new UsageError('spec needs <kind> <version> <language>, e.g. flexcopy spec Standard "version 17.4" Japanese (or --list)');
+  }
+  const language = languageArg === undefined ? undefined : normalizeLanguage(languageArg);
+  if (languageArg !== undefined && !language) throw new UsageError(`unknown language "${languageArg}": use Japanese or English`);
+
+  const config = await commandConfig(self);
+  if (!flags.list && !config.destBucket) throw new UsageError("--dest-bucket is required (or FLEXCOPY_DEST_BUCKET, or destBucket in flexcopy.config.json)");
+  const out = makeOutput(flags);
+  const session = await openSession(config, out.emit);
+  const l: Listing = { s3: session.s3, requester: session.requester(out.emit) };
+  const bucket = config.sourceBucket;
+
+  if (flags.list) {
+    const kinds = kind ? [kind] : await names(l, bucket, ROOT);
+    const rows: { kind: string; version: string; languages: string[] }[] = [];
+    for (const k of kinds) {
+      for (const v of await names(l, bucket, `${ROOT}${k}/`)) rows.push({ kind: k, version: v, languages: await names(l, bucket, `${ROOT}${k}/${v}/`) });
+    }
+    for (const r of rows) process.stdout.write((flags.json ? JSON.stringify(r) : `${r.kind.padEnd(9)} ${r.version.padEnd(16)} ${r.languages.join(", ")}`) + "\n");
+    if (rows.length === 0) process.stderr.write(`no connection specifications found under s3://${bucket}/${ROOT}\n`);
+    return EXIT.ok;
+  }
+
+  const versions = await names(l, bucket, `${ROOT}${kind}/`);
+  const version = matchVersion(versionArg!, versions);
+  if (!version) throw new UsageError(`no ${kind} version matches "${versionArg}"; available: ${versions.join(", ") || "none"}`);
+  const languages = await names(l, bucket, `${ROOT}${kind}/${version}/`);
+  const lang = languages.find((x) => x.toLowerCase() === language!.toLowerCase());
+  if (!lang) throw new UsageError(`${kind} ${version} has no ${language} edition; available: ${languages.join(", ") || "none"}`);
+
+  const { signal, dispose } = interruptible(
+    () => undefined,
+    () => process.exit(EXIT.interrupted),
+  );
+  try {
+    const unit = `${ROOT}${kind}/${version}/${lang}/`;
+    const run = { session, config, reporter: out.reporter, units: [unit], flags, resumeCommand: commandLine(process.argv), signal, emit: out.emit };
+    return (await executeCopy(run, copyContext(run))).code;
+  } finally {
+    dispose();
+    out.reporter.close();
+  }
+}

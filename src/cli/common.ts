@@ -1,0 +1,40 @@
+import type { Command } from "commander";
+import type { EngineEvent } from "../engine/events.js";
+import { createReporter, outputMode, type Reporter } from "./output/reporter.js";
+
+export interface OutputFlags {
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  debug?: boolean;
+}
+
+export function withOutputOptions(cmd: Command): Command {
+  return cmd
+    .option("--json", "machine-readable output: NDJSON events on stdout (for CI)")
+    .option("-q, --quiet", "print only failures")
+    .option("-v, --verbose", "print every object copied or skipped, and every retry")
+    .option("--debug", "print stack traces of unexpected errors (secrets stay redacted)");
+}
+
+export interface Output {
+  reporter: Reporter;
+  emit: (e: EngineEvent) => void;
+  json: boolean;
+}
+
+export function makeOutput(flags: OutputFlags): Output {
+  const streams = { stdout: process.stdout, stderr: process.stderr };
+  const reporter = createReporter(outputMode(flags, streams), streams, { verbose: flags.verbose });
+  return { reporter, emit: (e) => reporter.emit(e), json: flags.json ?? false };
+}
+
+/** Quote a command-line argument for the resume hint. */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command line as typed (program name normalised), for "run this again to resume". */
+export function commandLine(argv: string[]): string {
+  return ["flexcopy", ...argv.slice(2)].map(shellQuote).join(" ");
+}

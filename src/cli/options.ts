@@ -1,0 +1,50 @@
+import os from "node:os";
+import { Option, type Command } from "commander";
+import { ConfigError, configKeys, type FlexConfig } from "../config/schema.js";
+import { loadConfig } from "../config/load.js";
+import { UsageError } from "./errors.js";
+
+/** Adds every setting as a flag (names, env vars and help come from the config schema). */
+export function withConfigOptions(cmd: Command): Command {
+  for (const k of configKeys()) {
+    const placeholder = k.type === "boolean" ? "" : ` <${k.type === "size" ? "size" : k.type === "duration" ? "time" : "value"}>`;
+    const def = k.defaultText ? ` (default: ${k.defaultText})` : "";
+    const opt = new Option(`${k.flag}${placeholder}`, `${k.description}${def} [${k.env}]`);
+    if (k.choices) opt.choices(k.choices);
+    cmd.addOption(opt);
+  }
+  cmd.option("--config <file>", "config file (default: ./flexcopy.config.json, then ~/.config/flexcopy/config.json)");
+  return cmd;
+}
+
+export interface LoadDeps {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  home: string;
+}
+
+export function defaultLoadDeps(): LoadDeps {
+  return { env: process.env, cwd: process.cwd(), home: os.homedir() };
+}
+
+/** The merged configuration of a command (flags > FLEXCOPY_* env > config file > defaults). */
+export async function commandConfig(cmd: Command, deps: LoadDeps = defaultLoadDeps()): Promise<FlexConfig> {
+  const opts = cmd.opts() as Record<string, unknown>;
+  const flags: Record<string, unknown> = {};
+  for (const k of configKeys()) if (opts[k.key] !== undefined) flags[k.key] = opts[k.key];
+  try {
+    return await loadConfig({ flags, env: deps.env, cwd: deps.cwd, home: deps.home, configPath: opts.config as string | undefined });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** Parses a positive integer option value for commander, or fails with a one-line usage error. */
+export function positiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive whole number (got "${v}")`);
+    return n;
+  };
+}

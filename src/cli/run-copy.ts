@@ -1,0 +1,93 @@
+import type { FlexConfig } from "../config/schema.js";
+import { formatDuration } from "../config/sizes.js";
+import type { CopyContext } from "../engine/copy.js";
+import type { EngineEvent, RunSummary } from "../engine/events.js";
+import { planUnits, runCopy } from "../engine/run.js";
+import { EXIT } from "./errors.js";
+import type { Reporter } from "./output/reporter.js";
+import type { Session } from "./session.js";
+import { summaryText } from "./output/text.js";
+
+export interface CopyFlags {
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+/** How long in-flight requests may finish after the first Ctrl-C before flexcopy stops waiting. */
+export const INTERRUPT_GRACE_MS = 30_000;
+
+/**
+ * Installs Ctrl-C/SIGTERM handling for a copy: the first signal stops new copies and lets in-flight
+ * requests finish (bounded), the second stops at once. Returns the signal and an uninstaller.
+ */
+export function interruptible(onFirst: () => void, onSecond: () => void): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  let count = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const handler = () => {
+    count += 1;
+    if (count === 1) {
+      ac.abort();
+      onFirst();
+      timer = setTimeout(onSecond, INTERRUPT_GRACE_MS);
+      timer.unref();
+    } else onSecond();
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    },
+  };
+}
+
+export interface CopyRun {
+  session: Session;
+  config: FlexConfig;
+  reporter: Reporter;
+  units: string[];
+  flags: CopyFlags;
+  /** The command line to print so the user can resume. */
+  resumeCommand: string;
+  signal: AbortSignal;
+  emit: (e: EngineEvent) => void;
+}
+
+export function copyContext(run: CopyRun): CopyContext {
+  const { session, config } = run;
+  if (!config.destBucket) throw new Error("destination bucket missing");
+  return {
+    s3: session.s3,
+    requester: session.requester(run.emit, run.signal),
+    sourceBucket: config.sourceBucket,
+    destBucket: config.destBucket,
+    partSize: config.partSize,
+    multipartThreshold: config.multipartThreshold,
+    emit: run.emit,
+    signal: run.signal,
+  };
+}
+
+/** Runs (or plans, with --dry-run) a copy of the given units and returns the exit code. */
+export async function executeCopy(run: CopyRun, ctx: CopyContext = copyContext(run)): Promise<{ code: number; summary?: RunSummary }> {
+  const opts = { force: run.flags.force ?? false, dryRun: run.flags.dryRun ?? false, maxObjectsInFlight: Math.max(16, run.config.concurrency * 2) };
+  if (opts.dryRun) {
+    const total = await planUnits(ctx, opts, run.units);
+    run.reporter.line(`estimated time at the manual's 200 MB/s: ${formatDuration(total.toCopyBytes / 200e6)} (flexcopy is usually faster; see the README's benchmarks)`);
+    return { code: EXIT.ok };
+  }
+  const summary = await runCopy(ctx, opts, run.units);
+  summary.refreshes = Math.max(0, run.session.refreshCount() - 1);
+  run.emit({ kind: "summary", summary });
+  run.reporter.close();
+  run.reporter.line(summaryText(summary));
+  if (summary.interrupted) {
+    run.reporter.line(`interrupted: run the same command again to resume:\n  ${run.resumeCommand}`);
+    return { code: EXIT.interrupted, summary };
+  }
+  return { code: summary.failed > 0 ? EXIT.someFailed : EXIT.ok, summary };
+}

@@ -1,0 +1,123 @@
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { classifyError } from "../aws/classify.js";
+import { makeS3Client, makeStsClient, type ClientSettings } from "../aws/clients.js";
+import { baseCredentials, EnvCredentials, RoleCredentials } from "../aws/credentials.js";
+import { defaultRoleArn, type FlexConfig } from "../config/schema.js";
+import type { Emit } from "../engine/events.js";
+import { Requester, type CredentialRefresher } from "../engine/request.js";
+import { AuthError, UsageError } from "./errors.js";
+import { registerSecret } from "./redact.js";
+
+export interface Session {
+  config: FlexConfig;
+  s3: S3Client;
+  sts: STSClient;
+  roleArn?: string;
+  refresher: CredentialRefresher;
+  refreshCount(): number;
+  requester(emit: Emit, signal?: AbortSignal): Requester;
+}
+
+export function clientSettings(config: FlexConfig): ClientSettings {
+  return {
+    region: config.region,
+    endpointUrl: config.endpointUrl,
+    stsEndpointUrl: config.stsEndpointUrl,
+    forcePathStyle: config.forcePathStyle,
+    concurrency: config.concurrency,
+  };
+}
+
+/** Wraps a credential provider so whatever secret it yields is redacted from all output. */
+function registering(p: AwsCredentialIdentityProvider & { memoized?: boolean }): AwsCredentialIdentityProvider {
+  const wrapped = async (o?: Parameters<AwsCredentialIdentityProvider>[0]) => {
+    const id = await p(o);
+    registerSecret(id.secretAccessKey);
+    registerSecret(id.sessionToken);
+    return id;
+  };
+  // Keep the mark that tells the SDK not to cache: our role provider caches and refreshes itself.
+  return p.memoized ? Object.assign(wrapped, { memoized: true }) : wrapped;
+}
+
+export function roleArnOf(config: FlexConfig): string {
+  if (config.roleArn) return config.roleArn;
+  if (config.accountId) return defaultRoleArn(config.accountId);
+  throw new UsageError("--account-id is required (your 12-digit AWS account id; or set FLEXCOPY_ACCOUNT_ID, or accountId in flexcopy.config.json)");
+}
+
+/**
+ * Clients and credentials for a run: base credentials from the standard chain, then the provider's
+ * role (refreshed before expiry and when S3 rejects a token), or `--credentials env`.
+ * Fails with AuthError (exit 3) if the first credentials cannot be obtained.
+ */
+export async function openSession(config: FlexConfig, emit: Emit, env: Record<string, string | undefined> = process.env): Promise<Session> {
+  const settings = clientSettings(config);
+  const base = registering(baseCredentials(config.profile));
+  const sts = makeStsClient(settings, base);
+  const notice = (message: string) => emit({ kind: "notice", message });
+
+  if (config.credentials === "env") {
+    const creds = new EnvCredentials(env, notice);
+    try {
+      const id = creds.identity();
+      registerSecret(id.secretAccessKey);
+      registerSecret(id.sessionToken);
+    } catch (err) {
+      throw new AuthError((err as Error).message);
+    }
+    creds.warnIfExpiring();
+    const s3 = makeS3Client(settings, creds.provider);
+    const refresher: CredentialRefresher = { currentKeyId: undefined, refreshRejected: async () => false };
+    return { config, s3, sts, refresher, refreshCount: () => 0, requester: (e, signal) => requester(config, refresher, e, signal) };
+  }
+
+  const roleArn = roleArnOf(config);
+  const creds = new RoleCredentials({
+    sts,
+    roleArn,
+    sessionName: config.sessionName,
+    durationSeconds: config.duration,
+    externalId: config.externalId,
+    onNotice: notice,
+    onRefresh: (i) => emit({ kind: "refreshed", reason: i.reason, expiration: i.expiration.toISOString(), durationSeconds: i.durationSeconds }),
+  });
+  try {
+    const id = await creds.get();
+    registerSecret(id.secretAccessKey);
+    registerSecret(id.sessionToken);
+  } catch (err) {
+    const c = classifyError(err, { side: "sts" });
+    throw new AuthError(`cannot assume ${roleArn}: ${c.code}${messageOf(err)}`, c.hint ?? assumeHint(c.code));
+  }
+  const s3 = makeS3Client(settings, registering(creds.provider));
+  const refresher: CredentialRefresher = {
+    get currentKeyId() {
+      return creds.currentKeyId;
+    },
+    refreshRejected: async (keyId) => {
+      await creds.refresh("token-rejected", keyId);
+      return true;
+    },
+  };
+  return { config, s3, sts, roleArn, refresher, refreshCount: () => creds.refreshCount, requester: (e, signal) => requester(config, refresher, e, signal) };
+}
+
+function requester(config: FlexConfig, credentials: CredentialRefresher, emit: Emit, signal?: AbortSignal): Requester {
+  return new Requester({ concurrency: config.concurrency, maxAttempts: config.maxAttempts, credentials, emit, signal });
+}
+
+function messageOf(err: unknown): string {
+  const m = (err as { message?: unknown }).message;
+  return typeof m === "string" && m && m !== "UnknownError" ? ` (${m.split("\n")[0]})` : "";
+}
+
+function assumeHint(code: string): string {
+  if (code === "CredentialsProviderError")
+    return "no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, use --profile, or run `aws configure` (see `flexcopy doctor`)";
+  if (code === "AccessDenied")
+    return "your IAM user or role needs sts:AssumeRole on the provider role (`flexcopy policy --iam-policy`), the account id must be the one you registered with JPX, and the external id must match";
+  return "run `flexcopy doctor` to check your setup";
+}

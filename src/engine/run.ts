@@ -1,0 +1,151 @@
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import pLimit from "p-limit";
+import { classifyError } from "../aws/classify.js";
+import { copyOne, Interrupted, type CopyContext } from "./copy.js";
+import { emptySummary, type RunSummary } from "./events.js";
+import { listObjects, pairListings } from "./listing.js";
+import { RequestError } from "./request.js";
+import { decideCopy, type ObjInfo } from "./skip.js";
+
+export interface RunOptions {
+  force: boolean;
+  dryRun: boolean;
+  /** Objects being copied at once (each may have many parts in flight); bounds memory, not requests. */
+  maxObjectsInFlight: number;
+  now?: () => number;
+}
+
+/** Thrown when the destination refuses writes before anything was copied (exit 3, not 10,000 failures). */
+export class DestinationDenied extends Error {
+  constructor(readonly hint: string) {
+    super("the destination bucket refused the copy (AccessDenied)");
+    this.name = "DestinationDenied";
+  }
+}
+
+interface DayCount {
+  objects: number;
+  bytes: number;
+  toCopy: number;
+  toCopyBytes: number;
+}
+
+function pairs(ctx: CopyContext, prefix: string) {
+  const l = { s3: ctx.s3, requester: ctx.requester };
+  return pairListings(listObjects(l, ctx.sourceBucket, prefix, "source"), listObjects(l, ctx.destBucket, prefix, "dest"));
+}
+
+function decide(ctx: CopyContext, opts: RunOptions, s: ObjInfo, d: ObjInfo | undefined) {
+  return decideCopy(s, d, { force: opts.force, multipartThreshold: ctx.multipartThreshold, recordedEtag: ctx.journal?.recordedEtag(s.key) });
+}
+
+async function countDay(ctx: CopyContext, opts: RunOptions, prefix: string): Promise<DayCount> {
+  const c: DayCount = { objects: 0, bytes: 0, toCopy: 0, toCopyBytes: 0 };
+  for await (const [s, d] of pairs(ctx, prefix)) {
+    c.objects += 1;
+    c.bytes += s.size;
+    if (decide(ctx, opts, s, d).action === "copy") {
+      c.toCopy += 1;
+      c.toCopyBytes += s.size;
+    }
+  }
+  return c;
+}
+
+/** Lists every unit (source and destination) and emits the plan: what exists, what is left to copy. */
+export async function planUnits(ctx: CopyContext, opts: RunOptions, units: string[]): Promise<DayCount> {
+  const total: DayCount = { objects: 0, bytes: 0, toCopy: 0, toCopyBytes: 0 };
+  const limit = pLimit(8);
+  await Promise.all(
+    units.map((day) =>
+      limit(async () => {
+        if (ctx.signal?.aborted) return;
+        const c = await countDay(ctx, opts, day);
+        if (opts.dryRun) ctx.emit({ kind: "day", day, ...c });
+        total.objects += c.objects;
+        total.bytes += c.bytes;
+        total.toCopy += c.toCopy;
+        total.toCopyBytes += c.toCopyBytes;
+      }),
+    ),
+  );
+  ctx.emit({ kind: "plan", days: units.length, ...total, dryRun: opts.dryRun });
+  return total;
+}
+
+/** Is an AccessDenied on a copy the source's (outside the contract) or the destination's (bucket policy)? */
+async function deniedSide(ctx: CopyContext, key: string): Promise<"source" | "dest"> {
+  try {
+    await ctx.s3.send(new HeadObjectCommand({ Bucket: ctx.sourceBucket, Key: key }));
+    return "dest";
+  } catch (err) {
+    return classifyError(err).code === "AccessDenied" || classifyError(err).status === 403 ? "source" : "dest";
+  }
+}
+
+/**
+ * Copies every unit (a day prefix such as "2021/05/31/", or any prefix) with server-side copies.
+ * Listing streams: source and destination are walked together in key order, and at most
+ * `maxObjectsInFlight` objects are in progress, so memory does not grow with the number of objects.
+ */
+export async function runCopy(ctx: CopyContext, opts: RunOptions, units: string[]): Promise<RunSummary> {
+  const now = opts.now ?? Date.now;
+  const started = now();
+  const summary = emptySummary();
+  const inflight = new Set<Promise<void>>();
+  let fatal: unknown;
+
+  const planning = planUnits(ctx, { ...opts, dryRun: false }, units).catch(() => undefined);
+
+  const copy = async (s: ObjInfo) => {
+    const t0 = now();
+    try {
+      const r = await copyOne(ctx, s);
+      summary.copied += 1;
+      summary.bytesCopied += s.size;
+      ctx.emit({ kind: "copied", key: s.key, size: s.size, multipart: r.multipart, parts: r.parts, etag: r.etag, ms: now() - t0 });
+    } catch (err) {
+      if (err instanceof Interrupted || (ctx.signal?.aborted && !(err instanceof RequestError))) return;
+      let c = err instanceof RequestError ? err.classified : classifyError(err);
+      if (c.code === "AccessDenied") {
+        const side = await deniedSide(ctx, s.key);
+        c = classifyError(err instanceof RequestError ? err.cause : err, { side });
+        if (side === "dest" && summary.copied === 0) {
+          fatal ??= new DestinationDenied(c.hint ?? "");
+          return;
+        }
+      }
+      summary.failed += 1;
+      const message = err instanceof Error ? err.message : String(err);
+      ctx.emit({ kind: "failed", key: s.key, size: s.size, code: c.code, message, hint: c.hint });
+    }
+  };
+
+  try {
+    outer: for (const unit of units) {
+      for await (const [s, d] of pairs(ctx, unit)) {
+        if (ctx.signal?.aborted || fatal) break outer;
+        const decision = decide(ctx, opts, s, d);
+        if (decision.action === "skip") {
+          summary.skipped += 1;
+          summary.bytesSkipped += s.size;
+          ctx.emit({ kind: "skipped", key: s.key, size: s.size, reason: decision.reason });
+          ctx.emit({ kind: "progress", bytes: s.size });
+          continue;
+        }
+        while (inflight.size >= opts.maxObjectsInFlight) await Promise.race(inflight);
+        if (ctx.signal?.aborted || fatal) break outer;
+        const p: Promise<void> = copy(s).finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+    }
+  } finally {
+    await Promise.allSettled(inflight);
+    await planning;
+  }
+  if (fatal) throw fatal;
+  summary.retries = ctx.requester.retries;
+  summary.elapsedMs = now() - started;
+  summary.interrupted = ctx.signal?.aborted ?? false;
+  return summary;
+}

@@ -1,0 +1,96 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const BIN = path.join(root, "bin/flexcopy");
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as NDJSON (lines that are not JSON are dropped). */
+  events: Record<string, unknown>[];
+}
+
+export async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  return startEmulator({ seed: "demo", ...options });
+}
+
+/** Environment for the CLI: the emulator's base user as the AWS credentials, nothing from this machine. */
+export function cliEnv(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {
+  const home = mkdtempSync(path.join(tmpdir(), "flexcopy-home-"));
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: home,
+    AWS_ACCESS_KEY_ID: emu.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: emu.secretAccessKey,
+    AWS_CONFIG_FILE: path.join(home, "none"),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, "none"),
+    AWS_EC2_METADATA_DISABLED: "true",
+    FLEXCOPY_ACCOUNT_ID: emu.accountId,
+    FLEXCOPY_DEST_BUCKET: emu.destBuckets[0]!,
+    FLEXCOPY_ENDPOINT_URL: emu.endpoint,
+    FLEXCOPY_FORCE_PATH_STYLE: "true",
+    ...extra,
+  };
+}
+
+export interface RunOptions {
+  env: Record<string, string>;
+  cwd?: string;
+  /** Called once the process has started (to send signals). */
+  onSpawn?: (pid: number) => void;
+  /** Called with each stdout chunk as it arrives. */
+  onStdout?: (chunk: string) => void;
+  timeoutMs?: number;
+}
+
+/** Runs bin/flexcopy as a subprocess and collects its output. */
+export function runCli(args: string[], opts: RunOptions): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: opts.env,
+      cwd: opts.cwd ?? mkdtempSync(path.join(tmpdir(), "flexcopy-cwd-")),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+      opts.onStdout?.(d);
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    if (child.pid) opts.onSpawn?.(child.pid);
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const events = stdout
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        });
+      resolve({ code, signal, stdout, stderr, events });
+    });
+  });
+}
+
+export function eventsOf(r: RunResult, kind: string): Record<string, unknown>[] {
+  return r.events.filter((e) => e.kind === kind);
+}
+
+export function summaryOf(r: RunResult): Record<string, number> {
+  const s = eventsOf(r, "summary")[0];
+  if (!s) throw new Error(`no summary event; exit ${r.code}; stderr:\n${r.stderr}\nstdout:\n${r.stdout.slice(0, 2000)}`);
+  return s.summary as Record<string, number>;
+}
