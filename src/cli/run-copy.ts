@@ -73,8 +73,13 @@ export function copyContext(run: CopyRun): CopyContext {
 }
 
 /** Runs (or plans, with --dry-run) a copy of the given units and returns the exit code. */
-export async function executeCopy(run: CopyRun, ctx: CopyContext = copyContext(run)): Promise<{ code: number; summary?: RunSummary }> {
-  const opts = { force: run.flags.force ?? false, dryRun: run.flags.dryRun ?? false, maxObjectsInFlight: Math.max(16, run.config.concurrency * 2) };
+export async function executeCopy(run: CopyRun, ctx: CopyContext = copyContext(run), onlyKeys?: Set<string>): Promise<{ code: number; summary?: RunSummary }> {
+  const opts = {
+    force: run.flags.force ?? false,
+    dryRun: run.flags.dryRun ?? false,
+    maxObjectsInFlight: Math.max(16, run.config.concurrency * 2),
+    onlyKeys,
+  };
   if (opts.dryRun) {
     const total = await planUnits(ctx, opts, run.units);
     run.reporter.line(`estimated time at the manual's 200 MB/s: ${formatDuration(total.toCopyBytes / 200e6)} (flexcopy is usually faster; see the README's benchmarks)`);

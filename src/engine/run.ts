@@ -12,6 +12,8 @@ export interface RunOptions {
   dryRun: boolean;
   /** Objects being copied at once (each may have many parts in flight); bounds memory, not requests. */
   maxObjectsInFlight: number;
+  /** Only these keys (e.g. `--retry-failed`); everything else in the units is left alone. */
+  onlyKeys?: Set<string>;
   now?: () => number;
 }
 
@@ -30,9 +32,10 @@ interface DayCount {
   toCopyBytes: number;
 }
 
-function pairs(ctx: CopyContext, prefix: string) {
+async function* pairs(ctx: CopyContext, opts: RunOptions, prefix: string): AsyncGenerator<[ObjInfo, ObjInfo | undefined]> {
   const l = { s3: ctx.s3, requester: ctx.requester };
-  return pairListings(listObjects(l, ctx.sourceBucket, prefix, "source"), listObjects(l, ctx.destBucket, prefix, "dest"));
+  const all = pairListings(listObjects(l, ctx.sourceBucket, prefix, "source"), listObjects(l, ctx.destBucket, prefix, "dest"));
+  for await (const pair of all) if (!opts.onlyKeys || opts.onlyKeys.has(pair[0].key)) yield pair;
 }
 
 function decide(ctx: CopyContext, opts: RunOptions, s: ObjInfo, d: ObjInfo | undefined) {
@@ -41,7 +44,7 @@ function decide(ctx: CopyContext, opts: RunOptions, s: ObjInfo, d: ObjInfo | und
 
 async function countDay(ctx: CopyContext, opts: RunOptions, prefix: string): Promise<DayCount> {
   const c: DayCount = { objects: 0, bytes: 0, toCopy: 0, toCopyBytes: 0 };
-  for await (const [s, d] of pairs(ctx, prefix)) {
+  for await (const [s, d] of pairs(ctx, opts, prefix)) {
     c.objects += 1;
     c.bytes += s.size;
     if (decide(ctx, opts, s, d).action === "copy") {
@@ -123,7 +126,7 @@ export async function runCopy(ctx: CopyContext, opts: RunOptions, units: string[
 
   try {
     outer: for (const unit of units) {
-      for await (const [s, d] of pairs(ctx, unit)) {
+      for await (const [s, d] of pairs(ctx, opts, unit)) {
         if (ctx.signal?.aborted || fatal) break outer;
         const decision = decide(ctx, opts, s, d);
         if (decision.action === "skip") {

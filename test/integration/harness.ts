@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index.js";
+import type { RunSummary } from "../../src/engine/events.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const BIN = path.join(root, "bin/flexcopy");
@@ -89,8 +90,8 @@ export function eventsOf(r: RunResult, kind: string): Record<string, unknown>[] 
   return r.events.filter((e) => e.kind === kind);
 }
 
-export function summaryOf(r: RunResult): Record<string, number> {
+export function summaryOf(r: RunResult): RunSummary {
   const s = eventsOf(r, "summary")[0];
   if (!s) throw new Error(`no summary event; exit ${r.code}; stderr:\n${r.stderr}\nstdout:\n${r.stdout.slice(0, 2000)}`);
-  return s.summary as Record<string, number>;
+  return s.summary as RunSummary;
 }

@@ -1,17 +1,27 @@
+import os from "node:os";
+import path from "node:path";
 import { Command } from "commander";
-import { parseSelectors, SelectorError } from "../../plan/selectors.js";
+import { parseSelectors, SelectorError, type Selector } from "../../plan/selectors.js";
 import { planDays } from "../../plan/days.js";
 import { listPrefixes } from "../../engine/listing.js";
+import { inShard, parseShard } from "../../engine/shard.js";
+import type { EngineEvent } from "../../engine/events.js";
+import { FileJournal, journalPath } from "../../state/journal-file.js";
 import { EXIT, EXIT_CODES_HELP, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions } from "../options.js";
 import { commandLine, makeOutput, withOutputOptions, type OutputFlags } from "../common.js";
 import { openSession } from "../session.js";
-import { copyContext, executeCopy, interruptible } from "../run-copy.js";
+import { copyContext, executeCopy, interruptible, type CopyRun } from "../run-copy.js";
+import { failedKeys, ReportCollector } from "../report.js";
 
 interface FetchFlags extends OutputFlags {
   sample?: boolean;
   force?: boolean;
   dryRun?: boolean;
+  report?: string;
+  retryFailed?: string;
+  shard?: string;
+  stateDir?: string;
 }
 
 const EXAMPLES = `
@@ -23,20 +33,30 @@ Selectors:
   testdata/2021/05          sample data (or add --sample)
 Several selectors may be given; days that exist are found by listing, never guessed.
 
+Resuming: stop a run any way you like (Ctrl-C, kill -9, lost network) and run the same command
+again: finished objects are skipped and multipart copies continue from their last finished part
+(journal: ~/.local/state/flexcopy/<dest-bucket>.journal.ndjson, or --state-dir).
+
 Examples:
   flexcopy fetch 2021/05 --account-id 123456789012 --dest-bucket my-flex-bucket
   flexcopy fetch 2023 --dry-run
   flexcopy fetch 2021/05/10..2021/06/03 2022/01 --json > run.ndjson
+  flexcopy fetch 2022 --report run.json && flexcopy fetch --retry-failed run.json
+  flexcopy fetch 2023 --shard 2/4          (machine 2 of 4 in a CI matrix)
 ${EXIT_CODES_HELP}`;
 
 export function fetchCommand(): Command {
   const cmd = new Command("fetch")
     .alias("copy")
     .description("copy FLEX data for the given dates from the provider's bucket into yours (server-side)")
-    .argument("<selector...>", "dates to copy: YYYY, YYYY/MM, YYYY/MM/DD, or FROM..TO")
+    .argument("[selector...]", "dates to copy: YYYY, YYYY/MM, YYYY/MM/DD, or FROM..TO")
     .option("--sample", "copy the sample data under testdata/ instead of production data")
     .option("--force", "copy again even objects that are already in your bucket")
-    .option("-n, --dry-run", "show the plan (days, objects, bytes, estimated time) and copy nothing");
+    .option("-n, --dry-run", "show the plan (days, objects, bytes, estimated time) and copy nothing")
+    .option("--report <file>", "write the run as JSON: plan, per-day counts, failures with hints, refreshes, timings")
+    .option("--retry-failed <report>", "copy again only the objects that failed in an earlier --report")
+    .option("--shard <i/n>", "copy only shard i of n of the days (deterministic; for CI matrices)")
+    .option("--state-dir <dir>", "where the resume journal lives [FLEXCOPY_STATE_DIR]");
   withOutputOptions(withConfigOptions(cmd));
   cmd.addHelpText("after", EXAMPLES);
   cmd.action(async (args: string[], flags: FetchFlags, self: Command) => {
@@ -45,39 +65,77 @@ export function fetchCommand(): Command {
   return cmd;
 }
 
-async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<number> {
-  const config = await commandConfig(self);
-  let selectors;
+function selectorsOf(args: string[], flags: FetchFlags): Selector[] {
+  if (args.length === 0) throw new UsageError("fetch needs at least one selector, e.g. flexcopy fetch 2021/05 (or --retry-failed <report>)");
   try {
-    selectors = parseSelectors(args, { sample: flags.sample });
+    return parseSelectors(args, { sample: flags.sample });
   } catch (err) {
     if (err instanceof SelectorError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+function shardOf(text: string | undefined) {
+  if (text === undefined) return undefined;
+  try {
+    return parseShard(text);
+  } catch (err) {
+    throw new UsageError(`--shard: ${(err as Error).message}`);
+  }
+}
+
+async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<number> {
+  const config = await commandConfig(self);
+  const retry = flags.retryFailed ? failedKeys(flags.retryFailed) : undefined;
+  if (retry && args.length > 0) throw new UsageError("--retry-failed takes no selectors: it retries exactly the failed objects of the report");
+  const selectors = retry ? [] : selectorsOf(args, flags);
+  const shard = shardOf(flags.shard);
   if (!config.destBucket) throw new UsageError("--dest-bucket is required (your bucket; or set FLEXCOPY_DEST_BUCKET, or destBucket in flexcopy.config.json)");
+  if (retry && retry.destBucket !== config.destBucket) {
+    throw new UsageError(`--retry-failed: the report was for s3://${retry.destBucket}, not s3://${config.destBucket}`);
+  }
+
   const out = makeOutput(flags);
-  const session = await openSession(config, out.emit);
+  let collector: ReportCollector | undefined;
+  const emit = (e: EngineEvent) => {
+    out.emit(e);
+    collector?.listen(e);
+  };
+  const writeReport = () => {
+    if (collector && flags.report) collector.write(flags.report);
+  };
+  const session = await openSession(config, emit);
+  const journal = new FileJournal(journalPath(config.destBucket, process.env, os.homedir(), flags.stateDir && path.resolve(flags.stateDir)));
   const { signal, dispose } = interruptible(
-    () => out.emit({ kind: "notice", message: "interrupted: finishing requests in flight (Ctrl-C again to stop now)" }),
+    () => emit({ kind: "notice", message: "interrupted: finishing requests in flight (Ctrl-C again to stop now)" }),
     () => {
       out.reporter.close();
-      process.stderr.write("flexcopy: stopped\n");
+      writeReport();
+      process.stderr.write("flexcopy: stopped; run the same command again to resume\n");
       process.exit(EXIT.interrupted);
     },
   );
   try {
-    const run = { session, config, reporter: out.reporter, units: [] as string[], flags, resumeCommand: commandLine(process.argv), signal, emit: out.emit };
-    const ctx = copyContext(run);
-    const lister = { listPrefixes: (p: string) => listPrefixes(ctx, config.sourceBucket, p, "source") };
-    for await (const day of planDays(selectors, lister)) run.units.push(day);
+    const run: CopyRun = { session, config, reporter: out.reporter, units: [], flags, resumeCommand: commandLine(process.argv), signal, emit };
+    const ctx = { ...copyContext(run), journal };
+    if (retry) {
+      run.units = [...new Set(retry.keys.map((k) => k.slice(0, k.lastIndexOf("/") + 1)))].sort();
+    } else {
+      const lister = { listPrefixes: (p: string) => listPrefixes(ctx, config.sourceBucket, p, "source") };
+      for await (const day of planDays(selectors, lister)) run.units.push(day);
+    }
+    if (shard) run.units = run.units.filter((u) => inShard(u, shard));
+    collector = flags.report ? new ReportCollector(run.resumeCommand, config.sourceBucket, config.destBucket, run.units) : undefined;
     if (run.units.length === 0) {
-      out.emit({ kind: "notice", message: `nothing in s3://${config.sourceBucket} matches ${args.join(" ")}` });
-      out.reporter.close();
+      emit({ kind: "notice", message: `nothing in s3://${config.sourceBucket} matches ${retry ? "the report" : args.join(" ")}${shard ? ` in shard ${flags.shard}` : ""}` });
       return EXIT.ok;
     }
-    return (await executeCopy(run, ctx)).code;
+    const result = await executeCopy(run, ctx, retry ? new Set(retry.keys) : undefined);
+    return result.code;
   } finally {
     dispose();
+    journal.close();
     out.reporter.close();
+    writeReport();
   }
 }

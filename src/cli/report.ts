@@ -1,0 +1,99 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { z } from "zod";
+import type { EngineEvent, RunSummary } from "../engine/events.js";
+import { UsageError } from "./errors.js";
+
+interface DayStats {
+  objects: number;
+  bytes: number;
+  copied: number;
+  skipped: number;
+  failed: number;
+  bytesCopied: number;
+}
+
+export interface RunReport {
+  version: 1;
+  command: string;
+  sourceBucket: string;
+  destBucket: string;
+  startedAt: string;
+  finishedAt?: string;
+  plan?: { days: number; objects: number; bytes: number; toCopy: number; toCopyBytes: number };
+  days: Record<string, DayStats>;
+  failures: { key: string; size: number; code: string; message: string; hint?: string }[];
+  refreshes: { at: string; reason: string; expiration: string; durationSeconds: number }[];
+  retries: number;
+  summary?: RunSummary;
+}
+
+/** Collects a run's events into the `--report` JSON (plan, per-day counts, failures, refreshes, timings). */
+export class ReportCollector {
+  readonly report: RunReport;
+  constructor(
+    command: string,
+    sourceBucket: string,
+    destBucket: string,
+    private readonly units: string[],
+  ) {
+    this.report = { version: 1, command, sourceBucket, destBucket, startedAt: new Date().toISOString(), days: {}, failures: [], refreshes: [], retries: 0 };
+  }
+
+  private day(key: string): DayStats {
+    const unit = this.units.find((u) => key.startsWith(u)) ?? key.slice(0, key.lastIndexOf("/") + 1);
+    return (this.report.days[unit] ??= { objects: 0, bytes: 0, copied: 0, skipped: 0, failed: 0, bytesCopied: 0 });
+  }
+
+  listen = (e: EngineEvent): void => {
+    const r = this.report;
+    if (e.kind === "plan") r.plan = { days: e.days, objects: e.objects, bytes: e.bytes, toCopy: e.toCopy, toCopyBytes: e.toCopyBytes };
+    else if (e.kind === "copied" || e.kind === "skipped" || e.kind === "failed") {
+      const d = this.day(e.key);
+      d.objects += 1;
+      d.bytes += e.size;
+      if (e.kind === "copied") {
+        d.copied += 1;
+        d.bytesCopied += e.size;
+      } else if (e.kind === "skipped") d.skipped += 1;
+      else {
+        d.failed += 1;
+        r.failures.push({ key: e.key, size: e.size, code: e.code, message: e.message, hint: e.hint });
+      }
+    } else if (e.kind === "refreshed") r.refreshes.push({ at: new Date().toISOString(), reason: e.reason, expiration: e.expiration, durationSeconds: e.durationSeconds });
+    else if (e.kind === "retry") r.retries += 1;
+    else if (e.kind === "summary") {
+      r.summary = e.summary;
+      r.finishedAt = new Date().toISOString();
+    }
+  };
+
+  /** Atomic: a crash while writing never leaves half a report. */
+  write(file: string): void {
+    const tmp = `${file}.tmp-${process.pid}`;
+    const fd = openSync(tmp, "w", 0o644);
+    writeSync(fd, JSON.stringify(this.report, null, 2) + "\n");
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, file);
+  }
+}
+
+const reportSchema = z.object({
+  version: z.literal(1),
+  sourceBucket: z.string(),
+  destBucket: z.string(),
+  failures: z.array(z.object({ key: z.string() })),
+});
+
+/** The failed keys of an earlier `--report`, for `fetch --retry-failed`. */
+export function failedKeys(file: string): { keys: string[]; sourceBucket: string; destBucket: string } {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new UsageError(`--retry-failed: cannot read report ${file}: ${(err as Error).message.split("\n")[0]}`);
+  }
+  const parsed = reportSchema.safeParse(data);
+  if (!parsed.success) throw new UsageError(`--retry-failed: ${file} is not a flexcopy report (written by --report)`);
+  return { keys: [...new Set(parsed.data.failures.map((f) => f.key))], sourceBucket: parsed.data.sourceBucket, destBucket: parsed.data.destBucket };
+}

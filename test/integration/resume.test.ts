@@ -1,0 +1,96 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
+import { cliEnv, emulator, runCli, summaryOf } from "./harness.js";
+
+const SRC = "dataservice-flex-bucket";
+const DAY = "2021/05/31/";
+let emu: Emulator | undefined;
+afterEach(async () => {
+  await emu?.stop();
+  emu = undefined;
+});
+
+/** A day with several multipart objects, copied slowly enough to be killed in the middle. */
+async function slowEmulator(): Promise<Emulator> {
+  const e = await emulator();
+  for (let i = 1; i <= 4; i++) e.putObject(SRC, `${DAY}20210531_8_00${i}.pcap.gz`, 200 * 2 ** 20 + i * 777, { contentType: "application/gzip" });
+  e.setFaults({ latencyMs: 20, copyRateBytesPerSec: 400 * 2 ** 20 });
+  return e;
+}
+
+const ARGS = ["fetch", "2021/05/31", "--json", "--multipart-threshold", "64MiB", "--part-size", "16MiB", "--concurrency", "8"];
+
+async function uploadsLeft(e: Emulator): Promise<number> {
+  const s3 = new S3Client({ region: "ap-northeast-1", endpoint: e.endpoint, forcePathStyle: true, credentials: { accessKeyId: e.accessKeyId, secretAccessKey: e.secretAccessKey } });
+  const out = await s3.send(new ListMultipartUploadsCommand({ Bucket: e.destBuckets[0]! }));
+  return out.Uploads?.length ?? 0;
+}
+
+function assertComplete(e: Emulator): void {
+  const src = e.objects(SRC).filter((o) => o.key.startsWith(DAY));
+  const dst = e.objects(e.destBuckets[0]!).filter((o) => o.key.startsWith(DAY));
+  expect(dst.map((o) => [o.key, o.size])).toEqual(src.map((o) => [o.key, o.size]));
+  for (const o of dst) expect(o.contentType).toBe(src.find((s) => s.key === o.key)!.contentType);
+}
+
+describe("resume after kill -9", () => {
+  for (const killAfterMs of [350, 800, 1400]) {
+    it(`killed after ${killAfterMs} ms, a re-run finishes without recopying finished parts`, async () => {
+      emu = await slowEmulator();
+      const env = cliEnv(emu, { FLEXCOPY_STATE_DIR: mkdtempSync(path.join(tmpdir(), "flexcopy-state-")) });
+      const killed = await runCli(ARGS, { env, onSpawn: (pid) => setTimeout(() => process.kill(pid, "SIGKILL"), killAfterMs) });
+      expect(killed.signal).toBe("SIGKILL");
+      const again = await runCli(ARGS, { env });
+      expect(again.code, again.stderr).toBe(0);
+      assertComplete(emu);
+      // No part that finished before the kill was copied again (per upload id and part number).
+      const parts = emu.requestLog().filter((l) => l.op === "UploadPartCopy" && l.status === 200);
+      const seen = new Set<string>();
+      for (const p of parts) {
+        const id = `${p.uploadId}#${p.partNumber}`;
+        expect(seen.has(id), `part copied twice: ${p.key} ${id}`).toBe(false);
+        seen.add(id);
+      }
+      expect(await uploadsLeft(emu)).toBe(0);
+      const verify = await runCli(["fetch", "2021/05/31", "--json", "--multipart-threshold", "64MiB", "--part-size", "16MiB"], { env });
+      expect(summaryOf(verify).copied).toBe(0);
+    });
+  }
+});
+
+describe("interrupt", () => {
+  it("Ctrl-C stops starting copies, exits 130 and prints how to resume", async () => {
+    emu = await slowEmulator();
+    const env = cliEnv(emu, { FLEXCOPY_STATE_DIR: mkdtempSync(path.join(tmpdir(), "flexcopy-state-")) });
+    const r = await runCli(ARGS.filter((a) => a !== "--json"), { env, onSpawn: (pid) => setTimeout(() => process.kill(pid, "SIGINT"), 900) });
+    expect(r.code).toBe(130);
+    expect(r.stdout).toMatch(/run the same command again to resume/);
+    expect(r.stdout).toMatch(/flexcopy fetch 2021\/05\/31/);
+    const again = await runCli(ARGS, { env });
+    expect(again.code, again.stderr).toBe(0);
+    assertComplete(emu);
+    expect(await uploadsLeft(emu)).toBe(0);
+  });
+
+  it("token expiry in the middle of a multipart copy is invisible", async () => {
+    emu = await slowEmulator();
+    const env = cliEnv(emu, { FLEXCOPY_STATE_DIR: mkdtempSync(path.join(tmpdir(), "flexcopy-state-")) });
+    let expired = false;
+    const r = await runCli(ARGS, {
+      env,
+      onSpawn: () =>
+        setTimeout(() => {
+          expired = true;
+          emu!.expireAllTokens();
+        }, 600),
+    });
+    expect(expired).toBe(true);
+    expect(r.code, r.stderr).toBe(0);
+    expect(summaryOf(r).failed).toBe(0);
+    assertComplete(emu);
+  });
+});
