@@ -1,0 +1,159 @@
+import { describe, it, expect } from "vitest";
+import { InvalidObjectState, NoSuchBucket, NoSuchKey, NoSuchUpload, S3ServiceException } from "@aws-sdk/client-s3";
+import { ExpiredTokenException, IDPCommunicationErrorException, RegionDisabledException, STSServiceException } from "@aws-sdk/client-sts";
+import { backoffMs, classifyError, type ErrorAction } from "./classify.js";
+
+const s3 = (name: string, status: number, fault: "client" | "server" = status >= 500 ? "server" : "client") =>
+  new S3ServiceException({ name, $fault: fault, $metadata: { httpStatusCode: status } });
+const sts = (name: string, status: number) => new STSServiceException({ name, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status } });
+const errno = (code: string) => Object.assign(new Error("boom"), { code });
+
+describe("classifyError: action and code", () => {
+  const table: [string, unknown, ErrorAction, string, number?][] = [
+    ["SlowDown 503", s3("SlowDown", 503), "retry", "SlowDown", 503],
+    ["ServiceUnavailable", s3("ServiceUnavailable", 503), "retry", "ServiceUnavailable", 503],
+    ["InternalError 500", s3("InternalError", 500), "retry", "InternalError", 500],
+    ["InternalError in a 200 body", s3("InternalError", 200), "retry", "InternalError", 200],
+    ["SlowDown in a 200 body", s3("SlowDown", 200), "retry", "SlowDown", 200],
+    ["unknown code in a 200 body", s3("WeirdThing", 200), "retry", "WeirdThing", 200],
+    ["RequestTimeout (a 400)", s3("RequestTimeout", 400), "retry", "RequestTimeout", 400],
+    ["Throttling", sts("Throttling", 400), "retry", "Throttling"],
+    ["ThrottlingException", s3("ThrottlingException", 400), "retry", "ThrottlingException"],
+    ["TooManyRequestsException", s3("TooManyRequestsException", 429), "retry", "TooManyRequestsException"],
+    ["bare 429", s3("UnknownError", 429), "retry", "HTTP 429", 429],
+    ["bare 502", s3("UnknownError", 502), "retry", "HTTP 502", 502],
+    ["bare 504", s3("UnknownError", 504), "retry", "HTTP 504", 504],
+    ["unknown code 5xx", s3("Mystery", 507), "retry", "Mystery", 507],
+    ["numeric name 503", s3("503", 503), "retry", "HTTP 503", 503],
+    ["IDP communication", new IDPCommunicationErrorException({ $metadata: { httpStatusCode: 400 }, message: "x" }), "retry", "IDPCommunicationErrorException"],
+    ["ECONNRESET (socket hang up)", errno("ECONNRESET"), "retry", "ECONNRESET"],
+    ["EPIPE", errno("EPIPE"), "retry", "EPIPE"],
+    ["ETIMEDOUT", errno("ETIMEDOUT"), "retry", "ETIMEDOUT"],
+    ["ECONNREFUSED", errno("ECONNREFUSED"), "retry", "ECONNREFUSED"],
+    ["EAI_AGAIN", errno("EAI_AGAIN"), "retry", "EAI_AGAIN"],
+    ["smithy TimeoutError", Object.assign(new Error("t"), { name: "TimeoutError" }), "retry", "TimeoutError"],
+    ["ExpiredToken", s3("ExpiredToken", 400), "refresh", "ExpiredToken", 400],
+    ["ExpiredTokenException", new ExpiredTokenException({ $metadata: { httpStatusCode: 400 }, message: "x" }), "refresh", "ExpiredTokenException"],
+    ["InvalidToken", s3("InvalidToken", 400), "refresh", "InvalidToken"],
+    ["TokenRefreshRequired", s3("TokenRefreshRequired", 400), "refresh", "TokenRefreshRequired"],
+    ["AccessDenied", s3("AccessDenied", 403), "fatal", "AccessDenied", 403],
+    ["HEAD 403 without body", s3("Forbidden", 403), "fatal", "AccessDenied", 403],
+    ["bare 403", s3("UnknownError", 403), "fatal", "AccessDenied", 403],
+    ["NoSuchKey class", new NoSuchKey({ $metadata: { httpStatusCode: 404 }, message: "x" }), "fatal", "NoSuchKey", 404],
+    ["NoSuchBucket class", new NoSuchBucket({ $metadata: { httpStatusCode: 404 }, message: "x" }), "fatal", "NoSuchBucket", 404],
+    ["NoSuchUpload class", new NoSuchUpload({ $metadata: { httpStatusCode: 404 }, message: "x" }), "fatal", "NoSuchUpload", 404],
+    ["InvalidObjectState class", new InvalidObjectState({ $metadata: { httpStatusCode: 403 }, message: "x" }), "fatal", "InvalidObjectState", 403],
+    ["HEAD 404 without body", s3("NotFound", 404), "fatal", "NotFound", 404],
+    ["PreconditionFailed", s3("PreconditionFailed", 412), "fatal", "PreconditionFailed", 412],
+    ["RequestTimeTooSkewed", s3("RequestTimeTooSkewed", 403), "fatal", "RequestTimeTooSkewed"],
+    ["RequestExpired", sts("RequestExpired", 400), "fatal", "RequestExpired"],
+    ["InvalidAccessKeyId", s3("InvalidAccessKeyId", 403), "fatal", "InvalidAccessKeyId"],
+    ["SignatureDoesNotMatch", s3("SignatureDoesNotMatch", 403), "fatal", "SignatureDoesNotMatch"],
+    ["InvalidRequest", s3("InvalidRequest", 400), "fatal", "InvalidRequest"],
+    ["InvalidRequest in a 200 body", s3("InvalidRequest", 200), "fatal", "InvalidRequest"],
+    ["EntityTooLarge", s3("EntityTooLarge", 400), "fatal", "EntityTooLarge"],
+    ["NotImplemented 501", s3("NotImplemented", 501), "fatal", "NotImplemented", 501],
+    ["bare 501", s3("UnknownError", 501), "fatal", "HTTP 501", 501],
+    ["unknown 4xx", s3("SomethingNew", 409), "fatal", "SomethingNew", 409],
+    ["bare 400", s3("UnknownError", 400), "fatal", "HTTP 400", 400],
+    ["RegionDisabled", new RegionDisabledException({ $metadata: { httpStatusCode: 403 }, message: "x" }), "fatal", "RegionDisabledException"],
+    ["AbortError (user interrupt)", Object.assign(new Error("aborted"), { name: "AbortError" }), "fatal", "AbortError"],
+    ["ENOTFOUND", errno("ENOTFOUND"), "fatal", "ENOTFOUND"],
+    ["CredentialsProviderError", Object.assign(new Error("x"), { name: "CredentialsProviderError" }), "fatal", "CredentialsProviderError"],
+    ["plain Error", new Error("whatever"), "fatal", "UnknownError"],
+    ["a string", "oops", "fatal", "UnknownError"],
+    ["undefined", undefined, "fatal", "UnknownError"],
+  ];
+
+  it.each(table)("%s", (_label, err, action, code, status) => {
+    const c = classifyError(err);
+    expect(c.action).toBe(action);
+    expect(c.code).toBe(code);
+    if (status !== undefined) expect(c.status).toBe(status);
+  });
+
+  it("prefers the Code in the body over the name", () => {
+    const e = Object.assign(s3("S3ServiceException", 503), { Code: "SlowDown" });
+    expect(classifyError(e)).toMatchObject({ action: "retry", code: "SlowDown" });
+  });
+
+  it("ignores the message text", () => {
+    const e = Object.assign(new Error("SlowDown: ExpiredToken, socket hang up, 503"), {});
+    expect(classifyError(e)).toEqual({ action: "fatal", code: "UnknownError" });
+  });
+});
+
+describe("classifyError: hints", () => {
+  it("AccessDenied on the source blames the contract period", () => {
+    expect(classifyError(s3("AccessDenied", 403), { side: "source" }).hint).toMatch(/outside your contracted data period/);
+  });
+  it("AccessDenied on the destination blames the bucket policy", () => {
+    const hint = classifyError(s3("AccessDenied", 403), { side: "dest" }).hint;
+    expect(hint).toMatch(/bucket-owner-full-control/);
+    expect(hint).toMatch(/flexcopy policy/);
+  });
+  it("AccessDenied on STS is about AssumeRole", () => {
+    expect(classifyError(sts("AccessDenied", 403), { side: "sts" }).hint).toMatch(/sts:AssumeRole/);
+  });
+  it("an expired token on STS is the base credentials: fatal, not refresh", () => {
+    expect(classifyError(new ExpiredTokenException({ $metadata: {}, message: "x" }), { side: "sts" })).toMatchObject({
+      action: "fatal",
+      hint: expect.stringMatching(/your own AWS credentials have expired/),
+    });
+  });
+  it.each([
+    ["NoSuchBucket", "dest", /--dest-bucket/],
+    ["NoSuchBucket", "source", /--source-bucket/],
+    ["InvalidObjectState", undefined, /Glacier/],
+    ["PreconditionFailed", undefined, /changed during the copy/],
+    ["RequestTimeTooSkewed", undefined, /clock/],
+    ["PermanentRedirect", undefined, /--region/],
+  ] as const)("%s (%s)", (name, side, re) => {
+    expect(classifyError(s3(name, 400), side ? { side } : {}).hint).toMatch(re);
+  });
+  it("retryable errors have no hint", () => {
+    expect(classifyError(s3("SlowDown", 503)).hint).toBeUndefined();
+  });
+});
+
+describe("classifyError: Retry-After", () => {
+  const withHeader = (value: string, name = "SlowDown") =>
+    Object.assign(s3(name, 503), { $response: { statusCode: 503, headers: { "Retry-After": value } } });
+  it("reads seconds", () => {
+    expect(classifyError(withHeader("3")).retryAfterMs).toBe(3000);
+  });
+  it("caps at two minutes", () => {
+    expect(classifyError(withHeader("3600")).retryAfterMs).toBe(120_000);
+  });
+  it("ignores garbage and is absent without the header", () => {
+    expect(classifyError(withHeader("soon")).retryAfterMs).toBeUndefined();
+    expect(classifyError(s3("SlowDown", 503))).not.toHaveProperty("retryAfterMs");
+  });
+  it("reads an HTTP date", () => {
+    const ms = classifyError(withHeader(new Date(Date.now() + 10_000).toUTCString())).retryAfterMs ?? 0;
+    expect(ms).toBeGreaterThan(8_000);
+    expect(ms).toBeLessThanOrEqual(10_000);
+  });
+});
+
+describe("backoffMs", () => {
+  it.each([
+    [1, 100],
+    [2, 200],
+    [3, 400],
+    [8, 12_800],
+    [9, 20_000],
+    [30, 20_000],
+  ])("attempt %d has a ceiling of %d ms", (attempt, ceiling) => {
+    expect(backoffMs(attempt, () => 0.999999)).toBe(Math.floor(0.999999 * ceiling));
+    expect(backoffMs(attempt, () => 0)).toBe(0);
+    expect(backoffMs(attempt, () => 0.5)).toBe(ceiling / 2);
+  });
+  it("is jittered with Math.random by default and stays in range", () => {
+    for (let i = 0; i < 200; i++) {
+      const ms = backoffMs(5);
+      expect(ms).toBeGreaterThanOrEqual(0);
+      expect(ms).toBeLessThan(1600);
+    }
+  });
+});

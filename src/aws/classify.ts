@@ -1,0 +1,199 @@
+/**
+ * The one error classifier: every failure is retried, answered with a credential refresh, or fatal.
+ * Decided from the error's code (S3/STS error code, SDK error name, Node errno) and HTTP status,
+ * never from message text.
+ */
+
+export type ErrorAction = "retry" | "refresh" | "fatal";
+
+export interface Classified {
+  action: ErrorAction;
+  /** S3/STS error code, SDK error name or Node errno; "HTTP <status>" or "UnknownError" when there is none. */
+  code: string;
+  status?: number;
+  /** From a Retry-After header, when the server sent one with a retryable error. */
+  retryAfterMs?: number;
+  hint?: string;
+}
+
+export type Side = "source" | "dest" | "sts";
+
+const THROTTLING = new Set([
+  "SlowDown",
+  "Throttling",
+  "ThrottlingException",
+  "ThrottledException",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "BandwidthLimitExceeded",
+  "PriorRequestNotComplete",
+  "ProvisionedThroughputExceededException",
+]);
+const TRANSIENT = new Set([
+  "InternalError",
+  "InternalFailure",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "TimeoutError",
+  "OperationAborted",
+  "IDPCommunicationError",
+  "IDPCommunicationErrorException",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+const FATAL = new Set([
+  "InvalidRequest",
+  "InvalidArgument",
+  "InvalidRange",
+  "InvalidPart",
+  "InvalidPartOrder",
+  "NoSuchUpload",
+  "MalformedXML",
+  "MethodNotAllowed",
+  "InvalidBucketName",
+  "KeyTooLongError",
+  "MetadataTooLarge",
+  "AccountProblem",
+  "AllAccessDisabled",
+  "ValidationError",
+  "MalformedPolicyDocument",
+  "MalformedPolicyDocumentException",
+  "PackedPolicyTooLarge",
+  "PackedPolicyTooLargeException",
+  "RegionDisabledException",
+  "ENOTFOUND",
+]);
+const TOKEN = new Set(["ExpiredToken", "ExpiredTokenException", "InvalidToken", "TokenRefreshRequired"]);
+const RETRY_STATUS = new Set([429]);
+
+const CLOCK_HINT = "this computer's clock is off by more than 15 minutes: sync it (NTP) and re-run";
+const REGION_HINT = "the bucket is in another region than the one used: set --region to the bucket's region";
+
+const HINTS: Record<string, string> = {
+  NoSuchKey: "the object was removed or renamed at the source after it was listed: re-run to plan again",
+  NotFound: "the object was removed or renamed after it was listed: re-run to plan again",
+  InvalidObjectState: "the object is archived (Glacier / Deep Archive) and cannot be copied until it is restored",
+  PreconditionFailed: "the source object changed during the copy: re-run to copy the new version",
+  RequestTimeTooSkewed: CLOCK_HINT,
+  RequestExpired: CLOCK_HINT,
+  InvalidAccessKeyId: "AWS does not know this access key id: check your credentials and --profile (and --endpoint-url, if set)",
+  InvalidClientTokenId: "AWS does not know this access key id: check your credentials and --profile (and --sts-endpoint-url, if set)",
+  SignatureDoesNotMatch: "the secret access key does not match the access key id: check your credentials and --profile",
+  EntityTooLarge: "objects over 5 GiB must be copied in parts: keep --multipart-threshold at 5 GiB or below",
+  NotImplemented: "the S3 endpoint does not support this request: check --endpoint-url",
+  PermanentRedirect: REGION_HINT,
+  AuthorizationHeaderMalformed: REGION_HINT,
+  IllegalLocationConstraintException: REGION_HINT,
+  CredentialsProviderError:
+    "no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, use --profile, or run `aws configure` (see `flexcopy doctor`)",
+  AbortError: "the operation was interrupted",
+  ENOTFOUND: "the endpoint's host name does not resolve: check --endpoint-url and your network",
+};
+
+const ACCESS_DENIED_HINTS: Record<Side | "unknown", string> = {
+  source:
+    "the object is probably outside your contracted data period (listings show data you may not be entitled to download)",
+  dest: "the destination bucket policy does not grant the provider role PutObject with bucket-owner-full-control — paste the policy from `flexcopy policy`, or the provider has not finished setup yet",
+  sts: "your IAM user or role needs sts:AssumeRole on the provider role (`flexcopy policy --iam-policy`), the account id must be the one you registered with JPX, and the external id must match",
+  unknown: "either the object is outside your contracted data period or your bucket policy does not let the provider role write: run `flexcopy doctor`",
+};
+
+const NO_SUCH_BUCKET_HINTS: Record<Side | "unknown", string> = {
+  source: "the source bucket does not exist: check --source-bucket (normally dataservice-flex-bucket)",
+  dest: "the destination bucket does not exist: check --dest-bucket and --region",
+  sts: "check --dest-bucket and --source-bucket",
+  unknown: "check --dest-bucket and --source-bucket",
+};
+
+const GENERIC_NAMES = new Set(["Error", "UnknownError", "Unknown", "ServiceException", "S3ServiceException", "STSServiceException"]);
+
+interface ErrorLike {
+  name?: unknown;
+  Code?: unknown;
+  code?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+  $response?: { statusCode?: unknown; headers?: Record<string, unknown> };
+  statusCode?: unknown;
+}
+
+function errorCode(e: ErrorLike, status: number | undefined): string {
+  if (typeof e.Code === "string" && e.Code !== "") return e.Code;
+  if (typeof e.name === "string" && e.name !== "" && !GENERIC_NAMES.has(e.name) && !/^\d+$/.test(e.name)) return e.name;
+  if (typeof e.code === "string" && e.code !== "") return e.code;
+  if (status === 403) return "AccessDenied";
+  if (status === 404) return "NotFound";
+  return status !== undefined ? `HTTP ${status}` : "UnknownError";
+}
+
+function statusOf(e: ErrorLike): number | undefined {
+  for (const v of [e.$metadata?.httpStatusCode, e.$response?.statusCode, e.statusCode]) {
+    if (typeof v === "number" && Number.isInteger(v)) return v;
+  }
+  return undefined;
+}
+
+/** Retry-After in seconds or as an HTTP date, capped at two minutes. */
+function retryAfterOf(e: ErrorLike, now = Date.now()): number | undefined {
+  const headers = e.$response?.headers;
+  if (!headers) return undefined;
+  const entry = Object.entries(headers).find(([k]) => k.toLowerCase() === "retry-after");
+  const value = typeof entry?.[1] === "string" ? entry[1].trim() : undefined;
+  if (!value) return undefined;
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  if (!Number.isFinite(ms) || ms < 0) return undefined;
+  return Math.min(ms, 120_000);
+}
+
+/** Classifies any thrown value. `side` says whose resource the request touched, for hints. */
+export function classifyError(err: unknown, ctx: { side?: Side } = {}): Classified {
+  const e: ErrorLike = typeof err === "object" && err !== null ? (err as ErrorLike) : {};
+  const status = statusOf(e);
+  const code = errorCode(e, status);
+  const side = ctx.side ?? "unknown";
+  const base = status === undefined ? { code } : { code, status };
+
+  const retry = (): Classified => {
+    const retryAfterMs = retryAfterOf(e);
+    return retryAfterMs === undefined ? { action: "retry", ...base } : { action: "retry", ...base, retryAfterMs };
+  };
+  const fatal = (hint?: string): Classified => (hint === undefined ? { action: "fatal", ...base } : { action: "fatal", ...base, hint });
+
+  if (code === "AbortError") return fatal(HINTS.AbortError);
+  if (TOKEN.has(code)) {
+    // An expired token on STS is the caller's own (base) credentials: a refresh of the role cannot help.
+    if (side === "sts") return fatal("your own AWS credentials have expired: renew them (e.g. `aws sso login`) and re-run");
+    return { action: "refresh", ...base };
+  }
+  if (THROTTLING.has(code) || TRANSIENT.has(code)) return retry();
+  if (code === "AccessDenied" || code === "AccessDeniedException" || code === "Forbidden") {
+    return { action: "fatal", ...base, code: "AccessDenied", hint: ACCESS_DENIED_HINTS[side] };
+  }
+  if (code === "NoSuchBucket") return fatal(NO_SUCH_BUCKET_HINTS[side]);
+  if (Object.hasOwn(HINTS, code)) return fatal(HINTS[code]);
+  if (FATAL.has(code)) return fatal();
+  if (status !== undefined && (RETRY_STATUS.has(status) || (status >= 500 && status !== 501))) return retry();
+  // A 200 response whose body is an error (CopyObject, UploadPartCopy, CompleteMultipartUpload) is transient.
+  if (status === 200) return retry();
+  return fatal();
+}
+
+/** Exponential backoff with full jitter: random in [0, min(20 s, 100 ms * 2^(attempt-1))). */
+export function backoffMs(attempt: number, rnd: () => number = Math.random): number {
+  const ceiling = Math.min(20_000, 100 * 2 ** Math.max(0, attempt - 1));
+  return Math.floor(rnd() * ceiling);
+}

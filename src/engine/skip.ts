@@ -1,0 +1,63 @@
+/** What the listing says about an object. */
+export interface ObjInfo {
+  key: string;
+  size: number;
+  etag?: string;
+  lastModified?: Date;
+}
+
+export type Decision = { action: "copy" | "skip"; reason: string };
+
+/** The fixed reason phrases, for output and tests. */
+export const REASONS = {
+  missing: "missing",
+  forced: "forced",
+  sizeDiffers: "size differs",
+  etagDiffers: "etag differs",
+  same: "same size and etag",
+  multipartSameSize: "same size (multipart copy: etag not comparable)",
+  recorded: "matches recorded multipart etag",
+  etagUnknown: "same size (etag unknown)",
+} as const;
+
+/** ETag without surrounding quotes (S3 returns `"abc"`, some tools strip them). */
+export function bareEtag(etag: string | undefined): string | undefined {
+  if (etag === undefined) return undefined;
+  const t = etag.trim().replace(/^W\//, "");
+  return t.replace(/^"(.*)"$/, "$1");
+}
+
+/** A multipart ETag ends in "-<part count>". */
+export function isMultipartEtag(etag: string | undefined): boolean {
+  return /-\d+$/.test(bareEtag(etag) ?? "");
+}
+
+/**
+ * Copy or skip one object, with the reason. A single CopyObject keeps the source ETag, so equal
+ * ETags prove the copy; a multipart copy gets a new "-N" ETag, so it is checked against the ETag
+ * recorded when it was made, else by size alone.
+ */
+export function decideCopy(
+  src: ObjInfo,
+  dest: ObjInfo | undefined,
+  opts: { force: boolean; multipartThreshold: number; recordedEtag?: string },
+): Decision {
+  const copy = (reason: string): Decision => ({ action: "copy", reason });
+  const skip = (reason: string): Decision => ({ action: "skip", reason });
+  if (dest === undefined) return copy(REASONS.missing);
+  if (opts.force) return copy(REASONS.forced);
+  if (src.size !== dest.size) return copy(REASONS.sizeDiffers);
+
+  const s = bareEtag(src.etag);
+  const d = bareEtag(dest.etag);
+  const recorded = bareEtag(opts.recordedEtag);
+  if (d === undefined || s === undefined) return skip(REASONS.etagUnknown);
+  if (s === d) return skip(REASONS.same);
+  if (recorded !== undefined) {
+    // We made this object's multipart copy; a different ETag now means someone replaced it since.
+    return d === recorded ? skip(REASONS.recorded) : copy(REASONS.etagDiffers);
+  }
+  if (isMultipartEtag(d) && !isMultipartEtag(s)) return skip(REASONS.multipartSameSize);
+  if (src.size >= opts.multipartThreshold) return skip(REASONS.multipartSameSize);
+  return copy(REASONS.etagDiffers);
+}
