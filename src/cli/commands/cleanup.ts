@@ -1,0 +1,173 @@
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Command } from "commander";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { makeS3Client } from "../../aws/clients.js";
+import { baseCredentials } from "../../aws/credentials.js";
+import type { FlexConfig } from "../../config/schema.js";
+import { formatDuration } from "../../config/sizes.js";
+import { bucketHasKey, cleanupUploads, type CleanupItem, type CleanupReport, type Identity } from "../../engine/cleanup.js";
+import type { Emit } from "../../engine/events.js";
+import { Requester } from "../../engine/request.js";
+import { FileJournal, journalPath } from "../../state/journal-file.js";
+import { makeOutput, withOutputOptions, type OutputFlags } from "../common.js";
+import { EXIT, UsageError } from "../errors.js";
+import { commandConfig, withConfigOptions } from "../options.js";
+import { redact, registerSecret } from "../redact.js";
+import { interruptible } from "../run-copy.js";
+import { clientSettings, openSession, type Session } from "../session.js";
+
+interface CleanupFlags extends OutputFlags {
+  prefix?: string;
+  all?: boolean;
+  dryRun?: boolean;
+  stateDir?: string;
+}
+
+const HELP = `
+An interrupted multipart copy leaves an incomplete upload in your bucket; S3 bills its parts until
+it is aborted (or a lifecycle rule expires it). A re-run of fetch continues such uploads, so clean
+up only when you will not resume, and never while a fetch into the same bucket is running.
+
+Which uploads are flexcopy's:
+  - the upload ids in flexcopy's resume journal (~/.local/state/flexcopy/<dest-bucket>.journal.ndjson,
+    or --state-dir), when that journal exists;
+  - otherwise, uploads whose key is also a key of the provider's bucket (flexcopy keeps the keys);
+  - --all: every incomplete upload in the bucket (or under --prefix).
+
+Credentials: uploads are listed and aborted with the provider's role first; where the bucket
+policy does not allow that (listing uploads usually needs the bucket owner), your own credentials
+(the owner of the bucket) are used instead. --verbose says when that happens.
+
+Examples:
+  flexcopy cleanup --dry-run                 what would be aborted
+  flexcopy cleanup                           abort flexcopy's incomplete uploads
+  flexcopy cleanup --prefix 2021/05/ --all   abort every incomplete upload under 2021/05/
+
+Exit codes:
+  0    done (or nothing to do)
+  1    some aborts failed (listed above)
+  2    usage or configuration error
+  3    listing uploads was denied to every credential tried
+  130  interrupted (Ctrl-C)`;
+
+export function cleanupCommand(): Command {
+  const cmd = new Command("cleanup")
+    .description("abort incomplete multipart uploads flexcopy left in your bucket (they are billed until aborted)")
+    .option("--prefix <prefix>", "only uploads whose key starts with this, e.g. 2021/05/")
+    .option("--all", "abort every incomplete upload, not only flexcopy's")
+    .option("-n, --dry-run", "list the uploads and what would be done; abort nothing")
+    .option("--state-dir <dir>", "where the resume journal lives [FLEXCOPY_STATE_DIR]");
+  withOutputOptions(withConfigOptions(cmd));
+  cmd.addHelpText("after", HELP);
+  cmd.action(async (flags: CleanupFlags, self: Command) => {
+    process.exitCode = await cleanup(flags, self);
+  });
+  return cmd;
+}
+
+/** Upload ids recorded by the resume journal, or undefined when there is no journal for this bucket. */
+function journalUploadIds(destBucket: string, stateDir: string | undefined): Set<string> | undefined {
+  const file = journalPath(destBucket, process.env, os.homedir(), stateDir && path.resolve(stateDir));
+  if (!existsSync(file)) return undefined;
+  const journal = new FileJournal(file);
+  try {
+    return journal.uploadIds();
+  } finally {
+    journal.close();
+  }
+}
+
+/**
+ * The customer's own credentials (standard AWS chain): the owner of the destination bucket, who may
+ * list and abort every upload in it. Its secrets are registered for redaction like the role's.
+ */
+function baseIdentity(config: FlexConfig, emit: Emit, signal: AbortSignal): Identity {
+  const chain = baseCredentials(config.profile);
+  const provider: AwsCredentialIdentityProvider = async (o) => {
+    const id = await chain(o);
+    registerSecret(id.secretAccessKey);
+    registerSecret(id.sessionToken);
+    return id;
+  };
+  const s3 = makeS3Client(clientSettings(config), provider);
+  const requester = new Requester({
+    concurrency: config.concurrency,
+    maxAttempts: config.maxAttempts,
+    credentials: { currentKeyId: undefined, refreshRejected: async () => false },
+    emit,
+    signal,
+  });
+  return { name: "base", listing: { s3, requester } };
+}
+
+/** Role first (it started the uploads), then the bucket owner; with --credentials env there is only one identity. */
+function identities(session: Session, config: FlexConfig, emit: Emit, signal: AbortSignal): Identity[] {
+  const role: Identity = { name: "role", listing: { s3: session.s3, requester: session.requester(emit, signal) } };
+  return config.credentials === "env" ? [role] : [role, baseIdentity(config, emit, signal)];
+}
+
+async function cleanup(flags: CleanupFlags, self: Command): Promise<number> {
+  const config = await commandConfig(self);
+  const destBucket = config.destBucket;
+  if (!destBucket) throw new UsageError("--dest-bucket is required (your bucket; or set FLEXCOPY_DEST_BUCKET, or destBucket in flexcopy.config.json)");
+  const out = makeOutput({ ...flags, quiet: true });
+  const write = (line: string) => process.stdout.write(redact(line) + "\n");
+  const session = await openSession(config, out.emit);
+  const knownUploadIds = flags.all ? undefined : journalUploadIds(destBucket, flags.stateDir);
+  const { signal, dispose } = interruptible(
+    () => process.stderr.write("flexcopy: interrupted: finishing the requests in flight (Ctrl-C again to stop now)\n"),
+    () => {
+      process.stderr.write("flexcopy: stopped\n");
+      process.exit(EXIT.interrupted);
+    },
+  );
+  try {
+    const dest = identities(session, config, out.emit, signal);
+    const source = dest[0]!.listing;
+    const print = cleanupPrinter(flags, write);
+    const report = await cleanupUploads(
+      {
+        destBucket,
+        dest,
+        sourceHasKey: (key) => bucketHasKey(source, config.sourceBucket, key),
+        onItem: print.item,
+        onNotice: (message) => (flags.json ? out.emit({ kind: "notice", message }) : flags.verbose && process.stderr.write(redact(`note: ${message}\n`))),
+      },
+      { prefix: flags.prefix, all: flags.all, dryRun: flags.dryRun, knownUploadIds, signal },
+    );
+    print.summary(report, destBucket);
+    if (report.failed > 0) return EXIT.someFailed;
+    return signal.aborted ? EXIT.interrupted : EXIT.ok;
+  } finally {
+    dispose();
+    out.reporter.close();
+  }
+}
+
+const ACTION_TEXT: Record<CleanupItem["action"], string> = { aborted: "aborted", "would-abort": "would abort", kept: "kept", failed: "FAILED" };
+
+/** Text (one line per upload, then a summary) or NDJSON (`cleanup` lines, then `cleanup-summary`). */
+export function cleanupPrinter(opts: { json?: boolean; quiet?: boolean; dryRun?: boolean }, write: (line: string) => void) {
+  return {
+    item: (i: CleanupItem): void => {
+      const ageSeconds = i.ageMs === undefined ? undefined : Math.round(i.ageMs / 1000);
+      if (opts.json) {
+        write(JSON.stringify({ kind: "cleanup", key: i.key, uploadId: i.uploadId, initiated: i.initiated?.toISOString(), ageSeconds, action: i.action, reason: i.reason, ...(i.code ? { code: i.code } : {}) }));
+        return;
+      }
+      if (opts.quiet && i.action !== "failed") return;
+      const when = i.initiated ? `initiated ${i.initiated.toISOString().slice(0, 19).replace("T", " ")} UTC, ${formatDuration(ageSeconds ?? 0)} ago` : "initiated ?";
+      write(`${ACTION_TEXT[i.action].padEnd(11)} ${i.key}  upload ${i.uploadId}  ${when}  (${i.code ? `${i.code}; ` : ""}${i.reason})`);
+    },
+    summary: (r: CleanupReport, bucket: string): void => {
+      if (opts.json) {
+        write(JSON.stringify({ kind: "cleanup-summary", ...r, dryRun: opts.dryRun ?? false }));
+        return;
+      }
+      const done = opts.dryRun ? `${r.wouldAbort} would be aborted (dry run)` : `${r.aborted} aborted`;
+      write(`${r.found} incomplete ${r.found === 1 ? "upload" : "uploads"} in s3://${bucket}: ${done}, ${r.kept} kept${r.failed ? `, ${r.failed} failed` : ""}`);
+    },
+  };
+}

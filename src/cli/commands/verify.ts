@@ -1,0 +1,148 @@
+import { Command } from "commander";
+import { listPrefixes, type Listing } from "../../engine/listing.js";
+import { runVerify, type DayVerify, type VerifyFinding, type VerifyReport } from "../../engine/verify.js";
+import { planDays } from "../../plan/days.js";
+import { parseSelectors, SelectorError } from "../../plan/selectors.js";
+import { commandLine, makeOutput, withOutputOptions, type OutputFlags } from "../common.js";
+import { EXIT, UsageError } from "../errors.js";
+import { commandConfig, withConfigOptions } from "../options.js";
+import { redact } from "../redact.js";
+import { interruptible } from "../run-copy.js";
+import { openSession } from "../session.js";
+
+interface VerifyFlags extends OutputFlags {
+  sample?: boolean;
+}
+
+const HELP = `
+Compares your bucket with the provider's using listings only (your bucket is never read):
+  missing        in the provider's bucket, not in yours
+  size-mismatch  sizes differ (e.g. a truncated object)
+  etag-mismatch  ETags differ; for multipart copies, against the ETag flexcopy recorded when it
+                 copied the object, else only the size is checked ("size only (multipart)")
+  extra          in your bucket under a verified day, not in the provider's
+
+Examples:
+  flexcopy verify 2021/05
+  flexcopy verify 2021/05/10..2021/06/03 --quiet      only days with problems
+  flexcopy verify testdata/2021 --json > verify.ndjson
+
+Exit codes:
+  0    every object is there, with the same size (and ETag where comparable), nothing extra
+  1    some objects are missing, differ, or are extra (listed above)
+  2    usage or configuration error
+  3    listing a bucket was denied (authentication or authorization)
+  130  interrupted (Ctrl-C)`;
+
+export function verifyCommand(): Command {
+  const cmd = new Command("verify")
+    .description("check that your bucket holds exactly what the provider's bucket holds for the given dates (listings only)")
+    .argument("<selector...>", "dates to check, as for fetch: YYYY, YYYY/MM, YYYY/MM/DD, FROM..TO, testdata/...")
+    .option("--sample", "check the sample data under testdata/ instead of production data");
+  withOutputOptions(withConfigOptions(cmd));
+  cmd.addHelpText("after", HELP);
+  cmd.action(async (args: string[], flags: VerifyFlags, self: Command) => {
+    process.exitCode = await verify(args, flags, self);
+  });
+  return cmd;
+}
+
+async function verify(args: string[], flags: VerifyFlags, self: Command): Promise<number> {
+  const config = await commandConfig(self);
+  let selectors;
+  try {
+    selectors = parseSelectors(args, { sample: flags.sample });
+  } catch (err) {
+    if (err instanceof SelectorError) throw new UsageError(err.message);
+    throw err;
+  }
+  const destBucket = config.destBucket;
+  if (!destBucket) throw new UsageError("--dest-bucket is required (your bucket; or set FLEXCOPY_DEST_BUCKET, or destBucket in flexcopy.config.json)");
+  // Engine events (retries, notices) only as NDJSON or when they matter; results go to stdout below.
+  const out = makeOutput({ ...flags, quiet: true });
+  const session = await openSession(config, out.emit);
+  const write = (line: string) => process.stdout.write(redact(line) + "\n");
+  const { signal, dispose } = interruptible(
+    () => process.stderr.write("flexcopy: interrupted: finishing the listings in flight (Ctrl-C again to stop now)\n"),
+    () => {
+      process.stderr.write("flexcopy: stopped\n");
+      process.exit(EXIT.interrupted);
+    },
+  );
+  try {
+    const listing: Listing = { s3: session.s3, requester: session.requester(out.emit, signal) };
+    const units: string[] = [];
+    for await (const day of planDays(selectors, { listPrefixes: (p) => listPrefixes(listing, config.sourceBucket, p, "source") })) units.push(day);
+    if (units.length === 0) {
+      if (flags.json) write(JSON.stringify(summaryRecord({ days: 0, ok: 0, missing: 0, sizeMismatch: 0, etagMismatch: 0, extra: 0, sizeOnly: 0, problems: 0, interrupted: false })));
+      else process.stderr.write(redact(`flexcopy: nothing in s3://${config.sourceBucket} matches ${args.join(" ")}\n`));
+      return EXIT.ok;
+    }
+    const printer = verifyPrinter(flags, write);
+    const report = await runVerify({ listing, sourceBucket: config.sourceBucket, destBucket, onDay: printer.day }, units, { signal });
+    printer.summary(report, commandLine(process.argv).replace(/^flexcopy verify/, "flexcopy fetch"));
+    return verifyExitCode(report);
+  } finally {
+    dispose();
+    out.reporter.close();
+  }
+}
+
+/** 0 when everything matched, 1 on any problem, 130 when interrupted. */
+export function verifyExitCode(report: VerifyReport): number {
+  if (report.problems > 0) return EXIT.someFailed;
+  return report.interrupted ? EXIT.interrupted : EXIT.ok;
+}
+
+/** NDJSON form of a finding: `{kind:"verify", day, key, status, note}`. */
+export function findingRecord(f: VerifyFinding): Record<string, unknown> {
+  return { kind: "verify", day: f.day, key: f.key, status: f.status, note: f.note };
+}
+
+/** NDJSON form of the summary. */
+export function summaryRecord(r: VerifyReport): Record<string, unknown> {
+  const { days, ok, missing, sizeMismatch, etagMismatch, extra, sizeOnly, interrupted } = r;
+  return { kind: "verify-summary", days, ok, missing, sizeMismatch, etagMismatch, extra, sizeOnly, ...(interrupted ? { interrupted } : {}) };
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Prints verify results: NDJSON (one line per finding, then the summary) or a table with a row per
+ * day followed by its problem lines. `quiet` leaves out days without problems; `verbose` also
+ * lists the objects checked by size only. Exported for `fetch --verify`.
+ */
+export function verifyPrinter(opts: { json?: boolean; quiet?: boolean; verbose?: boolean }, write: (line: string) => void) {
+  let header = false;
+  return {
+    day: (d: DayVerify): void => {
+      if (opts.json) {
+        for (const f of d.findings) write(JSON.stringify(findingRecord(f)));
+        return;
+      }
+      const problems = d.findings.filter((f) => f.status !== "size-only");
+      if (opts.quiet && problems.length === 0) return;
+      if (!header) {
+        write(`${"day".padEnd(24)} ${"ok".padStart(7)} ${"missing".padStart(8)} ${"mismatched".padStart(11)} ${"extra".padStart(6)}`);
+        header = true;
+      }
+      const mismatched = d.sizeMismatch + d.etagMismatch;
+      write(`${d.day.padEnd(24)} ${String(d.ok).padStart(7)} ${String(d.missing).padStart(8)} ${String(mismatched).padStart(11)} ${String(d.extra).padStart(6)}`);
+      for (const f of opts.verbose ? d.findings : problems) write(`  ${f.status.padEnd(14)} ${f.key}  (${f.note})`);
+    },
+    summary: (r: VerifyReport, fetchCommand?: string): void => {
+      if (opts.json) {
+        write(JSON.stringify(summaryRecord(r)));
+        return;
+      }
+      const sizeOnly = r.sizeOnly > 0 ? ` (${r.sizeOnly} by size only: multipart copies without a recorded ETag)` : "";
+      write(
+        `verified ${plural(r.days, "unit")}: ${plural(r.ok, "object")} ok${sizeOnly}, ${r.missing} missing, ` +
+          `${plural(r.sizeMismatch, "size mismatch", "size mismatches")}, ${plural(r.etagMismatch, "ETag mismatch", "ETag mismatches")}, ${r.extra} extra`,
+      );
+      if (r.interrupted) write("interrupted: not every day was verified");
+      if (r.missing + r.sizeMismatch + r.etagMismatch > 0 && fetchCommand) write(`to copy missing and differing objects again, run:\n  ${fetchCommand}`);
+      if (r.extra > 0) write("extra objects are not in the provider's bucket; flexcopy never deletes anything in your bucket");
+    },
+  };
+}

@@ -1,0 +1,211 @@
+import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import type { Listing } from "./listing.js";
+import { RequestError } from "./request.js";
+
+/** An incomplete multipart upload in the destination bucket. */
+export interface UploadInfo {
+  key: string;
+  uploadId: string;
+  initiated?: Date;
+  /** Who started it (an ARN or canonical id), as S3 reports it. */
+  initiator?: string;
+}
+
+export type CleanupAction = "aborted" | "would-abort" | "kept" | "failed";
+
+export interface CleanupItem extends UploadInfo {
+  /** Milliseconds since the upload was initiated (undefined if S3 did not say when). */
+  ageMs?: number;
+  action: CleanupAction;
+  reason: string;
+  /** Error code when the abort failed. */
+  code?: string;
+}
+
+export interface CleanupReport {
+  found: number;
+  aborted: number;
+  wouldAbort: number;
+  kept: number;
+  failed: number;
+}
+
+/**
+ * One way to reach the destination: the provider's role or the customer's own (base) credentials.
+ * The role's bucket policy grants s3:ListBucket and s3:PutObject, which covers creating, completing
+ * and aborting its own uploads on S3 but usually not s3:ListBucketMultipartUploads, which only the
+ * bucket owner has by default.
+ */
+export interface Identity {
+  name: "role" | "base";
+  listing: Listing;
+}
+
+export interface CleanupDeps {
+  destBucket: string;
+  /**
+   * Identities for ListMultipartUploads and AbortMultipartUpload, in the order tried. When one gets
+   * AccessDenied the next is tried, and used from then on for that operation (a notice says so).
+   */
+  dest: Identity[];
+  /** Whether the provider's bucket holds this exact key; needed when no upload ids are known and not --all. */
+  sourceHasKey?: (key: string) => Promise<boolean>;
+  onItem?: (item: CleanupItem) => void;
+  onNotice?: (message: string) => void;
+  now?: () => number;
+}
+
+export interface CleanupOptions {
+  /** Only uploads whose key starts with this. */
+  prefix?: string;
+  /** Abort every incomplete upload, not only flexcopy's. */
+  all?: boolean;
+  /** List what would be aborted; abort nothing. */
+  dryRun?: boolean;
+  /** Upload ids flexcopy recorded in its resume journal; when given, these (and only these) are flexcopy's. */
+  knownUploadIds?: Set<string>;
+  signal?: AbortSignal;
+}
+
+const isDenied = (err: unknown): boolean =>
+  err instanceof RequestError && (err.classified.code === "AccessDenied" || err.classified.status === 403);
+
+/** Runs an operation with the first identity that is not denied, remembering which one that was. */
+export class IdentityFallback {
+  private index = 0;
+
+  constructor(
+    private readonly op: string,
+    private readonly identities: Identity[],
+    private readonly notice?: (message: string) => void,
+  ) {
+    if (identities.length === 0) throw new Error("no identity to reach the destination");
+  }
+
+  get current(): Identity["name"] {
+    return this.identities[this.index]!.name;
+  }
+
+  async run<T>(fn: (l: Listing) => Promise<T>): Promise<T> {
+    for (;;) {
+      const id = this.identities[this.index]!;
+      try {
+        return await fn(id.listing);
+      } catch (err) {
+        const next = this.identities[this.index + 1];
+        if (!isDenied(err) || next === undefined) throw err;
+        this.index += 1;
+        this.notice?.(`${this.op} was denied to the ${describe(id.name)}; using the ${describe(next.name)} instead`);
+      }
+    }
+  }
+}
+
+const describe = (n: Identity["name"]): string => (n === "role" ? "provider's role" : "your own credentials (the bucket owner)");
+
+/** Incomplete multipart uploads, page by page (KeyMarker/UploadIdMarker), in key order. */
+export async function* listUploads(via: IdentityFallback, bucket: string, prefix?: string): AsyncGenerator<UploadInfo> {
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  for (;;) {
+    const page = await via.run((l) =>
+      l.requester.send("ListMultipartUploads", prefix, "dest", () =>
+        l.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix || undefined, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker })),
+      ),
+    );
+    for (const u of page.Uploads ?? []) {
+      if (u.Key === undefined || u.UploadId === undefined) continue;
+      yield { key: u.Key, uploadId: u.UploadId, initiated: u.Initiated, initiator: u.Initiator?.ID ?? u.Initiator?.DisplayName };
+    }
+    if (!page.IsTruncated) return;
+    const nextKey = page.NextKeyMarker;
+    const nextId = page.NextUploadIdMarker;
+    if (!nextKey || (nextKey === keyMarker && nextId === uploadIdMarker)) return; // a server that does not advance
+    keyMarker = nextKey;
+    uploadIdMarker = nextId;
+  }
+}
+
+/**
+ * Whether an upload is flexcopy's: by the upload ids its journal recorded when given; otherwise by
+ * the key (flexcopy copies keep the provider's key, so an upload whose key is in the provider's
+ * bucket is taken to be flexcopy's). `all` takes every upload.
+ */
+export function decideAbort(u: UploadInfo, opts: { all?: boolean; knownUploadIds?: Set<string> }, inSource?: boolean): { abort: boolean; reason: string } {
+  if (opts.all) return { abort: true, reason: "--all" };
+  if (opts.knownUploadIds) {
+    return opts.knownUploadIds.has(u.uploadId)
+      ? { abort: true, reason: "started by flexcopy (recorded in its journal)" }
+      : { abort: false, reason: "not recorded in flexcopy's journal (--all aborts it anyway)" };
+  }
+  return inSource
+    ? { abort: true, reason: "its key is in the provider's bucket (a flexcopy copy)" }
+    : { abort: false, reason: "its key is not in the provider's bucket, so not a flexcopy copy (--all aborts it anyway)" };
+}
+
+const codeOf = (err: unknown): string => (err instanceof RequestError ? err.classified.code : err instanceof Error ? err.name : "Error");
+
+/**
+ * Lists the destination's incomplete multipart uploads and aborts flexcopy's (all with `all`),
+ * reporting each through `onItem`. Listing errors are thrown; a failed abort is reported and the
+ * rest go on. With `dryRun` nothing is aborted.
+ */
+export async function cleanupUploads(deps: CleanupDeps, opts: CleanupOptions = {}): Promise<CleanupReport> {
+  const now = deps.now ?? Date.now;
+  const lister = new IdentityFallback("ListMultipartUploads", deps.dest, deps.onNotice);
+  const aborter = new IdentityFallback("AbortMultipartUpload", deps.dest, deps.onNotice);
+  const report: CleanupReport = { found: 0, aborted: 0, wouldAbort: 0, kept: 0, failed: 0 };
+  const sourceCache = new Map<string, boolean>();
+
+  for await (const u of listUploads(lister, deps.destBucket, opts.prefix)) {
+    if (opts.signal?.aborted) break;
+    report.found += 1;
+    let inSource: boolean | undefined;
+    if (!opts.all && !opts.knownUploadIds) {
+      if (!deps.sourceHasKey) throw new Error("cleanup needs sourceHasKey, knownUploadIds or all");
+      inSource = sourceCache.get(u.key) ?? (await deps.sourceHasKey(u.key));
+      sourceCache.set(u.key, inSource);
+    }
+    const decision = decideAbort(u, opts, inSource);
+    const item: CleanupItem = { ...u, ageMs: u.initiated ? Math.max(0, now() - u.initiated.getTime()) : undefined, action: "kept", reason: decision.reason };
+    if (!decision.abort) report.kept += 1;
+    else if (opts.dryRun) {
+      item.action = "would-abort";
+      report.wouldAbort += 1;
+    } else {
+      try {
+        await abortUpload(aborter, deps.destBucket, u);
+        item.action = "aborted";
+        report.aborted += 1;
+      } catch (err) {
+        item.action = "failed";
+        item.code = codeOf(err);
+        report.failed += 1;
+      }
+    }
+    deps.onItem?.(item);
+  }
+  return report;
+}
+
+async function abortUpload(via: IdentityFallback, bucket: string, u: UploadInfo): Promise<void> {
+  try {
+    await via.run((l) =>
+      l.requester.send("AbortMultipartUpload", u.key, "dest", () =>
+        l.s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.key, UploadId: u.uploadId })),
+      ),
+    );
+  } catch (err) {
+    // Completed or aborted since it was listed: it is gone, which is what was wanted.
+    if (err instanceof RequestError && err.classified.code === "NoSuchUpload") return;
+    throw err;
+  }
+}
+
+/** Whether `bucket` holds exactly `key` (one small listing; works where HeadObject would be denied). */
+export async function bucketHasKey(l: Listing, bucket: string, key: string): Promise<boolean> {
+  const page = await l.requester.send("ListObjectsV2", key, "source", () =>
+    l.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 })),
+  );
+  return page.Contents?.[0]?.Key === key;
+}
