@@ -1,0 +1,276 @@
+// `flexcopy emulator`: run the local S3 + STS emulator of the provider's side until SIGINT/SIGTERM.
+// Prints exactly one JSON line on stdout once it listens (scripts parse it); nothing else goes to stdout.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { parseRate } from "../../config/sizes.js";
+import type { Emulator, EmulatorOptions, Faults } from "../../emulator/index.js";
+import { startEmulator } from "../../emulator/index.js";
+import { loadSeed, SEED_HELP } from "../../emulator/seed.js";
+import { UsageError } from "../errors.js";
+
+export interface EmulatorFlags {
+  port: number;
+  seed: string;
+  accountId?: string;
+  destBucket?: string[];
+  contract?: string[];
+  externalId?: string;
+  tokenTtl?: number;
+  bucketPolicy: boolean;
+  latency?: number;
+  copyRate?: number;
+  timeScale?: number;
+  slowdownRate?: number;
+  errorRate?: number;
+  resetRate?: number;
+  copyErrorRate?: number;
+  logLimit?: number;
+}
+
+const EXAMPLES = `
+On start it prints one JSON line to stdout, then runs until Ctrl-C / SIGTERM (exit 0):
+  {"endpoint":"http://127.0.0.1:4566","region":"ap-northeast-1","accessKeyId":"…","secretAccessKey":"…",
+   "accountId":"123456789012","roleArn":"arn:aws:iam::461810399597:role/JeuServiceRoleForS3Copy_123456789012",…}
+
+Seeds (the provider's bucket dataservice-flex-bucket):
+  demo         2021/05 trading days, 2021/06/01-02, testdata/2021/05, ConnectionSpec/{Standard,MBO}/…
+  year:YYYY    one year at the real FLEX scale (2010 0.17 TB … 2023 4.59 TB), virtual objects, some > 5 GiB
+  none         empty
+  FILE.json    {"objects":[{"key":"…","size":123}]} or {"days":{"2021/05/31":{"files":3,"size":"1MiB"}}}
+
+Examples:
+  flexcopy emulator                                    demo data on a free port
+  flexcopy emulator --port 4566 --seed year:2023       a full year on a fixed port
+  flexcopy emulator --contract 2021/05 --contract testdata --dest-bucket my-flex
+  flexcopy emulator --latency 20 --copy-rate 200Mbps --time-scale 60
+                                                       the manual's ~200 Mbps, 60x faster than real time
+  flexcopy emulator --error-rate 0.01 --slowdown-rate 0.02 --reset-rate 0.005
+  flexcopy emulator --token-ttl 120                    credentials expire mid-run
+  flexcopy emulator > emu.json &  EP=$(jq -r .endpoint emu.json)
+  aws --endpoint-url "$EP" s3 ls s3://dataservice-flex-bucket/2021/05/
+
+Runtime controls on the same port: GET|DELETE /_emulator/log, GET /_emulator/objects/<bucket>,
+POST /_emulator/faults (JSON, e.g. {"latencyMs":50}), POST /_emulator/expire-tokens.`;
+
+// ---- option parsers (commander calls them; InvalidArgumentError -> one line, exit 2) ----
+
+function intIn(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const t = v.trim();
+    const n = Number(t);
+    if (t === "" || !Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
+export const parsePort = intIn("port", 0, 65535);
+export const parseTokenTtl = intIn("token TTL (seconds)", 1, 129600);
+export const parseLogLimit = intIn("log limit", 0, 10_000_000);
+
+export function parseLatency(v: string): number {
+  const t = v.trim().replace(/ms$/i, "");
+  const n = Number(t);
+  if (t === "" || !Number.isFinite(n) || n < 0 || n > 600_000) throw new InvalidArgumentError("latency must be milliseconds from 0 to 600000, e.g. 20.");
+  return n;
+}
+
+export function parseTimeScale(v: string): number {
+  const t = v.trim().replace(/^x|x$/i, "");
+  const n = Number(t);
+  if (t === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("time scale must be a number > 0 (e.g. 60 = modelled delays run 60x faster).");
+  return n;
+}
+
+export function parseProbability(name: string) {
+  return (v: string): number => {
+    const t = v.trim();
+    const pct = t.endsWith("%");
+    const n = Number(pct ? t.slice(0, -1) : t) / (pct ? 100 : 1);
+    if (t === "" || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`${name} must be a probability from 0 to 1 (or 0%–100%), e.g. 0.01.`);
+    return n;
+  };
+}
+
+/**
+ * "200MB/s", "1GiB/s", "1048576" (bytes/s), "200Mbps" / "200Mbit/s" (bits: ÷8), "0" or "inf" = unlimited.
+ * A lower-case "b" before "ps"/"it" means bits, as network people write it.
+ */
+export function parseCopyRate(v: string): number {
+  const t = v.trim();
+  if (/^(0|inf|infinite|unlimited)$/i.test(t)) return 0;
+  const bits = /^(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(?:bps|bit\/s|bits\/s)$/.exec(t);
+  if (bits) {
+    const mult = { "": 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 }[(bits[2] ?? "").toLowerCase()] ?? 1;
+    const n = Math.round((Number(bits[1]) * mult) / 8);
+    if (n > 0) return n;
+  } else {
+    try {
+      const n = parseRate(t);
+      if (n > 0) return n;
+    } catch {
+      // fall through to the one-line error below
+    }
+  }
+  throw new InvalidArgumentError('copy rate must be bytes per second with an optional unit, e.g. "200MB/s", "1GiB/s", "200Mbps" (bits), or 0 for unlimited.');
+}
+
+export function parseSeedSpec(v: string): string {
+  const t = v.trim();
+  if (t === "") throw new InvalidArgumentError(`${SEED_HELP}.`);
+  try {
+    loadSeed(t); // validates eagerly (cheap: year seeds generate lazily, files are read once)
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+  return t;
+}
+
+export function parseAccountId(v: string): string {
+  const t = v.trim();
+  if (!/^\d{12}$/.test(t)) throw new InvalidArgumentError("account id must be 12 digits, e.g. 123456789012.");
+  return t;
+}
+
+const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function collectBuckets(v: string, prev: string[] | undefined): string[] {
+  const out = [...(prev ?? [])];
+  for (const b of v.split(",").map((s) => s.trim()).filter(Boolean)) {
+    if (!BUCKET_RE.test(b) || b.includes("..") || /^\d+\.\d+\.\d+\.\d+$/.test(b)) {
+      throw new InvalidArgumentError(`"${b}" is not a valid S3 bucket name (3–63 lower-case letters, digits, dots, hyphens).`);
+    }
+    if (!out.includes(b)) out.push(b);
+  }
+  if (out.length === 0) throw new InvalidArgumentError("bucket name must not be empty.");
+  return out;
+}
+
+const DATE_RE = /^\d{4}(?:\/\d{1,2}(?:\/\d{1,2})?)?$/;
+
+function checkDate(d: string, whole: string): void {
+  const [y, m, dd] = d.split("/").map(Number);
+  if (!DATE_RE.test(d) || (m !== undefined && (m < 1 || m > 12)) || (dd !== undefined && (dd < 1 || dd > 31)) || (y ?? 0) < 1990) {
+    throw new InvalidArgumentError(`contract period "${whole}": "${d}" is not YYYY, YYYY/MM or YYYY/MM/DD.`);
+  }
+}
+
+/** "2021/05", "2021", "2021/05/10..2021/06/03", or a key prefix such as "testdata" / "ConnectionSpec". */
+function collectPeriods(v: string, prev: string[] | undefined): string[] {
+  const out = [...(prev ?? [])];
+  for (const p of v.split(",").map((s) => s.trim()).filter(Boolean)) {
+    if (p.includes("..")) {
+      const [lo, hi, ...rest] = p.split("..");
+      if (rest.length || !lo || !hi) throw new InvalidArgumentError(`contract period "${p}": a range is FROM..TO, e.g. 2021/05/10..2021/06/03.`);
+      checkDate(lo, p);
+      checkDate(hi, p);
+      const len = Math.min(lo.length, hi.length);
+      if (lo.slice(0, len) > hi.slice(0, len)) throw new InvalidArgumentError(`contract period "${p}": the range ends before it starts.`);
+    } else if (/^[\d/]+$/.test(p)) {
+      checkDate(p, p);
+    }
+    out.push(p);
+  }
+  if (out.length === 0) throw new InvalidArgumentError("contract period must not be empty.");
+  return out;
+}
+
+export function emulatorOptionsFromFlags(f: EmulatorFlags): EmulatorOptions {
+  const faults: Partial<Faults> = {};
+  if (f.latency !== undefined) faults.latencyMs = f.latency;
+  if (f.copyRate !== undefined) faults.copyRateBytesPerSec = f.copyRate;
+  if (f.timeScale !== undefined) faults.timeScale = f.timeScale;
+  if (f.slowdownRate !== undefined) faults.slowDownRate = f.slowdownRate;
+  if (f.errorRate !== undefined) faults.internalErrorRate = f.errorRate;
+  if (f.resetRate !== undefined) faults.resetRate = f.resetRate;
+  if (f.copyErrorRate !== undefined) faults.copyErrorBodyRate = f.copyErrorRate;
+  const o: EmulatorOptions = { port: f.port, seed: f.seed, bucketPolicy: f.bucketPolicy, faults };
+  if (f.accountId !== undefined) o.accountId = f.accountId;
+  if (f.destBucket !== undefined) o.destBuckets = f.destBucket;
+  if (f.contract !== undefined) o.contractedPeriods = f.contract;
+  if (f.externalId !== undefined) o.externalId = f.externalId;
+  if (f.tokenTtl !== undefined) o.tokenTtlSeconds = f.tokenTtl;
+  if (f.logLimit !== undefined) o.requestLogLimit = f.logLimit;
+  return o;
+}
+
+/** The JSON line printed on start. */
+export function startupInfo(emu: Emulator, f: EmulatorFlags): Record<string, unknown> {
+  return {
+    endpoint: emu.endpoint,
+    region: emu.region,
+    accessKeyId: emu.accessKeyId,
+    secretAccessKey: emu.secretAccessKey,
+    accountId: emu.accountId,
+    providerAccountId: emu.providerAccountId,
+    roleArn: emu.roleArn,
+    sourceBucket: emu.sourceBucket,
+    destBuckets: emu.destBuckets,
+    ...(f.externalId !== undefined ? { externalId: f.externalId } : {}),
+    seed: f.seed,
+    pid: process.pid,
+  };
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSig = (sig: NodeJS.Signals) => {
+      process.off("SIGINT", onSig);
+      process.off("SIGTERM", onSig);
+      // A second signal while stopping: leave now.
+      const force = () => process.exit(0);
+      process.once("SIGINT", force);
+      process.once("SIGTERM", force);
+      resolve(sig);
+    };
+    process.on("SIGINT", onSig);
+    process.on("SIGTERM", onSig);
+  });
+}
+
+async function run(f: EmulatorFlags): Promise<void> {
+  let emu: Emulator;
+  try {
+    emu = await startEmulator(emulatorOptionsFromFlags(f));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === "EADDRINUSE") throw new UsageError(`port ${f.port} is already in use (use --port 0 for a free port)`);
+    if (e.code === "EACCES") throw new UsageError(`not allowed to listen on port ${f.port}`);
+    throw err;
+  }
+  const signal = waitForSignal();
+  process.stdout.write(JSON.stringify(startupInfo(emu, f)) + "\n");
+  if (process.stderr.isTTY) process.stderr.write(`flexcopy emulator listening on ${emu.endpoint} (seed ${f.seed}); Ctrl-C to stop\n`);
+  await signal;
+  // Never hang on shutdown: if stop() or a stray handle keeps the process alive, leave anyway.
+  const guard = setTimeout(() => process.exit(0), 5000);
+  guard.unref();
+  await emu.stop();
+  process.exitCode = 0;
+}
+
+export function emulatorCommand(): Command {
+  const cmd = new Command("emulator")
+    .description("run a local S3 + STS emulator of the provider's side (dataservice-flex-bucket, AssumeRole, bucket policy)")
+    .addOption(new Option("--port <n>", "TCP port on 127.0.0.1 (0 = a free port)").argParser(parsePort).default(0))
+    .addOption(new Option("--seed <seed>", "source bucket contents: demo | year:YYYY | none | layout.json").argParser(parseSeedSpec).default("demo"))
+    .addOption(new Option("--account-id <id>", "your (customer) AWS account id, 12 digits; the role is JeuServiceRoleForS3Copy_<id> (default: 123456789012)").argParser(parseAccountId))
+    .addOption(new Option("--dest-bucket <name>", "a destination bucket owned by your account; repeatable or comma-separated (default: flex-dest)").argParser(collectBuckets))
+    .addOption(new Option("--contract <period>", "contracted period the role may read: 2021, 2021/05, 2021/05/10..2021/06/03, testdata, ConnectionSpec; repeatable (default: everything)").argParser(collectPeriods))
+    .addOption(new Option("--external-id <id>", "require this ExternalId on AssumeRole"))
+    .addOption(new Option("--token-ttl <seconds>", "issued role credentials expire after this many seconds (default: the requested DurationSeconds)").argParser(parseTokenTtl))
+    .addOption(new Option("--no-bucket-policy", "the provider has not finished setup: the role gets AccessDenied on your buckets"))
+    .addOption(new Option("--latency <ms>", "added latency per request, milliseconds (default: 0)").argParser(parseLatency))
+    .addOption(new Option("--copy-rate <rate>", "server-side copy speed, e.g. 200MB/s, 1GiB/s, 200Mbps; 0 = unlimited (default: 0)").argParser(parseCopyRate))
+    .addOption(new Option("--time-scale <n>", "divide every modelled delay by n (default: 1)").argParser(parseTimeScale))
+    .addOption(new Option("--slowdown-rate <p>", "probability of 503 SlowDown per request (default: 0)").argParser(parseProbability("slowdown rate")))
+    .addOption(new Option("--error-rate <p>", "probability of 500 InternalError per request (default: 0)").argParser(parseProbability("error rate")))
+    .addOption(new Option("--reset-rate <p>", "probability of a dropped connection per request (default: 0)").argParser(parseProbability("reset rate")))
+    .addOption(new Option("--copy-error-rate <p>", "probability of a 200 OK copy response carrying an error body (default: 0)").argParser(parseProbability("copy error rate")))
+    .addOption(new Option("--log-limit <n>", "request log ring-buffer entries, 0 = off (default: 10000)").argParser(parseLogLimit))
+    .addHelpText("after", EXAMPLES)
+    .action(async (flags: EmulatorFlags) => {
+      await run(flags);
+    });
+  return cmd;
+}
