@@ -1,0 +1,111 @@
+import { Command } from "commander";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { makeS3Client, makeStsClient } from "../../aws/clients.js";
+import { baseCredentials, EnvCredentials } from "../../aws/credentials.js";
+import { resolveConfig } from "../../config/load.js";
+import { ConfigError, configKeys, type FlexConfig } from "../../config/schema.js";
+import { DOCTOR_STEPS, type DoctorContext } from "../../setup/doctor-checks.js";
+import { DateProbe, runChecks, type Check } from "../../setup/doctor.js";
+import { EXIT } from "../errors.js";
+import { defaultLoadDeps, withConfigOptions } from "../options.js";
+import { redact, registerSecret } from "../redact.js";
+import { clientSettings } from "../session.js";
+
+interface DoctorFlags {
+  json?: boolean;
+  writeTest?: boolean;
+  config?: string;
+}
+
+const EXAMPLES = `
+Checks, in order (a check whose prerequisite failed is shown as skipped):
+  config               settings valid; account id and destination bucket set
+  base credentials     your own AWS credentials work (STS GetCallerIdentity): account and ARN
+  clock                local clock within 5 min of the service's (Date header)
+  assume role          the provider's role can be assumed, and for how long (12 h, or 1 h when chaining)
+  source bucket        the role can list dataservice-flex-bucket; which years are visible
+  destination bucket   your bucket exists and is in ap-northeast-1 (checked with your own credentials)
+  destination access   the role can list your bucket (the bucket policy of step 1-2 is in place)
+  write test           with --write-test: one small object copied with ACL bucket-owner-full-control
+
+Examples:
+  flexcopy doctor
+  flexcopy doctor --write-test
+  flexcopy doctor --json          one JSON object per check: {"name","ok","status","detail","fix"}
+
+Exit codes: 0 every check passed (warnings allowed), 1 a check failed, 2 usage error (bad flag).`;
+
+export function doctorCommand(): Command {
+  const cmd = new Command("doctor")
+    .description("check the whole setup (credentials, clock, role, buckets, policy) and say how to fix what is wrong")
+    .option("--write-test", "also copy one small object (the smallest under ConnectionSpec/ or testdata/) into your bucket")
+    .option("--json", "one JSON object per check on stdout (NDJSON)")
+    .option("--debug", "print stack traces of unexpected errors (secrets stay redacted)");
+  withConfigOptions(cmd);
+  cmd.addHelpText("after", EXAMPLES);
+  cmd.action(async (flags: DoctorFlags, self: Command) => {
+    process.exitCode = await doctor(flags, self);
+  });
+  return cmd;
+}
+
+/** Whatever secret a provider yields is redacted from all output. */
+function registering(p: AwsCredentialIdentityProvider & { memoized?: boolean }): AwsCredentialIdentityProvider {
+  const wrapped = async (o?: Parameters<AwsCredentialIdentityProvider>[0]) => {
+    const id = await p(o);
+    registerSecret(id.secretAccessKey);
+    registerSecret(id.sessionToken);
+    return id;
+  };
+  return p.memoized ? Object.assign(wrapped, { memoized: true }) : wrapped;
+}
+
+async function loadSettings(self: Command): Promise<{ config?: FlexConfig; error?: string; source?: string }> {
+  const deps = defaultLoadDeps();
+  const opts = self.opts() as Record<string, unknown>;
+  const flags: Record<string, unknown> = {};
+  for (const k of configKeys()) if (opts[k.key] !== undefined) flags[k.key] = opts[k.key];
+  try {
+    const r = await resolveConfig({ flags, env: deps.env, cwd: deps.cwd, home: deps.home, configPath: opts.config as string | undefined });
+    return { config: r.config, source: r.file };
+  } catch (err) {
+    if (err instanceof ConfigError) return { error: err.message };
+    throw err;
+  }
+}
+
+async function doctor(flags: DoctorFlags, self: Command): Promise<number> {
+  const loaded = await loadSettings(self);
+  const probe = new DateProbe();
+  const config = loaded.config;
+  // Without a valid config every check after "config" is skipped; the clients are never used.
+  const settings = config ? clientSettings(config) : { region: "ap-northeast-1", forcePathStyle: false, concurrency: 4 };
+  const base =
+    config?.credentials === "env" ? registering(new EnvCredentials(process.env).provider) : registering(baseCredentials(config?.profile));
+  const ctx: DoctorContext = {
+    config,
+    configError: loaded.error,
+    configSource: loaded.source,
+    sts: probe.attach(makeStsClient(settings, base)),
+    baseS3: probe.attach(makeS3Client(settings, base)),
+    s3With: (creds) => probe.attach(makeS3Client(settings, registering(creds))),
+    probe,
+    env: process.env,
+    writeTest: flags.writeTest ?? false,
+  };
+  const print = (s: string) => process.stdout.write(redact(s));
+  const checks = await runChecks(DOCTOR_STEPS, ctx, (c) => print(flags.json ? `${JSON.stringify(c)}\n` : formatCheck(c)));
+  const failed = checks.filter((c) => c.status === "fail");
+  if (!flags.json) {
+    print(failed.length === 0 ? "\nall checks passed: flexcopy fetch <period> is ready to run\n" : `\n${failed.length} check${failed.length > 1 ? "s" : ""} failed: fix the first ✗ and run flexcopy doctor again\n`);
+  }
+  return failed.length === 0 ? EXIT.ok : EXIT.someFailed;
+}
+
+const MARK: Record<Check["status"], string> = { pass: "✓", warn: "!", fail: "✗", skip: "–" };
+
+/** "✓ name: detail", and on the next line the fix of a failure or warning. */
+export function formatCheck(c: Check): string {
+  const fix = c.fix ? `    fix: ${c.fix}\n` : "";
+  return `${MARK[c.status]} ${c.name}: ${c.detail}\n${fix}`;
+}

@@ -1,0 +1,97 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { Command } from "commander";
+import {
+  applyCommands,
+  BUCKET_POLICY_FILE,
+  bucketPolicy,
+  IAM_POLICY_FILE,
+  iamPolicy,
+  policyJson,
+} from "../../setup/policies.js";
+import { EXIT, UsageError } from "../errors.js";
+import { commandConfig, withConfigOptions } from "../options.js";
+import { roleArnOf } from "../session.js";
+
+interface PolicyFlags {
+  bucketPolicy?: boolean;
+  iamPolicy?: boolean;
+  outDir?: string;
+}
+
+const EXAMPLES = `
+Examples:
+  flexcopy policy --account-id 123456789012 --dest-bucket my-flex-bucket
+  flexcopy policy --bucket-policy > bucket-policy.json
+  aws s3api put-bucket-policy --bucket my-flex-bucket --policy file://bucket-policy.json
+  flexcopy policy --iam-policy > iam-policy.json
+  aws iam create-policy --policy-name flexcopy-assume-jpx-role --policy-document file://iam-policy.json
+  flexcopy policy --out-dir ./policies       writes bucket-policy.json and iam-policy.json
+
+The bucket policy (manual step 1-2) can be saved only after JPX has told you that their setup is
+complete (about 5 business days after you sent your account id and bucket name): before that, S3
+rejects it because the provider's role does not exist yet.
+The IAM policy (step 1-3) goes on the IAM user or role whose credentials run flexcopy.
+
+Exit codes: 0 printed or written, 2 missing or invalid --account-id / --dest-bucket.`;
+
+export function policyCommand(): Command {
+  const cmd = new Command("policy")
+    .description("print the bucket policy (manual step 1-2) and IAM policy (step 1-3) filled in for your account and bucket")
+    .option("--bucket-policy", "print only the destination bucket policy (bare JSON)")
+    .option("--iam-policy", "print only the IAM policy allowing sts:AssumeRole on the provider's role (bare JSON)")
+    .option("--out-dir <dir>", `write ${BUCKET_POLICY_FILE} and ${IAM_POLICY_FILE} into this directory`)
+    .option("--debug", "print stack traces of unexpected errors");
+  withConfigOptions(cmd);
+  cmd.addHelpText("after", EXAMPLES);
+  cmd.action(async (flags: PolicyFlags, self: Command) => {
+    process.exitCode = await policy(flags, self);
+  });
+  return cmd;
+}
+
+async function policy(flags: PolicyFlags, self: Command): Promise<number> {
+  const config = await commandConfig(self);
+  // Neither flag (or both): both policies.
+  const both = flags.bucketPolicy === flags.iamPolicy;
+  const wantBucket = both || flags.bucketPolicy === true;
+  const wantIam = both || flags.iamPolicy === true;
+  const roleArn = roleArnOf(config);
+  const bucket = config.destBucket;
+  if (wantBucket && !bucket) {
+    throw new UsageError(
+      "--dest-bucket is required for the bucket policy (your bucket from step 1-1; or set FLEXCOPY_DEST_BUCKET, or destBucket in flexcopy.config.json)",
+    );
+  }
+  const docs: { file: string; title: string; text: string }[] = [];
+  if (wantBucket && bucket) {
+    docs.push({ file: BUCKET_POLICY_FILE, title: `bucket policy for s3://${bucket} (manual step 1-2)`, text: policyJson(bucketPolicy(roleArn, bucket)) });
+  }
+  if (wantIam) {
+    docs.push({ file: IAM_POLICY_FILE, title: "IAM policy for the user or role that runs flexcopy (manual step 1-3)", text: policyJson(iamPolicy(roleArn)) });
+  }
+  const out = (s: string) => process.stdout.write(s);
+
+  if (flags.outDir !== undefined) {
+    const dir = resolve(process.cwd(), flags.outDir);
+    try {
+      await mkdir(dir, { recursive: true });
+      for (const d of docs) await writeFile(join(dir, d.file), d.text);
+    } catch (err) {
+      throw new UsageError(`--out-dir: cannot write to ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    const paths = Object.fromEntries(docs.map((d) => [d.file, join(dir, d.file)]));
+    for (const d of docs) out(`wrote ${join(dir, d.file)}  (${d.title})\n`);
+    const next = applyCommands(bucket, { bucketPolicy: paths[BUCKET_POLICY_FILE], iamPolicy: paths[IAM_POLICY_FILE] });
+    if (next.length > 0) out(`next:\n${next.map((c) => `  ${c}\n`).join("")}`);
+    return EXIT.ok;
+  }
+
+  if (docs.length === 1) {
+    out(docs[0]!.text); // bare JSON, pipeable
+    return EXIT.ok;
+  }
+  for (const d of docs) out(`# ${d.title}\n${d.text}\n`);
+  out(`# apply: flexcopy policy --bucket-policy > ${BUCKET_POLICY_FILE} && aws s3api put-bucket-policy --bucket ${bucket} --policy file://${BUCKET_POLICY_FILE}\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,302 @@
+/** The checks of `flexcopy doctor`, in the order of the manual's setup steps. */
+import { GetBucketLocationCommand, HeadBucketCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput, type STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { OWNER_FULL_CONTROL } from "../aws/acl.js";
+import { EnvCredentials, RoleCredentials } from "../aws/credentials.js";
+import { DEFAULT_SOURCE_BUCKET, type FlexConfig } from "../config/schema.js";
+import { formatBytes } from "../config/sizes.js";
+import { copyOne } from "../engine/copy.js";
+import { Requester, type CredentialRefresher } from "../engine/request.js";
+import type { ObjInfo } from "../engine/skip.js";
+import {
+  CLOCK_CODES, describeSkew, errorCode, errorHeader, errorText, fail, formatSeconds, isAccessDenied, MAX_SKEW_MS,
+  pass, skip, summarizePrefixes, warn, type DateProbe, type Step,
+} from "./doctor.js";
+
+export const REQUIRED_REGION = "ap-northeast-1";
+
+export interface DoctorContext {
+  /** Undefined when the configuration is invalid (then `configError` says why). */
+  config?: FlexConfig;
+  configError?: string;
+  /** Where the settings came from, e.g. "./flexcopy.config.json". */
+  configSource?: string;
+  /** STS and S3 on your own ("base") credentials; with `--credentials env`, on the exported ones. */
+  sts: STSClient;
+  baseS3: S3Client;
+  s3With(credentials: AwsCredentialIdentityProvider): S3Client;
+  probe: DateProbe;
+  env: Record<string, string | undefined>;
+  writeTest: boolean;
+  // ---- filled in by the checks ----
+  identity?: Promise<GetCallerIdentityCommandOutput>;
+  role?: { s3: S3Client; refresher: CredentialRefresher };
+  sourcePrefixes?: string[];
+}
+
+const cfg = (ctx: DoctorContext): FlexConfig => {
+  if (!ctx.config) throw new Error("configuration missing");
+  return ctx.config;
+};
+const callerIdentity = (ctx: DoctorContext) => (ctx.identity ??= ctx.sts.send(new GetCallerIdentityCommand({})));
+const clockFailed = (ctx: DoctorContext): boolean => Math.abs(ctx.probe.skewMs() ?? 0) > MAX_SKEW_MS;
+const INIT = "flexcopy init --account-id <12 digits> --dest-bucket <bucket>";
+
+export const configCheck: Step<DoctorContext> = {
+  name: "config",
+  needs: [],
+  run: async (ctx) => {
+    if (!ctx.config) return fail(ctx.configError ?? "invalid configuration", `correct that setting (flag, FLEXCOPY_* variable or config file), or rewrite the file: ${INIT} --force`);
+    const c = ctx.config;
+    const needsAccount = c.credentials === "assume-role" && !c.roleArn;
+    const missing = [needsAccount && !c.accountId ? "--account-id" : "", c.destBucket ? "" : "--dest-bucket"].filter(Boolean);
+    if (missing.length > 0) return fail(`${missing.join(" and ")} not set`, `${INIT} (or FLEXCOPY_ACCOUNT_ID / FLEXCOPY_DEST_BUCKET)`);
+    const from = ctx.configSource ? ` (from ${ctx.configSource})` : "";
+    return pass(`account ${c.accountId}, destination s3://${c.destBucket}, credentials ${c.credentials}${from}`);
+  },
+};
+
+export const credentialsCheck: Step<DoctorContext> = {
+  name: "base credentials",
+  needs: ["config"],
+  run: async (ctx) => {
+    const c = cfg(ctx);
+    let id: GetCallerIdentityCommandOutput;
+    try {
+      id = await callerIdentity(ctx);
+    } catch (err) {
+      const code = errorCode(err);
+      if (CLOCK_CODES.has(code) || (clockFailed(ctx) && code === "SignatureDoesNotMatch")) {
+        return fail(`${errorText(err)} (caused by the clock: see "clock")`, "fix the local clock (see the clock check), then run flexcopy doctor again");
+      }
+      return fail(errorText(err), credentialFix(code, c));
+    }
+    const detail = `account ${id.Account}, ${id.Arn}`;
+    if (c.credentials === "assume-role" && c.accountId && id.Account !== c.accountId) {
+      return warn(
+        `${detail}, not the --account-id ${c.accountId}`,
+        `the provider's role trusts the account you registered with JPX: use credentials of account ${c.accountId}, or correct --account-id`,
+      );
+    }
+    return pass(detail);
+  },
+};
+
+function credentialFix(code: string, c: FlexConfig): string {
+  const where = c.profile ? `the profile "${c.profile}"` : "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or --profile)";
+  if (code === "CredentialsProviderError")
+    return "no AWS credentials found: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the keys of the IAM user from step 1-4), use --profile <name>, or run `aws configure`";
+  if (code === "InvalidClientTokenId") return `AWS does not know this access key id: check ${where}; the key may be deleted or inactive (IAM → Users → Security credentials)`;
+  if (code === "SignatureDoesNotMatch") return `the secret access key does not belong to the access key id: check ${where} (both come from the same CSV of step 1-4)`;
+  if (code === "ExpiredToken" || code === "ExpiredTokenException")
+    return c.credentials === "env"
+      ? "the exported temporary credentials have expired: drop --credentials env and let flexcopy assume the role (and refresh it) itself"
+      : "your base credentials are temporary and have expired: renew them (e.g. aws sso login)";
+  return `check your AWS credentials (${where}); \`aws sts get-caller-identity\` should succeed`;
+}
+
+export const clockCheck: Step<DoctorContext> = {
+  name: "clock",
+  needs: ["config"],
+  run: async (ctx) => {
+    await callerIdentity(ctx).catch(() => undefined); // any response carries the service's Date header
+    const skewMs = ctx.probe.skewMs();
+    if (skewMs === undefined) return skip("skipped: no response from the service to compare with");
+    if (Math.abs(skewMs) > MAX_SKEW_MS) {
+      return fail(
+        `the local clock is ${describeSkew(skewMs)} the service (its Date header); AWS rejects signed requests that far off (RequestTimeTooSkewed)`,
+        "synchronise the clock: Linux `sudo timedatectl set-ntp true` (or `sudo chronyc makestep`), macOS `sudo sntp -sS time.apple.com`, Windows `w32tm /resync`; in a container or VM fix the host's clock",
+      );
+    }
+    return pass(`within ${Math.max(1, Math.round(Math.abs(skewMs) / 1000))} s of the service`);
+  },
+};
+
+export const assumeRoleCheck: Step<DoctorContext> = {
+  name: "assume role",
+  needs: ["base credentials", "clock"],
+  run: async (ctx) => {
+    const c = cfg(ctx);
+    if (c.credentials === "env") {
+      const creds = new EnvCredentials(ctx.env);
+      const exp = creds.identity().expiration;
+      ctx.role = { s3: ctx.s3With(creds.provider), refresher: { currentKeyId: undefined, refreshRejected: async () => false } };
+      const until = exp && !Number.isNaN(exp.getTime()) ? `until ${exp.toISOString()}` : "for an unknown time";
+      return warn(
+        `--credentials env: using the exported temporary credentials ${until}; they cannot be refreshed`,
+        "drop --credentials env: flexcopy then assumes the role itself and refreshes it before it expires",
+      );
+    }
+    const roleArn = c.roleArn ?? "";
+    const creds = new RoleCredentials({ sts: ctx.sts, roleArn, sessionName: c.sessionName, durationSeconds: c.duration, externalId: c.externalId });
+    try {
+      await creds.get();
+    } catch (err) {
+      return fail(`${errorText(err)} (${roleArn})`, await assumeFix(ctx, errorCode(err), c));
+    }
+    ctx.role = {
+      s3: ctx.s3With(creds.provider),
+      refresher: {
+        get currentKeyId() {
+          return creds.currentKeyId;
+        },
+        refreshRejected: async (keyId) => {
+          await creds.refresh("token-rejected", keyId);
+          return true;
+        },
+      },
+    };
+    const granted = creds.grantedDurationSeconds;
+    const chained = granted < c.duration ? " (role chaining: your base credentials are temporary, so AWS caps sessions at 1 h; flexcopy refreshes them automatically)" : "";
+    return pass(`${roleArn}, sessions of ${formatSeconds(granted)}${chained}`);
+  },
+};
+
+async function assumeFix(ctx: DoctorContext, code: string, c: FlexConfig): Promise<string> {
+  if (!isAccessDenied({ name: code })) return "check the role ARN (--role-arn or --account-id) and run `aws sts assume-role` with the same values to see the error";
+  const who = await callerIdentity(ctx).then((id) => id.Arn ?? "your IAM user or role", () => "your IAM user or role");
+  const externalId = c.externalId
+    ? "the external id (--external-id) does not match: use exactly the one JPX gave you"
+    : "if JPX gave you an external id, pass it with --external-id (or externalId in the config file)";
+  return `${externalId}; attach the IAM policy of \`flexcopy policy --iam-policy\` to ${who} (steps 1-3, 1-4); and --account-id ${c.accountId} must be the account you registered with JPX (the role exists only after their setup-complete notice)`;
+}
+
+export const sourceCheck: Step<DoctorContext> = {
+  name: "source bucket",
+  needs: ["assume role"],
+  run: async (ctx) => {
+    const c = cfg(ctx);
+    const s3 = ctx.role!.s3;
+    const prefixes: string[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: c.sourceBucket, Delimiter: "/", ContinuationToken: token }));
+        for (const p of page.CommonPrefixes ?? []) if (p.Prefix) prefixes.push(p.Prefix);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token && prefixes.length < 10_000);
+    } catch (err) {
+      if (isAccessDenied(err)) return fail(`${errorText(err)}: the provider's role cannot list s3://${c.sourceBucket}`, `JPX may not have finished the setup for account ${c.accountId}: wait for their setup-complete notice, or ask JPX`);
+      if (errorCode(err) === "NoSuchBucket") return fail(errorText(err), `--source-bucket should be ${DEFAULT_SOURCE_BUCKET}`);
+      return fail(errorText(err), "run flexcopy doctor again; if it persists, check network access to S3 (proxy, VPC endpoint)");
+    }
+    ctx.sourcePrefixes = prefixes;
+    return pass(`s3://${c.sourceBucket} shows ${summarizePrefixes(prefixes)} (listings may include data outside your contract)`);
+  },
+};
+
+export const destinationCheck: Step<DoctorContext> = {
+  name: "destination bucket",
+  needs: ["base credentials", "clock"],
+  run: async (ctx) => {
+    const c = cfg(ctx);
+    const bucket = c.destBucket!;
+    let region: string | undefined;
+    try {
+      const head = await ctx.baseS3.send(new HeadBucketCommand({ Bucket: bucket }));
+      region = head.BucketRegion ?? (await bucketLocation(ctx.baseS3, bucket));
+    } catch (err) {
+      region = errorHeader(err, "x-amz-bucket-region");
+      const code = errorCode(err);
+      if (code === "NotFound" || code === "NoSuchBucket" || code === "HTTP 404") {
+        return fail(`s3://${bucket} does not exist`, `create it in Tokyo (step 1-1): aws s3 mb s3://${bucket} --region ${REQUIRED_REGION}`);
+      }
+      if (region === undefined) {
+        return fail(`${errorText(err)}: your own credentials cannot read s3://${bucket}`, "use the bucket you created in your account in step 1-1; flexcopy checks it with your own credentials");
+      }
+    }
+    if (region !== undefined && region !== REQUIRED_REGION) {
+      return fail(
+        `s3://${bucket} is in ${region}, not ${REQUIRED_REGION}`,
+        `the manual (step 1-1) requires Asia Pacific (Tokyo): create a bucket with \`aws s3 mb s3://<name> --region ${REQUIRED_REGION}\`, tell JPX its name, apply \`flexcopy policy --bucket-policy\` to it and use --dest-bucket <name>`,
+      );
+    }
+    return pass(`s3://${bucket} exists in ${region ?? REQUIRED_REGION}`);
+  },
+};
+
+async function bucketLocation(s3: S3Client, bucket: string): Promise<string> {
+  const out = await s3.send(new GetBucketLocationCommand({ Bucket: bucket }));
+  return out.LocationConstraint || "us-east-1"; // an empty constraint means us-east-1
+}
+
+export const destinationAccessCheck: Step<DoctorContext> = {
+  name: "destination access",
+  needs: ["assume role", "destination bucket"],
+  run: async (ctx) => {
+    const bucket = cfg(ctx).destBucket!;
+    try {
+      await ctx.role!.s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
+    } catch (err) {
+      if (isAccessDenied(err)) {
+        return fail(
+          `${errorText(err)}: the provider's role cannot list s3://${bucket} (no bucket policy for it)`,
+          `apply the bucket policy (step 1-2): flexcopy policy --bucket-policy > bucket-policy.json && aws s3api put-bucket-policy --bucket ${bucket} --policy file://bucket-policy.json (S3 accepts it only after JPX's setup-complete notice)`,
+        );
+      }
+      return fail(errorText(err), "run flexcopy doctor again; if it persists, check the bucket policy (`flexcopy policy --bucket-policy`)");
+    }
+    return pass(`the provider's role can list s3://${bucket} (bucket policy in place)`);
+  },
+};
+
+export const writeTestCheck: Step<DoctorContext> = {
+  name: "write test",
+  needs: ["source bucket", "destination access"],
+  run: async (ctx) => {
+    if (!ctx.writeTest) return skip(`not run: add --write-test to copy one small object with ACL ${OWNER_FULL_CONTROL}`);
+    const c = cfg(ctx);
+    const s3 = ctx.role!.s3;
+    const obj = await smallestObject(s3, c.sourceBucket, ["ConnectionSpec/", "testdata/"]);
+    if (!obj) return skip("skipped: no object under ConnectionSpec/ or testdata/ to copy");
+    const requester = new Requester({ concurrency: 1, maxAttempts: c.maxAttempts, credentials: ctx.role!.refresher, emit: () => undefined });
+    try {
+      await copyOne(
+        { s3, requester, sourceBucket: c.sourceBucket, destBucket: c.destBucket!, partSize: c.partSize, multipartThreshold: c.multipartThreshold, emit: () => undefined },
+        obj,
+      );
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause ?? err;
+      if (isAccessDenied(cause)) {
+        return fail(
+          `${errorText(cause)}: copying ${obj.key} into s3://${c.destBucket} was refused`,
+          `the bucket policy must allow s3:PutObject and s3:PutObjectAcl for the provider's role with the condition s3:x-amz-acl = ${OWNER_FULL_CONTROL}: re-apply \`flexcopy policy --bucket-policy\` (step 1-2)`,
+        );
+      }
+      return fail(`${errorText(cause)}: copying ${obj.key}`, "run flexcopy doctor --write-test again; if it persists, try `flexcopy fetch` with --verbose");
+    }
+    return pass(`copied ${obj.key} (${formatBytes(obj.size)}) into s3://${c.destBucket} with ACL ${OWNER_FULL_CONTROL}`);
+  },
+};
+
+/** The smallest object under the first of the prefixes that has any (a few pages at most). */
+async function smallestObject(s3: S3Client, bucket: string, prefixes: string[]): Promise<ObjInfo | undefined> {
+  for (const prefix of prefixes) {
+    let best: ObjInfo | undefined;
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) {
+        if (!o.Key || o.Key.endsWith("/")) continue;
+        if (!best || (o.Size ?? 0) < best.size) best = { key: o.Key, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token && ++pages < 5);
+    if (best) return best;
+  }
+  return undefined;
+}
+
+/** Every check, in order. */
+export const DOCTOR_STEPS: Step<DoctorContext>[] = [
+  configCheck,
+  credentialsCheck,
+  clockCheck,
+  assumeRoleCheck,
+  sourceCheck,
+  destinationCheck,
+  destinationAccessCheck,
+  writeTestCheck,
+];
