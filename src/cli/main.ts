@@ -7,6 +7,8 @@ import { fetchCommand } from "./commands/fetch.js";
 import { lsCommand } from "./commands/ls.js";
 import { specCommand } from "./commands/spec.js";
 import { emulatorCommand } from "./commands/emulator.js";
+import { verifyCommand } from "./commands/verify.js";
+import { cleanupCommand } from "./commands/cleanup.js";
 
 export function buildProgram(): Command {
   const program = new Command("flexcopy")
@@ -16,7 +18,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(redact(str)) })
     .addHelpText("after", EXIT_CODES_HELP);
-  for (const cmd of [fetchCommand(), lsCommand(), specCommand(), emulatorCommand()]) {
+  for (const cmd of [fetchCommand(), lsCommand(), specCommand(), emulatorCommand(), verifyCommand(), cleanupCommand()]) {
     program.addCommand(cmd.exitOverride());
   }
   return program;

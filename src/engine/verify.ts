@@ -1,6 +1,10 @@
 import pLimit from "p-limit";
-import { compareKeys, listObjects, type Listing } from "./listing.js";
-import type { ObjInfo } from "./skip.js";
+import { compareDay, type Comparison } from "./compare.js";
+import { listObjects, type Listing } from "./listing.js";
+import { bareEtag, type ObjInfo } from "./skip.js";
+
+/** The copy engine's default (4 GiB): above it fetch copies in parts, so ETags are not comparable. */
+const DEFAULT_MULTIPART_THRESHOLD = 4 * 2 ** 30;
 
 /**
  * What verify says of one key. Problems: missing (in the source, not in the destination),
@@ -53,6 +57,8 @@ export interface VerifyDeps {
 export interface VerifyOptions {
   /** The destination ETag the resume journal recorded for a multipart copy; undefined if none. */
   recordedEtag?: (key: string) => string | undefined;
+  /** fetch's --multipart-threshold: objects at least this large were copied in parts. Default 4 GiB. */
+  multipartThreshold?: number;
   /** Days listed at once. Default 8. */
   dayConcurrency?: number;
   signal?: AbortSignal;
@@ -66,61 +72,27 @@ export function problemCount(c: VerifyCounts): number {
   return c.missing + c.sizeMismatch + c.etagMismatch + c.extra;
 }
 
-const unquote = (etag: string | undefined): string | undefined => etag?.replace(/^W\//, "").replace(/"/g, "");
-
-/** A multipart ETag ends in "-<parts>"; it is not an MD5 of the content and differs between copies. */
-export const isMultipartEtag = (etag: string | undefined): boolean => /-\d+$/.test(unquote(etag) ?? "");
-
-/**
- * Compares one source object with its destination counterpart (both present, same key).
- * Single-part copies keep the source ETag; a multipart copy gets a new one, which is checked against
- * the ETag recorded when flexcopy completed it, or else only the size is checked.
- */
-export function compareObject(s: ObjInfo, d: ObjInfo, recorded?: string): { status: "ok" | VerifyStatus; note: string } {
-  if (s.size !== d.size) return { status: "size-mismatch", note: `source ${s.size} bytes, destination ${d.size} bytes` };
-  const se = unquote(s.etag);
-  const de = unquote(d.etag);
-  if (se !== undefined && se === de) return { status: "ok", note: "" };
-  if (de === undefined || se === undefined) return { status: "size-only", note: "size only (no ETag listed)" };
-  if (isMultipartEtag(de) || isMultipartEtag(se)) {
-    const rec = unquote(recorded);
-    if (rec === undefined) return { status: "size-only", note: "size only (multipart)" };
-    if (rec === de) return { status: "ok", note: "" };
-    return { status: "etag-mismatch", note: `destination ETag ${de} differs from ${rec} recorded when flexcopy copied it` };
-  }
-  return { status: "etag-mismatch", note: `source ETag ${se}, destination ETag ${de}` };
+async function collect(items: AsyncIterable<ObjInfo>): Promise<ObjInfo[]> {
+  const out: ObjInfo[] = [];
+  for await (const o of items) out.push(o);
+  return out;
 }
 
-/**
- * Full outer merge join of two listings in S3 key order: [source, dest] with either side missing.
- * Holds one page of each listing, however many objects the prefix has.
- */
-export async function* joinListings(
-  source: AsyncIterable<ObjInfo>,
-  dest: AsyncIterable<ObjInfo>,
-): AsyncGenerator<[ObjInfo | undefined, ObjInfo | undefined]> {
-  const si = source[Symbol.asyncIterator]();
-  const di = dest[Symbol.asyncIterator]();
-  try {
-    let s = await si.next();
-    let d = await di.next();
-    while (!s.done || !d.done) {
-      const order = s.done ? 1 : d.done ? -1 : compareKeys(s.value.key, d.value.key);
-      if (order === 0 && !s.done && !d.done) {
-        yield [s.value, d.value];
-        s = await si.next();
-        d = await di.next();
-      } else if (order < 0 && !s.done) {
-        yield [s.value, undefined];
-        s = await si.next();
-      } else if (!d.done) {
-        yield [undefined, d.value];
-        d = await di.next();
-      }
-    }
-  } finally {
-    await si.return?.();
-    await di.return?.();
+const etagOf = (o: ObjInfo | undefined): string => bareEtag(o?.etag) ?? "?";
+
+/** The status and note of one comparison, with the sizes and ETags that explain it. */
+function finding(c: Comparison, s: ObjInfo | undefined, d: ObjInfo | undefined): { status: "ok" | VerifyStatus; note: string } {
+  switch (c.status) {
+    case "ok":
+      return c.note?.startsWith("size only") ? { status: "size-only", note: c.note } : { status: "ok", note: c.note ?? "" };
+    case "missing":
+      return { status: "missing", note: `not in the destination (${s?.size ?? "?"} bytes in the source)` };
+    case "size-mismatch":
+      return { status: "size-mismatch", note: `source ${s?.size ?? "?"} bytes, destination ${d?.size ?? "?"} bytes` };
+    case "etag-mismatch":
+      return { status: "etag-mismatch", note: `${c.note ? `${c.note}: ` : ""}source ETag ${etagOf(s)}, destination ETag ${etagOf(d)}` };
+    case "extra":
+      return { status: "extra", note: `in the destination only (${d?.size ?? "?"} bytes)` };
   }
 }
 
@@ -139,21 +111,24 @@ function tally(c: VerifyCounts, status: "ok" | VerifyStatus): void {
 export async function verifyDay(deps: VerifyDeps, day: string, opts: VerifyOptions = {}): Promise<DayVerify> {
   const { listing, sourceBucket, destBucket } = deps;
   const result: DayVerify = { day, ...emptyCounts(), findings: [] };
-  const pairs = joinListings(listObjects(listing, sourceBucket, day, "source"), listObjects(listing, destBucket, day, "dest"));
-  for await (const [s, d] of pairs) {
-    let status: "ok" | VerifyStatus;
-    let note: string;
-    if (s === undefined && d !== undefined) {
-      status = "extra";
-      note = `in the destination only (${d.size} bytes)`;
-    } else if (s !== undefined && d === undefined) {
-      status = "missing";
-      note = `not in the destination (${s.size} bytes in the source)`;
-    } else if (s !== undefined && d !== undefined) {
-      ({ status, note } = compareObject(s, d, opts.recordedEtag?.(s.key)));
-    } else continue;
+  // One day is at most a few hundred objects: both listings are held, then compared like fetch's skip rule.
+  const [src, dest] = await Promise.all([
+    collect(listObjects(listing, sourceBucket, day, "source")),
+    collect(listObjects(listing, destBucket, day, "dest")),
+  ]);
+  const recorded = new Map<string, string>();
+  if (opts.recordedEtag) {
+    for (const s of src) {
+      const etag = opts.recordedEtag(s.key);
+      if (etag !== undefined) recorded.set(s.key, etag);
+    }
+  }
+  const srcByKey = new Map(src.map((o) => [o.key, o]));
+  const destByKey = new Map(dest.map((o) => [o.key, o]));
+  for (const c of compareDay(src, dest, { recorded, multipartThreshold: opts.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD })) {
+    const { status, note } = finding(c, srcByKey.get(c.key), destByKey.get(c.key));
     tally(result, status);
-    if (status !== "ok") result.findings.push({ day, key: (s ?? d)!.key, status, note });
+    if (status !== "ok") result.findings.push({ day, key: c.key, status, note });
   }
   return result;
 }
@@ -161,9 +136,11 @@ export async function verifyDay(deps: VerifyDeps, day: string, opts: VerifyOptio
 /**
  * Verifies the given units (day prefixes from planDays, or prefix selectors): every source object
  * must be in the destination with the same size (and ETag where comparable), and the destination
- * must hold nothing else under those prefixes. Only listings are used (ListObjectsV2 on both
- * buckets), never HeadObject/GetObject on the destination. Days run a few at a time; results are
- * reported through `deps.onDay` in unit order. Listing errors (e.g. AccessDenied) are thrown.
+ * must hold nothing else under those prefixes. The rules are fetch's skip rules (compareDay), so
+ * every missing or mismatched object is one that a re-run of fetch copies again. Only listings are
+ * used (ListObjectsV2 on both buckets), never HeadObject/GetObject on the destination. Days run a
+ * few at a time; results are reported through `deps.onDay` in unit order. Listing errors (e.g.
+ * AccessDenied) are thrown.
  */
 export async function runVerify(deps: VerifyDeps, units: string[], opts: VerifyOptions = {}): Promise<VerifyReport> {
   const total: VerifyReport = { days: 0, ...emptyCounts(), problems: 0, interrupted: false };

@@ -18,8 +18,9 @@ const HELP = `
 Compares your bucket with the provider's using listings only (your bucket is never read):
   missing        in the provider's bucket, not in yours
   size-mismatch  sizes differ (e.g. a truncated object)
-  etag-mismatch  ETags differ; for multipart copies, against the ETag flexcopy recorded when it
-                 copied the object, else only the size is checked ("size only (multipart)")
+  etag-mismatch  ETags differ where they are comparable: a single-part copy keeps the provider's
+                 ETag; a multipart copy (over --multipart-threshold) is checked against the ETag
+                 flexcopy recorded when it made it, else by size only ("size only (multipart)")
   extra          in your bucket under a verified day, not in the provider's
 
 Examples:
@@ -79,7 +80,10 @@ async function verify(args: string[], flags: VerifyFlags, self: Command): Promis
       return EXIT.ok;
     }
     const printer = verifyPrinter(flags, write);
-    const report = await runVerify({ listing, sourceBucket: config.sourceBucket, destBucket, onDay: printer.day }, units, { signal });
+    const report = await runVerify({ listing, sourceBucket: config.sourceBucket, destBucket, onDay: printer.day }, units, {
+      multipartThreshold: config.multipartThreshold,
+      signal,
+    });
     printer.summary(report, commandLine(process.argv).replace(/^flexcopy verify/, "flexcopy fetch"));
     return verifyExitCode(report);
   } finally {
