@@ -9,6 +9,9 @@ import { specCommand } from "./commands/spec.js";
 import { emulatorCommand } from "./commands/emulator.js";
 import { verifyCommand } from "./commands/verify.js";
 import { cleanupCommand } from "./commands/cleanup.js";
+import { policyCommand } from "./commands/policy.js";
+import { initCommand } from "./commands/init.js";
+import { doctorCommand } from "./commands/doctor.js";
 
 export function buildProgram(): Command {
   const program = new Command("flexcopy")
@@ -18,7 +21,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(redact(str)) })
     .addHelpText("after", EXIT_CODES_HELP);
-  for (const cmd of [fetchCommand(), lsCommand(), specCommand(), emulatorCommand(), verifyCommand(), cleanupCommand()]) {
+  for (const cmd of [fetchCommand(), lsCommand(), specCommand(), emulatorCommand(), verifyCommand(), cleanupCommand(), policyCommand(), initCommand(), doctorCommand()]) {
     program.addCommand(cmd.exitOverride());
   }
   return program;
