@@ -1,0 +1,56 @@
+// FLEX emulator: a local S3 (path-style) + STS endpoint modelling the provider's setup from the manual.
+// See docs/readme/emulator.md for the API, identities, admin endpoints, faults and the ETag scheme.
+import type { AddressInfo, Socket } from "node:net";
+import { createEmulatorServer } from "./server.js";
+import { EmulatorState, resolveConfig } from "./state.js";
+import { toInfo } from "./store.js";
+import type { Emulator, EmulatorOptions } from "./types.js";
+
+export type { Emulator, EmulatorOptions, Faults, FailNextRule, RequestLogEntry, ObjectInfo, Grant } from "./types.js";
+export { DEFAULT_BASE_CREDENTIALS } from "./state.js";
+export { DEFAULT_FAULTS } from "./faults.js";
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const cfg = resolveConfig(options);
+  const st = new EmulatorState(cfg, options);
+  const server = createEmulatorServer(st);
+  const sockets = new Set<Socket>();
+  server.on("connection", (s: Socket) => {
+    s.setNoDelay(true);
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    region: "ap-northeast-1",
+    accessKeyId: cfg.baseAccessKeyId,
+    secretAccessKey: cfg.baseSecretAccessKey,
+    accountId: cfg.accountId,
+    providerAccountId: cfg.providerAccountId,
+    roleArn: cfg.roleArn,
+    sourceBucket: cfg.sourceBucket,
+    destBuckets: [...cfg.destBuckets],
+    requestLog: () => st.log.entries(),
+    clearLog: () => st.log.clear(),
+    objects: (bucket) => [...st.bucket(bucket).all()].map(toInfo),
+    putObject: (bucket, key, size, opts) => st.putVirtual(bucket, key, size, opts),
+    deleteObject: (bucket, key) => void st.bucket(bucket).delete(key),
+    setFaults: (f) => st.faults.set(f),
+    expireAllTokens: () => void st.expireAllTokens(),
+    stop: () =>
+      (stopped ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
+      })),
+  };
+}

@@ -1,0 +1,155 @@
+// Resolved configuration plus all mutable emulator state (buckets, sessions, faults, log).
+import { randomBytes } from "node:crypto";
+import { virtualContent, virtualEtag } from "./content.js";
+import { FaultState } from "./faults.js";
+import { RequestLog } from "./log.js";
+import { contractMatcher, grantsFor, type PolicyConfig } from "./policy.js";
+import { loadSeed } from "./seed.js";
+import { Bucket, type ObjRecord } from "./store.js";
+import type { EmulatorOptions, Session } from "./types.js";
+
+export const DEFAULT_BASE_CREDENTIALS = {
+  accessKeyId: "AKIAFLEXEMULATOR0001",
+  secretAccessKey: "flexcopyEmulatorBaseSecretKey0000000000/",
+};
+
+export const ROLE_PREFIX = "JeuServiceRoleForS3Copy_";
+
+export interface Config extends PolicyConfig {
+  accountId: string;
+  providerAccountId: string;
+  destBuckets: string[];
+  externalId?: string;
+  maxSessionDuration: number;
+  tokenTtlSeconds?: number;
+  baseAccessKeyId: string;
+  baseSecretAccessKey: string;
+  roleName: string;
+  roleArn: string;
+  baseArn: string;
+  region: string;
+}
+
+export function resolveConfig(o: EmulatorOptions): Config {
+  const accountId = o.accountId ?? "123456789012";
+  const providerAccountId = o.providerAccountId ?? "461810399597";
+  for (const [name, v] of [["accountId", accountId], ["providerAccountId", providerAccountId]] as const) {
+    if (!/^\d{12}$/.test(v)) throw new Error(`${name} must be a 12-digit AWS account id, got ${JSON.stringify(v)}`);
+  }
+  const sourceBucket = o.sourceBucket ?? "dataservice-flex-bucket";
+  const destBuckets = o.destBuckets ?? ["flex-dest"];
+  for (const b of [sourceBucket, ...destBuckets]) {
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b)) throw new Error(`invalid bucket name ${JSON.stringify(b)}`);
+  }
+  if (destBuckets.includes(sourceBucket)) throw new Error("a destination bucket cannot be the source bucket");
+  const creds = o.baseCredentials ?? DEFAULT_BASE_CREDENTIALS;
+  const roleName = `${ROLE_PREFIX}${accountId}`;
+  const cfg: Config = {
+    accountId,
+    providerAccountId,
+    sourceBucket,
+    destBuckets: [...destBuckets],
+    bucketPolicy: o.bucketPolicy ?? true,
+    entitled: contractMatcher(o.contractedPeriods),
+    maxSessionDuration: o.maxSessionDuration ?? 43200,
+    baseAccessKeyId: creds.accessKeyId,
+    baseSecretAccessKey: creds.secretAccessKey,
+    roleName,
+    roleArn: `arn:aws:iam::${providerAccountId}:role/${roleName}`,
+    baseArn: `arn:aws:iam::${accountId}:user/flex-user`,
+    region: "ap-northeast-1",
+  };
+  if (o.externalId !== undefined) cfg.externalId = o.externalId;
+  if (o.tokenTtlSeconds !== undefined) cfg.tokenTtlSeconds = o.tokenTtlSeconds;
+  return cfg;
+}
+
+const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+export function randomId(len: number, alphabet = B32): string {
+  const bytes = randomBytes(len);
+  let s = "";
+  for (let i = 0; i < len; i++) s += alphabet[(bytes[i] as number) % alphabet.length];
+  return s;
+}
+
+export class EmulatorState {
+  readonly buckets = new Map<string, Bucket>();
+  readonly sessions = new Map<string, Session>();
+  readonly faults: FaultState;
+  readonly log: RequestLog;
+  private reqCounter = 0;
+  private readonly reqPrefix = randomId(6, "0123456789ABCDEF");
+
+  constructor(
+    readonly cfg: Config,
+    o: EmulatorOptions,
+  ) {
+    this.faults = new FaultState(o.faults);
+    this.log = new RequestLog(o.requestLogLimit ?? 10000);
+    const now = Date.now();
+    const src = new Bucket(cfg.sourceBucket, cfg.providerAccountId, now);
+    this.buckets.set(src.name, src);
+    for (const d of cfg.destBuckets) this.buckets.set(d, new Bucket(d, cfg.accountId, now));
+    const recs: ObjRecord[] = [];
+    for (const s of loadSeed(o.seed ?? "demo")) {
+      const rec = this.virtualRecord(src, s.key, s.size, s.contentType, s.metadata);
+      if (s.lastModified !== undefined) {
+        const t = Date.parse(s.lastModified);
+        if (!Number.isNaN(t)) rec.lastModified = t;
+      }
+      recs.push(rec);
+    }
+    src.bulkLoad(recs);
+  }
+
+  now(): number {
+    return this.faults.now();
+  }
+
+  nextRequestId(): string {
+    return `${this.reqPrefix}${(++this.reqCounter).toString(16).toUpperCase().padStart(10, "0")}`;
+  }
+
+  /** A virtual object record owned by the bucket owner (ETag = md5(`${key}:${size}`)). */
+  virtualRecord(bucket: Bucket, key: string, size: number, contentType?: string, metadata?: Record<string, string>): ObjRecord {
+    if (!Number.isSafeInteger(size) || size < 0) throw new Error(`invalid size ${size} for ${key}`);
+    const rec: ObjRecord = {
+      key,
+      size,
+      etag: virtualEtag(key, size),
+      content: virtualContent(`${key}:${size}`, size),
+      lastModified: this.now(),
+      owner: bucket.owner,
+      grants: grantsFor(undefined, bucket.owner, bucket.owner),
+      metadata: { ...(metadata ?? {}) },
+    };
+    if (contentType !== undefined) rec.contentType = contentType;
+    return rec;
+  }
+
+  bucket(name: string): Bucket {
+    const b = this.buckets.get(name);
+    if (!b) throw new Error(`no such bucket: ${name}`);
+    return b;
+  }
+
+  /** Declare a virtual object (bytes generated on read). */
+  putVirtual(bucketName: string, key: string, size: number, opts: { contentType?: string; metadata?: Record<string, string> } = {}): void {
+    const b = this.bucket(bucketName);
+    if (!key || Buffer.byteLength(key) > 1024) throw new Error(`invalid key ${JSON.stringify(key)}`);
+    b.put(this.virtualRecord(b, key, size, opts.contentType, opts.metadata));
+  }
+
+  expireAllTokens(): number {
+    const t = this.now() - 1000;
+    let n = 0;
+    for (const s of this.sessions.values()) {
+      if (s.expiresAt > t) {
+        s.expiresAt = t;
+        n++;
+      }
+    }
+    return n;
+  }
+}

@@ -1,0 +1,113 @@
+// Public contract of the emulator (docs/ARCHITECTURE.md) plus a few internal shapes shared by its modules.
+
+export interface EmulatorOptions {
+  port?: number; // default 0 (free port); host always 127.0.0.1
+  seed?: string; // "demo" (default) | "year:2023" | "none" | path to a JSON layout file
+  accountId?: string; // customer account, default "123456789012"
+  providerAccountId?: string; // default "461810399597"
+  sourceBucket?: string; // default "dataservice-flex-bucket"
+  destBuckets?: string[]; // default ["flex-dest"]; owned by the base user
+  contractedPeriods?: string[]; // e.g. ["2021/05", "2021/06/01..2021/06/10", "testdata", "ConnectionSpec"]; default: everything
+  externalId?: string; // when set, AssumeRole must carry it
+  maxSessionDuration?: number; // default 43200
+  tokenTtlSeconds?: number; // override: issued tokens expire after this many seconds
+  bucketPolicy?: boolean; // default true; false = provider has not finished setup (role gets AccessDenied on dest)
+  baseCredentials?: { accessKeyId: string; secretAccessKey: string }; // default fixed
+  faults?: Partial<Faults>; // changeable at runtime
+  requestLogLimit?: number; // default 10000 entries (ring buffer); 0 = off
+}
+
+export interface FailNextRule {
+  op: string;
+  count: number;
+  code?: string;
+}
+
+export interface Faults {
+  latencyMs: number; // per request
+  copyRateBytesPerSec: number; // 0 = infinite; a copy of N bytes takes latency + N / rate
+  timeScale: number; // divides every modelled delay (default 1)
+  slowDownRate: number;
+  internalErrorRate: number;
+  resetRate: number;
+  copyErrorBodyRate: number; // probabilities 0..1
+  failNext: FailNextRule[]; // "fail the next N requests of operation X"
+  clockOffsetMs: number; // server's idea of now
+  bucketRegions: Record<string, string>; // per-bucket region override (default ap-northeast-1)
+}
+
+export type PrincipalKind = "base" | "role" | "anonymous";
+
+export interface RequestLogEntry {
+  time: string;
+  op: string;
+  bucket?: string;
+  key?: string;
+  principal: PrincipalKind;
+  status: number;
+  code?: string;
+  acl?: string;
+  copySource?: string;
+  uploadId?: string;
+  partNumber?: number;
+}
+
+export interface Grant {
+  grantee: string;
+  permission: string;
+}
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  etag: string;
+  owner: string;
+  grants: Grant[];
+  copySource?: string;
+  contentType?: string;
+  metadata: Record<string, string>;
+  lastModified: string;
+}
+
+export interface Emulator {
+  endpoint: string; // "http://127.0.0.1:PORT"
+  region: "ap-northeast-1";
+  accessKeyId: string;
+  secretAccessKey: string; // base user
+  accountId: string;
+  providerAccountId: string;
+  roleArn: string;
+  sourceBucket: string;
+  destBuckets: string[];
+  requestLog(): RequestLogEntry[];
+  clearLog(): void;
+  objects(bucket: string): ObjectInfo[];
+  putObject(bucket: string, key: string, size: number, opts?: { contentType?: string; metadata?: Record<string, string> }): void;
+  deleteObject(bucket: string, key: string): void;
+  setFaults(f: Partial<Faults>): void;
+  expireAllTokens(): void;
+  stop(): Promise<void>;
+}
+
+/** A temporary credential issued by AssumeRole. */
+export interface Session {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiresAt: number; // ms since epoch (server clock)
+  sessionName: string;
+  chained: boolean; // issued to a caller that itself used temporary credentials
+}
+
+export interface Principal {
+  kind: PrincipalKind;
+  accountId: string; // "" for anonymous
+  arn: string;
+  session?: Session;
+}
+
+export const DEFAULT_REGION = "ap-northeast-1" as const;
+export const S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/";
+export const STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/";
+export const FIVE_GIB = 5 * 1024 ** 3;
+export const MIN_PART_SIZE = 5 * 1024 ** 2;
