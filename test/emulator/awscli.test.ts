@@ -1,0 +1,188 @@
+// The manual's own procedure, run with the real AWS CLI against the emulator:
+//   aws sts assume-role …; export AWS_ACCESS_KEY_ID/…; aws s3 ls …; aws s3 cp … --recursive --acl bucket-owner-full-control
+// Needs `aws` on PATH (AWS CLI v1 via pip, or v2 / Debian package "awscli"). Set FLEXCOPY_SKIP_AWSCLI=1 to skip.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator, type Emulator } from "../../src/emulator/index.js";
+
+const SRC = "dataservice-flex-bucket";
+const DEST = "flex-dest";
+const GiB = 1024 ** 3;
+const skip = process.env.FLEXCOPY_SKIP_AWSCLI === "1";
+const hasAws = spawnSync("aws", ["--version"], { encoding: "utf8" }).status === 0;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let dir: string;
+let configFile: string;
+
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of ["PATH", "HOME", "PYENV_ROOT", "PYENV_VERSION", "LANG", "TMPDIR"]) {
+    const v = process.env[k];
+    if (v !== undefined) env[k] = v;
+  }
+  return {
+    ...env,
+    LC_ALL: "C.UTF-8",
+    PYTHONIOENCODING: "utf-8",
+    AWS_DEFAULT_REGION: "ap-northeast-1",
+    AWS_CONFIG_FILE: configFile,
+    AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_PAGER: "",
+  };
+}
+
+function aws(emu: Emulator, args: string[], creds: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("aws", ["--endpoint-url", emu.endpoint, ...args], { env: { ...baseEnv(), ...creds } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const baseCreds = (emu: Emulator) => ({ AWS_ACCESS_KEY_ID: emu.accessKeyId, AWS_SECRET_ACCESS_KEY: emu.secretAccessKey });
+
+async function roleCreds(emu: Emulator): Promise<Record<string, string>> {
+  const sts = new STSClient({ region: "ap-northeast-1", endpoint: emu.endpoint, credentials: { accessKeyId: emu.accessKeyId, secretAccessKey: emu.secretAccessKey } });
+  try {
+    const out = await sts.send(new AssumeRoleCommand({ RoleArn: emu.roleArn, RoleSessionName: "s3copy", DurationSeconds: 43200 }));
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error("AssumeRole returned no credentials");
+    return { AWS_ACCESS_KEY_ID: c.AccessKeyId, AWS_SECRET_ACCESS_KEY: c.SecretAccessKey, AWS_SESSION_TOKEN: c.SessionToken };
+  } finally {
+    sts.destroy();
+  }
+}
+
+describe.skipIf(skip)("AWS CLI against the emulator (the manual's procedure)", () => {
+  let emu: Emulator;
+  let role: Record<string, string>;
+
+  beforeAll(async () => {
+    if (!hasAws) throw new Error("the AWS CLI (`aws`) is not on PATH: `pip install awscli` or `apt-get install awscli`, or set FLEXCOPY_SKIP_AWSCLI=1");
+    dir = mkdtempSync(join(tmpdir(), "flexcopy-awscli-"));
+    configFile = join(dir, "config");
+    writeFileSync(configFile, "[default]\nregion = ap-northeast-1\noutput = json\ns3 =\n    addressing_style = path\n");
+    emu = await startEmulator({ seed: "demo", destBuckets: [DEST], contractedPeriods: ["2021/05", "testdata", "ConnectionSpec"] });
+    role = await roleCreds(emu);
+  });
+
+  afterAll(async () => {
+    await emu?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("aws sts assume-role issues temporary credentials for the role", async () => {
+    const r = await aws(emu, ["sts", "assume-role", "--role-arn", emu.roleArn, "--role-session-name", "s3copy", "--duration-seconds", String(60 * 60 * 12)], baseCreds(emu));
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { Credentials: Record<string, string>; AssumedRoleUser: { Arn: string } };
+    expect(out.Credentials.AccessKeyId).toMatch(/^ASIA/);
+    expect(out.Credentials.SessionToken).toBeTruthy();
+    const exp = Date.parse(out.Credentials.Expiration ?? "");
+    expect(exp - Date.now()).toBeGreaterThan(11 * 3600 * 1000);
+    expect(out.AssumedRoleUser.Arn).toContain("JeuServiceRoleForS3Copy_");
+  });
+
+  it("aws s3 ls lists days, ConnectionSpec versions (with spaces) and Japanese names", async () => {
+    const days = await aws(emu, ["s3", "ls", `s3://${SRC}/2021/05/`], role);
+    expect(days.code, days.stderr).toBe(0);
+    expect(days.stdout).toMatch(/PRE 31\//);
+    expect(days.stdout).toMatch(/PRE 06\//);
+    expect(days.stdout).not.toMatch(/PRE 0[345]\//);
+
+    const std = await aws(emu, ["s3", "ls", `s3://${SRC}/ConnectionSpec/Standard/`], role);
+    expect(std.code, std.stderr).toBe(0);
+    expect(std.stdout).toContain("PRE version 17.4/");
+    expect(std.stdout).toContain("PRE Version 18.3/");
+
+    const ja = await aws(emu, ["s3", "ls", `s3://${SRC}/ConnectionSpec/Standard/version 17.4/Japanese`, "--recursive"], role);
+    expect(ja.code, ja.stderr).toBe(0);
+    expect(ja.stdout).toContain("ConnectionSpec/Standard/version 17.4/Japanese/FLEX Standard 接続仕様書 v17.4.pdf");
+
+    // The manual warns listings may show data you are not entitled to download: June is listed.
+    const june = await aws(emu, ["s3", "ls", `s3://${SRC}/2021/06/01/`], role);
+    expect(june.code, june.stderr).toBe(0);
+    expect(june.stdout).toContain("20210601_1_001.pcap.gz");
+  });
+
+  it("aws s3 cp --recursive --acl bucket-owner-full-control copies a day, a > 5 GiB object by UploadPartCopy", async () => {
+    const bigKey = "2021/05/31/20210531_1_099.pcap.gz";
+    emu.putObject(SRC, bigKey, 6 * GiB + 12345, { contentType: "application/gzip", metadata: { "flex-kind": "pcap" } });
+    emu.clearLog();
+    const r = await aws(
+      emu,
+      ["s3", "cp", `s3://${SRC}/2021/05/31`, `s3://${DEST}/2021/05/31`, "--recursive", "--exclude", "*", "--include", "*", "--acl", "bucket-owner-full-control", "--only-show-errors"],
+      role,
+    );
+    expect(r.code, r.stderr).toBe(0);
+
+    const want = emu.objects(SRC).filter((o) => o.key.startsWith("2021/05/31/"));
+    const got = new Map(emu.objects(DEST).map((o) => [o.key, o]));
+    expect(want.length).toBeGreaterThanOrEqual(4);
+    for (const o of want) {
+      const d = got.get(o.key);
+      expect(d, o.key).toBeDefined();
+      expect(d?.size, o.key).toBe(o.size);
+      // bucket-owner-full-control: the customer (bucket owner) gets FULL_CONTROL of the role-written object.
+      expect(d?.grants.some((g) => g.permission === "FULL_CONTROL" && g.grantee === emu.accountId), o.key).toBe(true);
+    }
+    expect(got.get(bigKey)?.size).toBe(6 * GiB + 12345);
+    expect(got.get("2021/05/31/20210531_1_001.pcap.gz")?.metadata["flex-kind"]).toBe("pcap");
+
+    const log = emu.requestLog();
+    const parts = log.filter((e) => e.op === "UploadPartCopy" && e.key === bigKey);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.every((e) => e.status === 200)).toBe(true);
+    expect(log.some((e) => e.op === "CreateMultipartUpload" && e.key === bigKey && e.acl === "bucket-owner-full-control")).toBe(true);
+    expect(log.some((e) => e.op === "CompleteMultipartUpload" && e.key === bigKey && e.status === 200)).toBe(true);
+    const copies = log.filter((e) => e.op === "CopyObject");
+    expect(copies.length).toBe(want.length - 1);
+    expect(copies.every((e) => e.acl === "bucket-owner-full-control" && e.principal === "role" && e.status === 200)).toBe(true);
+  }, 180_000);
+
+  it("copies ConnectionSpec folders whose names have spaces, Japanese and '+'", async () => {
+    for (const lang of ["Japanese", "English"]) {
+      const p = `ConnectionSpec/Standard/version 17.4/${lang}`;
+      const r = await aws(emu, ["s3", "cp", `s3://${SRC}/${p}`, `s3://${DEST}/${p}`, "--recursive", "--acl", "bucket-owner-full-control", "--only-show-errors"], role);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const keys = emu.objects(DEST).map((o) => o.key);
+    expect(keys).toContain("ConnectionSpec/Standard/version 17.4/Japanese/FLEX Standard 接続仕様書 v17.4.pdf");
+    expect(keys).toContain("ConnectionSpec/Standard/version 17.4/English/Errata+Notes.pdf");
+    expect(keys).toContain("ConnectionSpec/Standard/version 17.4/English/FLEX Standard Connection Specification v17.4.pdf");
+  });
+
+  it("without --acl bucket-owner-full-control the bucket policy denies the copy", async () => {
+    const r = await aws(emu, ["s3", "cp", `s3://${SRC}/2021/05/28`, `s3://${DEST}/noacl/2021/05/28`, "--recursive", "--only-show-errors"], role);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("AccessDenied");
+    expect(emu.objects(DEST).some((o) => o.key.startsWith("noacl/"))).toBe(false);
+  });
+
+  it("a day outside the contracted periods is AccessDenied", async () => {
+    const r = await aws(emu, ["s3", "cp", `s3://${SRC}/2021/06/01`, `s3://${DEST}/2021/06/01`, "--recursive", "--acl", "bucket-owner-full-control", "--only-show-errors"], role);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/AccessDenied|Forbidden|403/);
+  });
+
+  it("aws s3 ls of the destination with the base user shows what was copied", async () => {
+    const r = await aws(emu, ["s3", "ls", `s3://${DEST}/2021/05/31`, "--recursive"], baseCreds(emu));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("2021/05/31/20210531_1_001.pcap.gz");
+    expect(r.stdout).toContain(String(6 * GiB + 12345));
+  });
+});
