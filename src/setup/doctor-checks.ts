@@ -53,7 +53,7 @@ export const configCheck: Step<DoctorContext> = {
     const missing = [needsAccount && !c.accountId ? "--account-id" : "", c.destBucket ? "" : "--dest-bucket"].filter(Boolean);
     if (missing.length > 0) return fail(`${missing.join(" and ")} not set`, `${INIT} (or FLEXCOPY_ACCOUNT_ID / FLEXCOPY_DEST_BUCKET)`);
     const from = ctx.configSource ? ` (from ${ctx.configSource})` : "";
-    return pass(`account ${c.accountId}, destination s3://${c.destBucket}, credentials ${c.credentials}${from}`);
+    return pass(`account ${c.accountId ?? "(from --role-arn)"}, destination s3://${c.destBucket}, credentials ${c.credentials}${from}`);
   },
 };
 
@@ -84,11 +84,11 @@ export const credentialsCheck: Step<DoctorContext> = {
 };
 
 function credentialFix(code: string, c: FlexConfig): string {
-  const where = c.profile ? `the profile "${c.profile}"` : "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or --profile)";
+  const where = c.profile ? `the profile "${c.profile}"` : "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the profile you use";
   if (code === "CredentialsProviderError")
     return "no AWS credentials found: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the keys of the IAM user from step 1-4), use --profile <name>, or run `aws configure`";
   if (code === "InvalidClientTokenId") return `AWS does not know this access key id: check ${where}; the key may be deleted or inactive (IAM → Users → Security credentials)`;
-  if (code === "SignatureDoesNotMatch") return `the secret access key does not belong to the access key id: check ${where} (both come from the same CSV of step 1-4)`;
+  if (code === "SignatureDoesNotMatch") return `the secret access key does not belong to the access key id: check ${where}; both keys come from the same CSV of step 1-4`;
   if (code === "ExpiredToken" || code === "ExpiredTokenException")
     return c.credentials === "env"
       ? "the exported temporary credentials have expired: drop --credentials env and let flexcopy assume the role (and refresh it) itself"

@@ -81,7 +81,7 @@ async function policy(flags: PolicyFlags, self: Command): Promise<number> {
       throw new UsageError(`--out-dir: cannot write to ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
     const paths = Object.fromEntries(docs.map((d) => [d.file, join(dir, d.file)]));
-    for (const d of docs) out(`wrote ${join(dir, d.file)}  (${d.title})\n`);
+    for (const d of docs) out(`wrote ${join(dir, d.file)}: ${d.title}\n`);
     const next = applyCommands(bucket, { bucketPolicy: paths[BUCKET_POLICY_FILE], iamPolicy: paths[IAM_POLICY_FILE] });
     if (next.length > 0) out(`next:\n${next.map((c) => `  ${c}\n`).join("")}`);
     return EXIT.ok;
@@ -92,6 +92,8 @@ async function policy(flags: PolicyFlags, self: Command): Promise<number> {
     return EXIT.ok;
   }
   for (const d of docs) out(`# ${d.title}\n${d.text}\n`);
-  out(`# apply: flexcopy policy --bucket-policy > ${BUCKET_POLICY_FILE} && aws s3api put-bucket-policy --bucket ${bucket} --policy file://${BUCKET_POLICY_FILE}\n`);
+  out(`# apply (or write both files with --out-dir <dir>):\n`);
+  out(`#   flexcopy policy --bucket-policy > ${BUCKET_POLICY_FILE} && aws s3api put-bucket-policy --bucket ${bucket} --policy file://${BUCKET_POLICY_FILE}\n`);
+  out(`#   flexcopy policy --iam-policy > ${IAM_POLICY_FILE} && aws iam create-policy --policy-name flexcopy-assume-jpx-role --policy-document file://${IAM_POLICY_FILE}\n`);
   return EXIT.ok;
 }
