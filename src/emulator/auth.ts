@@ -154,6 +154,12 @@ async function computeSignature(sig: SigInfo, secret: string, method: string, pa
   return auth.slice(auth.lastIndexOf("Signature=") + 10);
 }
 
+/** Whose key a request claims to use (for the request log). */
+export function claimedKind(st: EmulatorState, accessKeyId: string): "base" | "role" | undefined {
+  if (accessKeyId === st.cfg.baseAccessKeyId) return "base";
+  return st.sessions.has(accessKeyId) ? "role" : undefined;
+}
+
 /** Authenticate a signed request; throws S3Error with the S3 code (the STS handler maps codes to STS's). */
 export async function authenticate(st: EmulatorState, sig: SigInfo, method: string, rawPath: string, query: QueryPairs, headers: IncomingHttpHeaders, body: Buffer): Promise<Principal> {
   const cfg = st.cfg;

@@ -22,6 +22,7 @@ export interface Ctx {
   sig?: SigInfo;
   entry: RequestLogEntry;
   logged: boolean;
+  claimed?: "base" | "role"; // whose access key the request carries (logged even when authentication fails)
 }
 
 export const ANONYMOUS: Principal = { kind: "anonymous", accountId: "", arn: "" };
@@ -120,7 +121,7 @@ export function record(ctx: Ctx, status: number, code?: string): void {
   ctx.logged = true;
   const e = ctx.entry;
   e.status = status;
-  e.principal = ctx.principal.kind;
+  e.principal = ctx.principal.kind === "anonymous" ? (ctx.claimed ?? "anonymous") : ctx.principal.kind;
   if (code !== undefined) e.code = code;
   ctx.st.log.push(e);
 }

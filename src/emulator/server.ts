@@ -3,7 +3,7 @@
 // errors become XML error documents, never a crash or a hang.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { handleAdmin } from "./admin.js";
-import { authenticate, parseSig, type SigInfo } from "./auth.js";
+import { authenticate, claimedKind, parseSig, type SigInfo } from "./auth.js";
 import { S3Error, StsError, FAULT_STATUS } from "./errors.js";
 import { ANONYMOUS, parseQuery, readBody, record, sendS3Error, type Ctx } from "./http.js";
 import { handleS3 } from "./s3.js";
@@ -69,7 +69,11 @@ async function handle(st: EmulatorState, req: IncomingMessage, res: ServerRespon
     ctx.body = await readBody(req);
     const sig = parseSig(req.headers, ctx.query);
     sts = sig ? sig.service === "sts" : isFormPost(req, rawPath);
-    if (sig) ctx.sig = sig;
+    if (sig) {
+      ctx.sig = sig;
+      const claimed = claimedKind(st, sig.accessKeyId);
+      if (claimed) ctx.claimed = claimed;
+    }
     if (sts) await handleStsRequest(ctx, sig);
     else {
       splitPath(ctx);

@@ -15,7 +15,9 @@ export function baseCreds(em: Emulator): Creds {
 }
 
 export function s3(em: Emulator, credentials: Creds, extra: Partial<S3ClientConfig> = {}): S3Client {
-  return new S3Client({ endpoint: em.endpoint, forcePathStyle: true, region: em.region, credentials, maxAttempts: 1, ...extra });
+  const c: Creds = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey };
+  if (credentials.sessionToken !== undefined) c.sessionToken = credentials.sessionToken;
+  return new S3Client({ endpoint: em.endpoint, forcePathStyle: true, region: em.region, credentials: c, maxAttempts: 1, ...extra });
 }
 
 export function sts(em: Emulator, credentials: Creds = baseCreds(em)): STSClient {
