@@ -18,7 +18,7 @@ afterEach(async () => {
 async function slowEmulator(): Promise<Emulator> {
   const e = await emulator();
   for (let i = 1; i <= 4; i++) e.putObject(SRC, `${DAY}20210531_8_00${i}.pcap.gz`, 200 * 2 ** 20 + i * 777, { contentType: "application/gzip" });
-  e.setFaults({ latencyMs: 20, copyRateBytesPerSec: 400 * 2 ** 20 });
+  e.setFaults({ latencyMs: 20, copyRateBytesPerSec: 200 * 2 ** 20 });
   return e;
 }
 
@@ -37,13 +37,29 @@ function assertComplete(e: Emulator): void {
   for (const o of dst) expect(o.contentType).toBe(src.find((s) => s.key === o.key)!.contentType);
 }
 
+/** Kills the CLI with SIGKILL once the emulator has served `parts` UploadPartCopy requests. */
+function killAfterParts(e: Emulator, parts: number) {
+  return (pid: number) => {
+    const t = setInterval(() => {
+      if (e.requestLog().filter((l) => l.op === "UploadPartCopy").length >= parts) {
+        clearInterval(t);
+        process.kill(pid, "SIGKILL");
+      }
+    }, 5);
+  };
+}
+
+const TOTAL_PARTS = 4 * 13; // four 200 MiB objects in 16 MiB parts
+
 describe("resume after kill -9", () => {
-  for (const killAfterMs of [350, 800, 1400]) {
-    it(`killed after ${killAfterMs} ms, a re-run finishes without recopying finished parts`, async () => {
+  for (const killAt of [1, 9, 26, 45]) {
+    it(`killed after ${killAt} parts, a re-run finishes without recopying finished parts`, async () => {
       emu = await slowEmulator();
       const env = cliEnv(emu, { FLEXCOPY_STATE_DIR: mkdtempSync(path.join(tmpdir(), "flexcopy-state-")) });
-      const killed = await runCli(ARGS, { env, onSpawn: (pid) => setTimeout(() => process.kill(pid, "SIGKILL"), killAfterMs) });
+      const killed = await runCli(ARGS, { env, onSpawn: killAfterParts(emu, killAt) });
       expect(killed.signal).toBe("SIGKILL");
+      const before = emu.requestLog().filter((l) => l.op === "UploadPartCopy" && l.status === 200).length;
+      expect(before).toBeGreaterThanOrEqual(killAt);
       const again = await runCli(ARGS, { env });
       expect(again.code, again.stderr).toBe(0);
       assertComplete(emu);
@@ -55,6 +71,8 @@ describe("resume after kill -9", () => {
         expect(seen.has(id), `part copied twice: ${p.key} ${id}`).toBe(false);
         seen.add(id);
       }
+      // The re-run continued the uploads: across both runs every part was copied exactly once.
+      expect(parts.length).toBe(TOTAL_PARTS);
       expect(await uploadsLeft(emu)).toBe(0);
       const verify = await runCli(["fetch", "2021/05/31", "--json", "--multipart-threshold", "64MiB", "--part-size", "16MiB"], { env });
       expect(summaryOf(verify).copied).toBe(0);
@@ -66,13 +84,26 @@ describe("interrupt", () => {
   it("Ctrl-C stops starting copies, exits 130 and prints how to resume", async () => {
     emu = await slowEmulator();
     const env = cliEnv(emu, { FLEXCOPY_STATE_DIR: mkdtempSync(path.join(tmpdir(), "flexcopy-state-")) });
-    const r = await runCli(ARGS.filter((a) => a !== "--json"), { env, onSpawn: (pid) => setTimeout(() => process.kill(pid, "SIGINT"), 900) });
+    const r = await runCli(ARGS.filter((a) => a !== "--json"), {
+      env,
+      onSpawn: (pid) => {
+        const t = setInterval(() => {
+          if (emu!.requestLog().some((l) => l.op === "UploadPartCopy")) {
+            clearInterval(t);
+            process.kill(pid, "SIGINT");
+          }
+        }, 5);
+      },
+    });
     expect(r.code).toBe(130);
     expect(r.stdout).toMatch(/run the same command again to resume/);
     expect(r.stdout).toMatch(/flexcopy fetch 2021\/05\/31/);
+    const interruptedParts = emu.requestLog().filter((l) => l.op === "UploadPartCopy").length;
+    expect(interruptedParts).toBeLessThan(TOTAL_PARTS);
     const again = await runCli(ARGS, { env });
     expect(again.code, again.stderr).toBe(0);
     assertComplete(emu);
+    expect(emu.requestLog().filter((l) => l.op === "UploadPartCopy").length).toBe(TOTAL_PARTS);
     expect(await uploadsLeft(emu)).toBe(0);
   });
 
