@@ -45,8 +45,12 @@ Examples:
                                                        the manual's ~200 Mbps, 60x faster than real time
   flexcopy emulator --error-rate 0.01 --slowdown-rate 0.02 --reset-rate 0.005
   flexcopy emulator --token-ttl 120                    credentials expire mid-run
-  flexcopy emulator > emu.json &  EP=$(jq -r .endpoint emu.json)
-  aws --endpoint-url "$EP" s3 ls s3://dataservice-flex-bucket/2021/05/
+
+In a script:
+  flexcopy emulator --port 0 > emu.json &
+  until [ -s emu.json ]; do sleep 0.1; done; EP=$(jq -r .endpoint emu.json)
+  aws --endpoint-url "$EP" s3 ls s3://dataservice-flex-bucket/2021/05/   # with the role's credentials
+  kill %1
 
 Runtime controls on the same port: GET|DELETE /_emulator/log, GET /_emulator/objects/<bucket>,
 POST /_emulator/faults (JSON, e.g. {"latencyMs":50}), POST /_emulator/expire-tokens.`;

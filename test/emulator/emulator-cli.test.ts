@@ -1,0 +1,139 @@
+// `flexcopy emulator` as a process (bin/flexcopy -> dist; `npm test` builds first) and its option parsers.
+import { spawn, spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseCopyRate, parseProbability, parseTimeScale } from "../../src/cli/commands/emulator.js";
+
+const BIN = join(import.meta.dirname, "../../bin/flexcopy");
+const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+
+interface Info {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  accountId: string;
+  roleArn: string;
+  destBuckets: string[];
+  seed: string;
+}
+
+const live = new Set<ReturnType<typeof spawn>>();
+afterEach(() => {
+  for (const c of live) c.kill("SIGKILL");
+});
+
+/** Start `flexcopy emulator ARGS`, resolve with the parsed JSON line and a stop(signal) -> exit code. */
+function startCli(args: string[]) {
+  const child = spawn(process.execPath, [BIN, "emulator", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const info = new Promise<Info>((resolve, reject) => {
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+      const nl = stdout.indexOf("\n");
+      if (nl >= 0) resolve(JSON.parse(stdout.slice(0, nl)) as Info);
+    });
+    void exited.then((code) => reject(new Error(`emulator exited ${code}: ${stderr}`)));
+  });
+  live.add(child);
+  void exited.then(() => live.delete(child));
+  return {
+    info,
+    output: () => ({ stdout, stderr }),
+    stop: async (sig: NodeJS.Signals) => {
+      child.kill(sig);
+      return exited;
+    },
+  };
+}
+
+describe("flexcopy emulator (process)", () => {
+  it("prints one JSON line, serves S3/STS, and exits 0 on SIGTERM", async () => {
+    const p = startCli(["--seed", "demo", "--account-id", "210987654321", "--dest-bucket", "my-flex", "--dest-bucket", "my-flex-2", "--contract", "2021/05"]);
+    const info = await p.info;
+    expect(info.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(info.region).toBe("ap-northeast-1");
+    expect(info.accountId).toBe("210987654321");
+    expect(info.roleArn).toBe("arn:aws:iam::461810399597:role/JeuServiceRoleForS3Copy_210987654321");
+    expect(info.destBuckets).toEqual(["my-flex", "my-flex-2"]);
+    expect(info.accessKeyId && info.secretAccessKey).toBeTruthy();
+
+    const sts = new STSClient({ region: info.region, endpoint: info.endpoint, credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey } });
+    const role = await sts.send(new AssumeRoleCommand({ RoleArn: info.roleArn, RoleSessionName: "cli-test" }));
+    const c = role.Credentials;
+    const s3 = new S3Client({
+      region: info.region,
+      endpoint: info.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: c?.AccessKeyId ?? "", secretAccessKey: c?.SecretAccessKey ?? "", sessionToken: c?.SessionToken ?? "" },
+    });
+    const l = await s3.send(new ListObjectsV2Command({ Bucket: "dataservice-flex-bucket", Prefix: "2021/05/", Delimiter: "/" }));
+    expect(l.CommonPrefixes?.map((x) => x.Prefix)).toContain("2021/05/31/");
+    sts.destroy();
+    s3.destroy();
+
+    expect(await p.stop("SIGTERM")).toBe(0);
+    expect(p.output().stdout.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("exits 0 on SIGINT; loads a layout file seed", async () => {
+    const p = startCli(["--seed", join(import.meta.dirname, "../fixtures/layout.json"), "--latency", "5", "--copy-rate", "200Mbps"]);
+    const info = await p.info;
+    expect(info.seed).toMatch(/layout\.json$/);
+    expect(await p.stop("SIGINT")).toBe(0);
+  });
+
+  it.each([
+    [["--port", "http"], /--port.*port must be a whole number from 0 to 65535/],
+    [["--seed", "year:1999"], /no FLEX size known for 1999/],
+    [["--seed", "/nope/layout.json"], /no such file/],
+    [["--copy-rate", "fast"], /copy rate must be/],
+    [["--slowdown-rate", "1.5"], /slowdown rate must be a probability/],
+    [["--account-id", "abc"], /account id must be 12 digits/],
+    [["--dest-bucket", "Has_Upper"], /not a valid S3 bucket name/],
+    [["--contract", "2021/13"], /is not YYYY, YYYY\/MM or YYYY\/MM\/DD/],
+    [["--token-ttl", "-5"], /token TTL/],
+  ])("rejects %j with one line and exit 2", (args, re) => {
+    const r = spawnSync(process.execPath, [BIN, "emulator", ...args], { env, encoding: "utf8", timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(re);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("--help shows the seeds and examples", () => {
+    const r = spawnSync(process.execPath, [BIN, "emulator", "--help"], { env, encoding: "utf8", timeout: 30_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("year:YYYY");
+    expect(r.stdout).toContain("Examples:");
+    expect(r.stdout).toContain("--copy-rate");
+  });
+});
+
+describe("emulator option parsers", () => {
+  it("copy rates: bytes with units, bits, unlimited", () => {
+    expect(parseCopyRate("200MB/s")).toBe(200e6);
+    expect(parseCopyRate("1GiB/s")).toBe(1024 ** 3);
+    expect(parseCopyRate("1048576")).toBe(1048576);
+    expect(parseCopyRate("200Mbps")).toBe(25e6);
+    expect(parseCopyRate("1Gbit/s")).toBe(125e6);
+    expect(parseCopyRate("0")).toBe(0);
+    expect(parseCopyRate("unlimited")).toBe(0);
+    expect(() => parseCopyRate("-3MB/s")).toThrow(/copy rate/);
+  });
+
+  it("probabilities and time scale", () => {
+    const p = parseProbability("error rate");
+    expect(p("0.25")).toBe(0.25);
+    expect(p("5%")).toBeCloseTo(0.05);
+    expect(() => p("")).toThrow(/error rate/);
+    expect(parseTimeScale("60")).toBe(60);
+    expect(parseTimeScale("60x")).toBe(60);
+    expect(() => parseTimeScale("0")).toThrow(/time scale/);
+  });
+});
