@@ -18,7 +18,10 @@ export interface CopySource {
 
 /** Header values arrive latin1-decoded; re-read raw UTF-8 (unencoded Japanese) as UTF-8. */
 function utf8Header(v: string): string {
-  return /[^\x00-\x7f]/.test(v) ? Buffer.from(v, "latin1").toString("utf8") : v;
+  for (let i = 0; i < v.length; i++) {
+    if (v.charCodeAt(i) > 0x7f) return Buffer.from(v, "latin1").toString("utf8");
+  }
+  return v;
 }
 
 /**
