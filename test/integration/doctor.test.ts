@@ -1,0 +1,154 @@
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Emulator, EmulatorOptions } from "../../src/emulator/index.js";
+import { cliEnv, emulator, runCli } from "./harness.js";
+import { doctorLines, firstFailure, lineOf } from "./doctor-helpers.js";
+
+let emu: Emulator | undefined;
+afterEach(async () => {
+  await emu?.stop();
+  emu = undefined;
+});
+
+async function doctor(options: EmulatorOptions, args: string[] = [], extraEnv: Record<string, string> = {}) {
+  emu = await emulator(options);
+  const env = cliEnv(emu, extraEnv);
+  return { r: await runCli(["doctor", ...args], { env }), env, emu };
+}
+
+const CHECKS = ["config", "base credentials", "clock", "assume role", "source bucket", "destination bucket", "destination access", "write test"];
+
+describe("flexcopy doctor against the emulator", () => {
+  it("all checks pass; --write-test copies the smallest spec/sample object with the owner ACL", async () => {
+    const { r, emu } = await doctor({}, ["--write-test"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const lines = doctorLines(r.stdout);
+    expect(lines.map((l) => l.name)).toEqual(CHECKS);
+    expect(lines.every((l) => l.mark === "✓"), r.stdout).toBe(true);
+    expect(lineOf(r, "base credentials").detail).toContain(`account ${emu.accountId}, arn:aws:iam::${emu.accountId}:`);
+    expect(lineOf(r, "assume role").detail).toMatch(/JeuServiceRoleForS3Copy_123456789012, sessions of 12 h$/);
+    expect(lineOf(r, "source bucket").detail).toMatch(/shows 2021, ConnectionSpec, testdata/);
+    expect(lineOf(r, "destination bucket").detail).toContain("in ap-northeast-1");
+    const copied = emu.objects(emu.destBuckets[0]!);
+    expect(copied).toHaveLength(1);
+    const key = copied[0]!.key;
+    expect(key).toMatch(/^(ConnectionSpec|testdata)\//);
+    const candidates = emu.objects(emu.sourceBucket).filter((o) => o.key.startsWith(key.split("/")[0]! + "/"));
+    expect(copied[0]!.size).toBe(Math.min(...candidates.map((o) => o.size)));
+    const writes = emu.requestLog().filter((e) => e.op === "CopyObject");
+    expect(writes.map((e) => [e.principal, e.status, e.acl])).toEqual([["role", 200, "bucket-owner-full-control"]]);
+    // The destination is inspected with the base user's credentials, listed with the role's.
+    expect(emu.requestLog().some((e) => e.bucket === emu.destBuckets[0] && e.principal === "base")).toBe(true);
+  });
+
+  it("--json prints one object per check, without --write-test the write test is skipped and nothing written", async () => {
+    const { r, emu } = await doctor({}, ["--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events.map((e) => e.name)).toEqual(CHECKS);
+    expect(r.events.slice(0, 7).every((e) => e.ok === true && e.status === "pass")).toBe(true);
+    expect(r.events[7]).toMatchObject({ name: "write test", status: "skip" });
+    expect(emu.objects(emu.destBuckets[0]!)).toHaveLength(0);
+  });
+
+  it("--write-test refused: ✗ write test, fix names the bucket policy's PutObject/PutObjectAcl condition", async () => {
+    const { r } = await doctor({ faults: { failNext: [{ op: "CopyObject", count: 1, code: "AccessDenied" }] } }, ["--write-test"]);
+    expect(r.code).toBe(1);
+    const l = firstFailure(r)!;
+    expect(l.name).toBe("write test");
+    expect(l.detail).toMatch(/^AccessDenied.*was refused/);
+    expect(l.fix).toMatch(/s3:PutObject and s3:PutObjectAcl .* s3:x-amz-acl = bucket-owner-full-control/);
+  });
+
+  it("external id required but not given: ✗ assume role, fix names --external-id", async () => {
+    const { r } = await doctor({ externalId: "jpx-ext-4711" });
+    expect(r.code).toBe(1);
+    const l = firstFailure(r)!;
+    expect(l.name).toBe("assume role");
+    expect(l.detail).toMatch(/^AccessDenied: .*sts:AssumeRole/);
+    expect(l.fix).toMatch(/if JPX gave you an external id, pass it with --external-id/);
+    expect(lineOf(r, "source bucket").mark).toBe("–");
+    expect(lineOf(r, "destination bucket").mark).toBe("✓"); // does not need the role
+    expect(lineOf(r, "destination access").detail).toBe("skipped: needs assume role");
+  });
+
+  it("wrong external id: ✗ assume role, fix says it does not match", async () => {
+    const { r } = await doctor({ externalId: "jpx-ext-4711" }, ["--external-id", "jpx-ext-0000"]);
+    expect(r.code).toBe(1);
+    const l = firstFailure(r)!;
+    expect(l.name).toBe("assume role");
+    expect(l.fix).toMatch(/the external id \(--external-id\) does not match/);
+    expect(l.fix).toContain("flexcopy policy --iam-policy");
+  });
+
+  it("bucket policy absent (provider setup not finished): ✗ destination access, fix applies the policy", async () => {
+    const { r } = await doctor({ bucketPolicy: false });
+    expect(r.code).toBe(1);
+    const l = firstFailure(r)!;
+    expect(l.name).toBe("destination access");
+    expect(l.detail).toMatch(/^AccessDenied.*cannot list s3:\/\/flex-dest/);
+    expect(l.fix).toContain("flexcopy policy --bucket-policy > bucket-policy.json && aws s3api put-bucket-policy --bucket flex-dest");
+    expect(lineOf(r, "source bucket").mark).toBe("✓");
+  });
+
+  it("destination in the wrong region: ✗ destination bucket, fix says ap-northeast-1", async () => {
+    const { r } = await doctor({ faults: { bucketRegions: { "flex-dest": "us-east-1" } } });
+    expect(r.code).toBe(1);
+    const l = firstFailure(r)!;
+    expect(l.name).toBe("destination bucket");
+    expect(l.detail).toBe("s3://flex-dest is in us-east-1, not ap-northeast-1");
+    expect(l.fix).toContain("aws s3 mb s3://<name> --region ap-northeast-1");
+  });
+
+  it("clock 20 minutes off: ✗ clock names the skew as the cause, with the fix; dependent checks skipped", async () => {
+    const { r } = await doctor({ faults: { clockOffsetMs: 20 * 60_000 } });
+    expect(r.code).toBe(1);
+    const l = firstFailure(r)!;
+    expect(l.name).toBe("clock");
+    expect(l.detail).toMatch(/the local clock is 20 min behind the service.*RequestTimeTooSkewed/);
+    expect(l.fix).toMatch(/timedatectl set-ntp true/);
+    for (const name of ["assume role", "source bucket", "destination bucket", "destination access"]) expect(lineOf(r, name).mark).toBe("–");
+  });
+
+  it("wrong secret key: ✗ base credentials with the fix, and the secret is never printed", async () => {
+    const secret = "definitelyNotTheRightSecretKey0123456789";
+    const { r } = await doctor({}, [], { AWS_SECRET_ACCESS_KEY: secret });
+    expect(r.code).toBe(1);
+    const l = firstFailure(r)!;
+    expect(l.name).toBe("base credentials");
+    expect(l.detail).toMatch(/^SignatureDoesNotMatch/);
+    expect(l.fix).toMatch(/secret access key does not belong to the access key id/);
+    expect(lineOf(r, "clock").mark).toBe("✓");
+    expect(lineOf(r, "assume role").mark).toBe("–");
+    expect(r.stdout + r.stderr).not.toContain(secret);
+  });
+
+  it("no credentials at all: ✗ base credentials says how to provide them", async () => {
+    emu = await emulator();
+    const env = cliEnv(emu);
+    delete env.AWS_ACCESS_KEY_ID;
+    delete env.AWS_SECRET_ACCESS_KEY;
+    const r = await runCli(["doctor"], { env });
+    expect(r.code).toBe(1);
+    expect(firstFailure(r)).toMatchObject({ name: "base credentials" });
+    expect(firstFailure(r)!.fix).toMatch(/no AWS credentials found/);
+  });
+
+  it("invalid config: ✗ config with the setting named, everything else skipped", async () => {
+    const { r } = await doctor({}, ["--concurrency", "0"]);
+    expect(r.code).toBe(1);
+    expect(firstFailure(r)).toMatchObject({ name: "config" });
+    expect(firstFailure(r)!.detail).toMatch(/--concurrency/);
+    expect(doctorLines(r.stdout).slice(1).every((l) => l.mark === "–")).toBe(true);
+  });
+
+  it("role chaining (temporary base credentials): sessions of 1 h, refreshed automatically", async () => {
+    emu = await emulator();
+    const sts = new STSClient({ region: "ap-northeast-1", endpoint: emu.endpoint, credentials: { accessKeyId: emu.accessKeyId, secretAccessKey: emu.secretAccessKey } });
+    const c = (await sts.send(new AssumeRoleCommand({ RoleArn: emu.roleArn, RoleSessionName: "ci", DurationSeconds: 3600 }))).Credentials!;
+    const env = cliEnv(emu, { AWS_ACCESS_KEY_ID: c.AccessKeyId!, AWS_SECRET_ACCESS_KEY: c.SecretAccessKey!, AWS_SESSION_TOKEN: c.SessionToken! });
+    const r = await runCli(["doctor"], { env });
+    expect(lineOf(r, "assume role").detail).toMatch(/sessions of 1 h \(role chaining/);
+    expect(r.stdout + r.stderr).not.toContain(c.SecretAccessKey!);
+    expect(r.stdout + r.stderr).not.toContain(c.SessionToken!);
+  });
+});
