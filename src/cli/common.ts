@@ -34,7 +34,10 @@ export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The command line as typed (program name normalised), for "run this again to resume". */
+/**
+ * The command line as typed (program name normalised), for "run this again to resume"; without
+ * --force, which would copy again what the interrupted run already finished.
+ */
 export function commandLine(argv: string[]): string {
-  return ["flexcopy", ...argv.slice(2)].map(shellQuote).join(" ");
+  return ["flexcopy", ...argv.slice(2).filter((a) => a !== "--force")].map(shellQuote).join(" ");
 }

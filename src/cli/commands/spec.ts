@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { listPrefixes, type Listing } from "../../engine/listing.js";
-import { matchVersion, normalizeKind, normalizeLanguage } from "../../plan/spec.js";
+import { compareVersions, matchVersion, normalizeKind, normalizeLanguage, versionNumber } from "../../plan/spec.js";
 import { EXIT, EXIT_CODES_HELP, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions } from "../options.js";
 import { commandLine, makeOutput, withOutputOptions, type OutputFlags } from "../common.js";
@@ -72,7 +72,8 @@ async function spec(args: (string | undefined)[], flags: SpecFlags, self: Comman
     const kinds = kind ? [kind] : await names(l, bucket, ROOT);
     const rows: { kind: string; version: string; languages: string[] }[] = [];
     for (const k of kinds) {
-      for (const v of await names(l, bucket, `${ROOT}${k}/`)) rows.push({ kind: k, version: v, languages: await names(l, bucket, `${ROOT}${k}/${v}/`) });
+      const versions = (await names(l, bucket, `${ROOT}${k}/`)).sort((a, b) => compareVersions(versionNumber(a) ?? "0", versionNumber(b) ?? "0"));
+      for (const v of versions) rows.push({ kind: k, version: v, languages: await names(l, bucket, `${ROOT}${k}/${v}/`) });
     }
     for (const r of rows) process.stdout.write((flags.json ? JSON.stringify(r) : `${r.kind.padEnd(9)} ${r.version.padEnd(16)} ${r.languages.join(", ")}`) + "\n");
     if (rows.length === 0) process.stderr.write(`no connection specifications found under s3://${bucket}/${ROOT}\n`);

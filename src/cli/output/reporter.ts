@@ -68,18 +68,19 @@ function statusLine(c: Counters): string {
 /** Terminal: a live bar (bytes, objects, rate, ETA, retries, refreshes); messages print above it. */
 function ttyReporter(s: Streams, verbose: boolean): Reporter {
   const c: Counters = { total: 0, done: 0, copied: 0, skipped: 0, failed: 0, retries: 0, refreshes: 0, started: Date.now() };
-  const bar = new cliProgress.SingleBar(
+  const multi = new cliProgress.MultiBar(
     {
       stream: s.stderr as NodeJS.WriteStream,
       format: "{bar} {percentage}% | {doneh} of {totalh} | {copied} copied, {skipped} skipped, {failed} failed | {rate}/s | ETA {etah} | {retries} retries, {refreshes} refreshes",
       hideCursor: true,
       clearOnComplete: false,
-      etaBuffer: 50,
+      gracefulExit: false, // our own SIGINT handling saves state and prints the resume command
       fps: 5,
     },
     cliProgress.Presets.shades_classic,
   );
-  let started = false;
+  let bar: cliProgress.SingleBar | undefined;
+  let closed = false;
   const payload = () => {
     const secs = (Date.now() - c.started) / 1000;
     const rate = secs > 0 ? c.done / secs : 0;
@@ -96,34 +97,30 @@ function ttyReporter(s: Streams, verbose: boolean): Reporter {
     };
   };
   const print = (text: string) => {
-    if (started) s.stderr.write("\r\x1b[2K");
-    s.stderr.write(redact(text) + "\n");
-    if (started) bar.render();
+    if (bar && !closed) multi.log(redact(text) + "\n");
+    else s.stderr.write(redact(text) + "\n");
   };
+  const quietKinds = verbose ? ["progress", "summary"] : ["progress", "summary", "copied", "skipped", "retry"];
   return {
     emit: (e) => {
       count(c, e);
-      if (e.kind === "plan" && !e.dryRun) {
-        if (!started) bar.start(Math.max(c.total, 1), c.done, payload());
-        started = true;
+      if (e.kind === "plan" && !e.dryRun && !closed) {
+        bar ??= multi.create(Math.max(c.total, 1), c.done, payload());
         bar.setTotal(Math.max(c.total, 1));
       }
-      if (started) bar.update(c.done, payload());
-      const quietKinds = verbose ? ["progress"] : ["progress", "copied", "skipped", "retry"];
-      if (e.kind === "summary") return;
-      if (!quietKinds.includes(e.kind) && !(e.kind === "plan" && !e.dryRun)) {
-        const t = formatEvent(e);
-        if (t) print(t);
-      }
+      bar?.update(c.done, payload());
+      if (quietKinds.includes(e.kind) || (e.kind === "plan" && !e.dryRun)) return;
+      const t = formatEvent(e);
+      if (t) print(t);
     },
     line: (text) => {
       s.stdout.write(redact(text) + "\n");
     },
     close: () => {
-      if (started) {
-        bar.update(c.done, payload());
-        bar.stop();
-      }
+      if (closed) return;
+      closed = true;
+      bar?.update(c.done, payload());
+      multi.stop();
     },
   };
 }
