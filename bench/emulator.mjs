@@ -1,13 +1,19 @@
 #!/usr/bin/env node
 // Emulator throughput benchmark: ListObjectsV2 + CopyObject mix through the AWS SDK v3 (keep-alive,
-// maxSockets 64, 64 workers) against `startEmulator` with zero latency, median of N runs, peak RSS.
-// The emulator runs in a child process by default (fair on a small machine); --in-process shares one.
+// maxSockets 64, 64 workers, role credentials) against `startEmulator` with zero latency; median of N
+// runs, server CPU per request, peak RSS. The emulator runs in a child process by default (fairer on a
+// small machine); --in-process puts client and server in one process. --clients N spreads the workers
+// over N client processes (the SDK's own CPU cost is often the limit, not the server); --driver raw
+// replaces the SDK by a minimal SigV4 client to show what the server alone can serve.
 //
 //   npm run build && node bench/emulator.mjs [--duration 10] [--runs 3] [--concurrency 64]
-//        [--list-every 10] [--seed demo] [--in-process] [--log-limit N] [--cpu-prof] [--json]
+//        [--clients 1] [--driver sdk|raw] [--list-every 10] [--seed demo] [--in-process] [--log-limit N] [--cpu-prof] [--json]
+import { fork } from "node:child_process";
 import os from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { median, roleClient, runLoad, sourceKeys } from "./lib/load.mjs";
+import { makeSender, median, mergeResults, runLoad } from "./lib/load.mjs";
 import { startServerInProcess, startServerProcess } from "./lib/server-process.mjs";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -17,6 +23,8 @@ const { values: a } = parseArgs({
     duration: { type: "string", default: "10" },
     runs: { type: "string", default: "3" },
     concurrency: { type: "string", default: "64" },
+    clients: { type: "string", default: "1" },
+    driver: { type: "string", default: "sdk" },
     "list-every": { type: "string", default: "10" },
     seed: { type: "string", default: "demo" },
     "list-prefix": { type: "string", default: "2021/05/" },
@@ -30,51 +38,108 @@ const { values: a } = parseArgs({
   },
 });
 if (a.help) {
-  console.log("usage: node bench/emulator.mjs [--duration s] [--runs n] [--concurrency n] [--list-every n] [--seed demo|year:YYYY] [--in-process] [--log-limit n] [--cpu-prof] [--json]");
+  console.log(
+    "usage: node bench/emulator.mjs [--duration s] [--runs n] [--concurrency n] [--clients n] [--driver sdk|raw]\n" +
+      "         [--list-every n] [--seed demo|year:YYYY] [--in-process] [--log-limit n] [--cpu-prof] [--warmup s] [--json]",
+  );
   process.exit(0);
 }
+const loadBefore = os.loadavg();
 const durationMs = Number(a.duration) * 1000;
 const runs = Number(a.runs);
 const concurrency = Number(a.concurrency);
+const clients = Math.max(1, Number(a.clients));
 const listEvery = Number(a["list-every"]);
 const options = { port: 0, seed: a.seed, faults: { latencyMs: 0 } };
 if (a["log-limit"] !== undefined) options.requestLogLimit = Number(a["log-limit"]);
 
-const execArgv = a["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", "bench/profiles"] : [];
+const profDir = join(os.tmpdir(), "flexcopy-bench-profiles");
+const execArgv = a["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", profDir] : [];
 const server = a["in-process"] ? await startServerInProcess(options) : await startServerProcess(options, { execArgv });
 const { info } = server;
-const s3 = await roleClient(info, { maxSockets: concurrency });
-const keys = await sourceKeys(s3, info.sourceBucket, a["copy-prefix"]);
-const load = { sourceBucket: info.sourceBucket, destBucket: info.destBuckets[0], keys, listPrefix: a["list-prefix"], concurrency, listEvery };
+const load = { sourceBucket: info.sourceBucket, destBucket: info.destBuckets[0], listPrefix: a["list-prefix"], listEvery };
 
-if (Number(a.warmup) > 0) await runLoad(s3, { ...load, durationMs: Number(a.warmup) * 1000, tag: "warmup" });
+/** A load driver: runs in this process (clients = 1) or in N forked client processes. */
+async function makeDriver() {
+  if (clients === 1) {
+    const { sender, keys } = await makeSender(a.driver, info, { maxSockets: concurrency, copyPrefix: a["copy-prefix"] });
+    return {
+      async run(ms, tag) {
+        const cpu0 = process.cpuUsage();
+        const res = await runLoad(sender, { ...load, keys, concurrency, durationMs: ms, tag });
+        const cpu = process.cpuUsage(cpu0);
+        return { ...res, clientCpuMs: (cpu.user + cpu.system) / 1000 };
+      },
+      clientPeakRss: async () => process.resourceUsage().maxRSS * 1024,
+      close: async () => sender.destroy(),
+    };
+  }
+  const file = fileURLToPath(new URL("./lib/client.mjs", import.meta.url));
+  const per = Math.max(1, Math.floor(concurrency / clients));
+  const procs = Array.from({ length: clients }, () => fork(file, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+  const ask = (p, msg, type) =>
+    new Promise((resolve) => {
+      const on = (m) => {
+        if (m?.type === type) {
+          p.off("message", on);
+          resolve(m);
+        }
+      };
+      p.on("message", on);
+      p.send(msg);
+    });
+  await Promise.all(procs.map((p) => ask(p, { type: "init", driver: a.driver, info, copyPrefix: a["copy-prefix"], load: { ...load, concurrency: per } }, "ready")));
+  let peak = 0;
+  return {
+    async run(ms, tag) {
+      const parts = (await Promise.all(procs.map((p, i) => ask(p, { type: "run", durationMs: ms, tag: `${tag}c${i}` }, "result")))).map((m) => m.result);
+      peak = Math.max(peak, ...parts.map((p) => p.maxRss));
+      return { ...mergeResults(parts), clientCpuMs: parts.reduce((s, p) => s + p.cpuMs, 0) };
+    },
+    clientPeakRss: async () => peak,
+    close: async () => {
+      for (const p of procs) p.send({ type: "exit" });
+    },
+  };
+}
+
+const driver = await makeDriver();
+if (Number(a.warmup) > 0) await driver.run(Number(a.warmup) * 1000, "warmup");
 const results = [];
-const cpu0 = process.cpuUsage();
 for (let r = 1; r <= runs; r++) {
   const before = await server.stats();
-  const res = await runLoad(s3, { ...load, durationMs, tag: `run${r}` });
+  const res = await driver.run(durationMs, `run${r}`);
   const after = await server.stats();
-  res.serverCpuPct = ((after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs) / res.elapsedMs) * 100;
+  const serverCpuMs = after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs;
+  res.serverCpuPct = (serverCpuMs / res.elapsedMs) * 100;
+  res.serverCpuMsPerReq = serverCpuMs / Math.max(1, res.requests);
+  res.clientCpuPct = (res.clientCpuMs / res.elapsedMs) * 100;
+  delete res.lat;
   results.push(res);
   if (!a.json) process.stderr.write(`run ${r}: ${res.rps.toFixed(0)} req/s (${res.requests} requests, ${res.errors} errors)\n`);
 }
-const clientCpu = process.cpuUsage(cpu0);
+const clientPeakRss = await driver.clientPeakRss();
+await driver.close();
 const final = await server.stop();
-s3.destroy();
+if (a["cpu-prof"] && !a.json) process.stderr.write(`server CPU profile written to ${profDir}/\n`);
 
 const summary = {
-  mode: a["in-process"] ? "in-process" : "server in a child process",
+  mode: `${a.driver === "raw" ? "minimal SigV4 client" : "AWS SDK v3"}; ${a["in-process"] ? "client and server in one process" : `server in a child process, ${clients} client process${clients > 1 ? "es" : ""}`}`,
+  driver: a.driver,
   node: process.version,
   cpus: os.cpus().length,
   cpuModel: os.cpus()[0]?.model ?? "?",
   durationS: durationMs / 1000,
   concurrency,
+  clients,
   mix: `1 ListObjectsV2 per ${listEvery} CopyObject`,
   seed: a.seed,
   medianRps: median(results.map((r) => r.rps)),
+  medianServerCpuMsPerReq: median(results.map((r) => r.serverCpuMsPerReq)),
   serverPeakRssMiB: final.maxRss / 2 ** 20,
-  clientPeakRssMiB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
-  clientCpuPct: ((clientCpu.user + clientCpu.system) / 1000 / results.reduce((s, r) => s + r.elapsedMs, 0)) * 100,
+  clientPeakRssMiB: clientPeakRss / 2 ** 20,
+  loadBefore: loadBefore.map((l) => l.toFixed(2)).join(" "),
+  loadAfter: os.loadavg().map((l) => l.toFixed(2)).join(" "),
   runs: results,
 };
 
@@ -83,14 +148,21 @@ if (a.json) {
 } else {
   const f0 = (n) => n.toFixed(0);
   const f1 = (n) => n.toFixed(1);
+  const f2 = (n) => n.toFixed(2);
   console.log(`\n### flexcopy emulator benchmark\n`);
-  console.log(`${summary.mode}; ${summary.cpus} × ${summary.cpuModel}; Node ${summary.node}; ${concurrency} workers, keep-alive (maxSockets ${concurrency}); ${summary.mix}; seed ${summary.seed}; latency 0; ${summary.durationS} s per run\n`);
-  console.log("| run | requests | req/s | ListObjectsV2 | CopyObject | errors | p50 ms | p99 ms | server CPU |");
-  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-  results.forEach((r, i) => console.log(`| ${i + 1} | ${r.requests} | ${f0(r.rps)} | ${r.lists} | ${r.copies} | ${r.errors} | ${f1(r.p50)} | ${f1(r.p99)} | ${f0(r.serverCpuPct)}% |`));
-  console.log(`\n| median req/s | server peak RSS | client peak RSS | client CPU |`);
+  console.log(
+    `${summary.mode}; ${summary.cpus} × ${summary.cpuModel}; Node ${summary.node}; ${concurrency} workers, keep-alive; ` +
+      `${summary.mix}; seed ${summary.seed}; latency 0; ${summary.durationS} s per run after a ${a.warmup} s warm-up\n`,
+  );
+  console.log("| run | requests | req/s | ListObjectsV2 | CopyObject | errors | p50 ms | p99 ms | server CPU | server CPU ms/req | client CPU |");
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  results.forEach((r, i) =>
+    console.log(`| ${i + 1} | ${r.requests} | ${f0(r.rps)} | ${r.lists} | ${r.copies} | ${r.errors} | ${f1(r.p50)} | ${f1(r.p99)} | ${f0(r.serverCpuPct)}% | ${f2(r.serverCpuMsPerReq)} | ${f0(r.clientCpuPct)}% |`),
+  );
+  console.log(`\n| median req/s | server CPU ms/req | server peak RSS | client peak RSS |`);
   console.log("| ---: | ---: | ---: | ---: |");
-  console.log(`| **${f0(summary.medianRps)}** | ${f0(summary.serverPeakRssMiB)} MiB | ${f0(summary.clientPeakRssMiB)} MiB | ${f0(summary.clientCpuPct)}% |`);
+  console.log(`| **${f0(summary.medianRps)}** | ${f2(summary.medianServerCpuMsPerReq)} | ${f0(summary.serverPeakRssMiB)} MiB | ${f0(summary.clientPeakRssMiB)} MiB |`);
   const errs = results.flatMap((r) => Object.entries(r.errorCodes));
   if (errs.length) console.log(`\nerrors: ${errs.map(([k, v]) => `${k}×${v}`).join(", ")}`);
+  console.log(`\nload average before / after: ${summary.loadBefore} / ${summary.loadAfter} (other busy processes skew the figures)`);
 }

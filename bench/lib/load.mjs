@@ -4,21 +4,38 @@ import http from "node:http";
 import { CopyObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { rawSender } from "./raw.mjs";
 
-export async function roleClient(info, { maxSockets = 64 } = {}) {
+/** Temporary credentials for the provider role (the manual's step 1-5). */
+export async function roleCredentials(info) {
   const sts = new STSClient({ region: info.region, endpoint: info.endpoint, credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey } });
   const out = await sts.send(new AssumeRoleCommand({ RoleArn: info.roleArn, RoleSessionName: "bench", DurationSeconds: 3600 }));
   sts.destroy();
   const c = out.Credentials;
+  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+}
+
+export async function roleClient(info, { maxSockets = 64 } = {}) {
+  const c = await roleCredentials(info);
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   return new S3Client({
     region: info.region,
     endpoint: info.endpoint,
     forcePathStyle: true,
     maxAttempts: 1,
-    credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
+    credentials: c,
     requestHandler: new NodeHttpHandler({ httpAgent: agent, connectionTimeout: 5000, requestTimeout: 30000 }),
   });
+}
+
+/** The AWS SDK v3 as a load sender. */
+export function sdkSender(s3) {
+  return {
+    list: (bucket, prefix) => s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: "/" })),
+    copy: (srcBucket, srcKey, bucket, key) =>
+      s3.send(new CopyObjectCommand({ Bucket: bucket, Key: key, CopySource: `${srcBucket}/${encodeURIComponent(srcKey).replace(/%2F/g, "/")}`, ACL: "bucket-owner-full-control" })),
+    destroy: () => s3.destroy(),
+  };
 }
 
 /** List the source keys the copies will use (first page under `prefix`). */
@@ -38,7 +55,7 @@ function percentile(sorted, p) {
  * Run the mix for `durationMs`. Destination keys cycle through `keySpace` names per worker, so the
  * destination bucket's size stays bounded however long the run is.
  */
-export async function runLoad(s3, { sourceBucket, destBucket, keys, listPrefix, concurrency = 64, durationMs = 10_000, listEvery = 10, keySpace = 200, tag = "r" }) {
+export async function runLoad(sender, { sourceBucket, destBucket, keys, listPrefix, concurrency = 64, durationMs = 10_000, listEvery = 10, keySpace = 200, tag = "r" }) {
   const lat = [];
   let lists = 0;
   let copies = 0;
@@ -51,12 +68,10 @@ export async function runLoad(s3, { sourceBucket, destBucket, keys, listPrefix, 
     while (performance.now() < deadline) {
       const isList = i % (listEvery + 1) === 0;
       const key = keys[i % keys.length];
-      const cmd = isList
-        ? new ListObjectsV2Command({ Bucket: sourceBucket, Prefix: listPrefix, Delimiter: "/" })
-        : new CopyObjectCommand({ Bucket: destBucket, Key: `bench/${tag}/${w}/${i % keySpace}`, CopySource: `${sourceBucket}/${encodeURIComponent(key).replace(/%2F/g, "/")}`, ACL: "bucket-owner-full-control" });
       const s = performance.now();
       try {
-        await s3.send(cmd);
+        if (isList) await sender.list(sourceBucket, listPrefix);
+        else await sender.copy(sourceBucket, key, destBucket, `bench/${tag}/${w}/${i % keySpace}`);
         lat.push(performance.now() - s);
         if (isList) lists++;
         else copies++;
@@ -71,12 +86,27 @@ export async function runLoad(s3, { sourceBucket, destBucket, keys, listPrefix, 
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
   const elapsed = performance.now() - t0;
   lat.sort((a, b) => a - b);
+  return summarize({ lat, lists, copies, errors, errorCodes: Object.fromEntries(errorCodes), elapsedMs: elapsed });
+}
+
+/** Merge the raw results of several client processes that ran at the same time. */
+export function mergeResults(parts) {
+  const lat = parts.flatMap((p) => p.lat).sort((a, b) => a - b);
+  const errorCodes = {};
+  for (const p of parts) for (const [k, v] of Object.entries(p.errorCodes)) errorCodes[k] = (errorCodes[k] ?? 0) + v;
+  const sum = (f) => parts.reduce((s, p) => s + f(p), 0);
+  return summarize({ lat, lists: sum((p) => p.lists), copies: sum((p) => p.copies), errors: sum((p) => p.errors), errorCodes, elapsedMs: Math.max(...parts.map((p) => p.elapsedMs)) });
+}
+
+function summarize({ lat, lists, copies, errors, errorCodes, elapsedMs }) {
+  const elapsed = elapsedMs;
   return {
+    lat,
     requests: lists + copies,
     lists,
     copies,
     errors,
-    errorCodes: Object.fromEntries(errorCodes),
+    errorCodes,
     elapsedMs: elapsed,
     rps: ((lists + copies) / elapsed) * 1000,
     p50: percentile(lat, 50),
@@ -88,4 +118,16 @@ export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** "sdk" (AWS SDK v3) or "raw" (minimal SigV4 client) sender with role credentials, plus the source keys. */
+export async function makeSender(driver, info, { maxSockets, copyPrefix }) {
+  const s3 = await roleClient(info, { maxSockets });
+  const keys = await sourceKeys(s3, info.sourceBucket, copyPrefix);
+  if (driver === "raw") {
+    const creds = await s3.config.credentials();
+    s3.destroy();
+    return { sender: rawSender(info, creds, { maxSockets }), keys };
+  }
+  return { sender: sdkSender(s3), keys };
 }
