@@ -40,6 +40,16 @@ function objectHeaders(r: ObjRecord): OutgoingHttpHeaders {
   return h;
 }
 
+/** GetObject query parameters that override response headers (used by presigned downloads). */
+const RESPONSE_OVERRIDES: [string, string][] = [
+  ["response-content-type", "content-type"],
+  ["response-content-disposition", "content-disposition"],
+  ["response-content-encoding", "content-encoding"],
+  ["response-content-language", "content-language"],
+  ["response-cache-control", "cache-control"],
+  ["response-expires", "expires"],
+];
+
 const unquote = (s: string): string => s.trim().replace(/^"|"$/g, "");
 
 /** If-Match / If-None-Match / If-(Un)Modified-Since on GET/HEAD: 412 or 304. */
@@ -104,6 +114,10 @@ export async function getObject(ctx: Ctx, b: Bucket, key: string): Promise<void>
     }
   }
   if (status === 206) h["content-range"] = `bytes ${start}-${end}/${rec.size}`;
+  for (const [param, name] of RESPONSE_OVERRIDES) {
+    const v = ctx.q.get(param);
+    if (v !== undefined) h[name] = v;
+  }
   h["content-length"] = Math.max(0, end - start + 1);
   if (ctx.method === "HEAD") return send(ctx, status, undefined, h);
   await sendStream(ctx, status, h, readContent(rec.content, start, end + 1));

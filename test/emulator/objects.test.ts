@@ -59,7 +59,8 @@ describe("emulator objects", () => {
     expect(r.ContentRange).toBe("bytes 1000-1999/100000");
     expect(r.ContentLength).toBe(1000);
     expect(Buffer.from((await r.Body?.transformToByteArray()) ?? []).equals(whole.subarray(1000, 2000))).toBe(true);
-    const tail = await role.send(new GetObjectCommand({ Bucket: SRC, Key: key, Range: "bytes=-10" }));
+    const tail = await role.send(new GetObjectCommand({ Bucket: SRC, Key: key, Range: "bytes=-10", ResponseContentType: "text/x-test" }));
+    expect(tail.ContentType).toBe("text/x-test");
     expect(tail.ContentRange).toBe("bytes 99990-99999/100000");
     const big = await role.send(new GetObjectCommand({ Bucket: SRC, Key: "2021/05/31/big.pcap.gz", Range: `bytes=${6 * GiB - 5}-` }));
     expect((await big.Body?.transformToByteArray())?.length).toBe(5);
