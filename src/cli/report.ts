@@ -34,7 +34,8 @@ export class ReportCollector {
     command: string,
     sourceBucket: string,
     destBucket: string,
-    private readonly units: string[],
+    /** Day units of the run, to attribute objects to days (set once planned). */
+    public units: string[] = [],
   ) {
     this.report = { version: 1, command, sourceBucket, destBucket, startedAt: new Date().toISOString(), days: {}, failures: [], refreshes: [], retries: 0 };
   }

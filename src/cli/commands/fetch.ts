@@ -13,6 +13,9 @@ import { commandLine, makeOutput, withOutputOptions, type OutputFlags } from "..
 import { openSession } from "../session.js";
 import { copyContext, executeCopy, interruptible, type CopyRun } from "../run-copy.js";
 import { failedKeys, ReportCollector } from "../report.js";
+import { redact } from "../redact.js";
+import { runVerify } from "../../engine/verify.js";
+import { verifyExitCode, verifyPrinter } from "./verify.js";
 
 interface FetchFlags extends OutputFlags {
   sample?: boolean;
@@ -22,6 +25,7 @@ interface FetchFlags extends OutputFlags {
   retryFailed?: string;
   shard?: string;
   stateDir?: string;
+  verify?: boolean;
 }
 
 const EXAMPLES = `
@@ -56,7 +60,8 @@ export function fetchCommand(): Command {
     .option("--report <file>", "write the run as JSON: plan, per-day counts, failures with hints, refreshes, timings")
     .option("--retry-failed <report>", "copy again only the objects that failed in an earlier --report")
     .option("--shard <i/n>", "copy only shard i of n of the days (deterministic; for CI matrices)")
-    .option("--state-dir <dir>", "where the resume journal lives [FLEXCOPY_STATE_DIR]");
+    .option("--state-dir <dir>", "where the resume journal lives [FLEXCOPY_STATE_DIR]")
+    .option("--verify", "after copying, compare source and destination listings (like flexcopy verify); exit 1 on any mismatch");
   withOutputOptions(withConfigOptions(cmd));
   cmd.addHelpText("after", EXAMPLES);
   cmd.action(async (args: string[], flags: FetchFlags, self: Command) => {
@@ -96,7 +101,7 @@ async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<
   }
 
   const out = makeOutput(flags);
-  let collector: ReportCollector | undefined;
+  const collector = flags.report ? new ReportCollector(commandLine(process.argv), config.sourceBucket, config.destBucket) : undefined;
   const emit = (e: EngineEvent) => {
     out.emit(e);
     collector?.listen(e);
@@ -125,13 +130,22 @@ async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<
       for await (const day of planDays(selectors, lister)) run.units.push(day);
     }
     if (shard) run.units = run.units.filter((u) => inShard(u, shard));
-    collector = flags.report ? new ReportCollector(run.resumeCommand, config.sourceBucket, config.destBucket, run.units) : undefined;
+    if (collector) collector.units = run.units;
     if (run.units.length === 0) {
       emit({ kind: "notice", message: `nothing in s3://${config.sourceBucket} matches ${retry ? "the report" : args.join(" ")}${shard ? ` in shard ${flags.shard}` : ""}` });
       return EXIT.ok;
     }
     const result = await executeCopy(run, ctx, retry ? new Set(retry.keys) : undefined);
-    return result.code;
+    if (!flags.verify || flags.dryRun || result.code === EXIT.interrupted) return result.code;
+    const write = (line: string) => process.stdout.write(redact(line) + "\n");
+    const printer = verifyPrinter({ json: flags.json, quiet: !flags.verbose }, write);
+    const report = await runVerify({ listing: ctx, sourceBucket: config.sourceBucket, destBucket: config.destBucket, onDay: printer.day }, run.units, {
+      multipartThreshold: config.multipartThreshold,
+      recordedEtag: (k) => journal.recordedEtag(k),
+      signal,
+    });
+    printer.summary(report);
+    return Math.max(result.code, verifyExitCode(report));
   } finally {
     dispose();
     journal.close();
