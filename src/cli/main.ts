@@ -36,6 +36,13 @@ function fail(message: string, code: number, hint?: string): void {
 /** Entry point: never throws, never prints a stack trace (unless --debug); sets process.exitCode. */
 export async function main(argv: string[]): Promise<void> {
   registerEnvSecrets(process.env);
+  // `flexcopy ls | head`: a closed pipe ends the program quietly, not with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   const debug = argv.includes("--debug");
   try {
     await buildProgram().parseAsync(argv);
