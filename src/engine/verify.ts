@@ -86,13 +86,13 @@ function finding(c: Comparison, s: ObjInfo | undefined, d: ObjInfo | undefined):
     case "ok":
       return c.note?.startsWith("size only") ? { status: "size-only", note: c.note } : { status: "ok", note: c.note ?? "" };
     case "missing":
-      return { status: "missing", note: `not in the destination (${s?.size ?? "?"} bytes in the source)` };
+      return { status: "missing", note: `${s?.size ?? "?"} bytes in the source, not in the destination` };
     case "size-mismatch":
       return { status: "size-mismatch", note: `source ${s?.size ?? "?"} bytes, destination ${d?.size ?? "?"} bytes` };
     case "etag-mismatch":
       return { status: "etag-mismatch", note: `${c.note ? `${c.note}: ` : ""}source ETag ${etagOf(s)}, destination ETag ${etagOf(d)}` };
     case "extra":
-      return { status: "extra", note: `in the destination only (${d?.size ?? "?"} bytes)` };
+      return { status: "extra", note: `${d?.size ?? "?"} bytes in the destination, not in the source` };
   }
 }
 

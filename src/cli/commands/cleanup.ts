@@ -11,7 +11,7 @@ import { bucketHasKey, cleanupUploads, type CleanupItem, type CleanupReport, typ
 import type { Emit } from "../../engine/events.js";
 import { Requester } from "../../engine/request.js";
 import { FileJournal, journalPath } from "../../state/journal-file.js";
-import { makeOutput, withOutputOptions, type OutputFlags } from "../common.js";
+import { makeOutput, type OutputFlags } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions } from "../options.js";
 import { redact, registerSecret } from "../redact.js";
@@ -59,7 +59,11 @@ export function cleanupCommand(): Command {
     .option("--all", "abort every incomplete upload, not only flexcopy's")
     .option("-n, --dry-run", "list the uploads and what would be done; abort nothing")
     .option("--state-dir <dir>", "where the resume journal lives [FLEXCOPY_STATE_DIR]");
-  withOutputOptions(withConfigOptions(cmd));
+  withConfigOptions(cmd)
+    .option("--json", "machine-readable output: one NDJSON line per upload, then a summary line")
+    .option("-q, --quiet", "print only failed aborts and the summary")
+    .option("-v, --verbose", "also say which credentials listed and aborted the uploads")
+    .option("--debug", "print stack traces of unexpected errors (secrets stay redacted)");
   cmd.addHelpText("after", HELP);
   cmd.action(async (flags: CleanupFlags, self: Command) => {
     process.exitCode = await cleanup(flags, self);

@@ -3,7 +3,7 @@ import { listPrefixes, type Listing } from "../../engine/listing.js";
 import { runVerify, type DayVerify, type VerifyFinding, type VerifyReport } from "../../engine/verify.js";
 import { planDays } from "../../plan/days.js";
 import { parseSelectors, SelectorError } from "../../plan/selectors.js";
-import { commandLine, makeOutput, withOutputOptions, type OutputFlags } from "../common.js";
+import { commandLine, makeOutput, type OutputFlags } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions } from "../options.js";
 import { redact } from "../redact.js";
@@ -40,7 +40,11 @@ export function verifyCommand(): Command {
     .description("check that your bucket holds exactly what the provider's bucket holds for the given dates (listings only)")
     .argument("<selector...>", "dates to check, as for fetch: YYYY, YYYY/MM, YYYY/MM/DD, FROM..TO, testdata/...")
     .option("--sample", "check the sample data under testdata/ instead of production data");
-  withOutputOptions(withConfigOptions(cmd));
+  withConfigOptions(cmd)
+    .option("--json", "machine-readable output: one NDJSON line per problem, then a summary line")
+    .option("-q, --quiet", "leave out days without problems")
+    .option("-v, --verbose", "list every object of a missing day, and the objects checked by size only")
+    .option("--debug", "print stack traces of unexpected errors (secrets stay redacted)");
   cmd.addHelpText("after", HELP);
   cmd.action(async (args: string[], flags: VerifyFlags, self: Command) => {
     process.exitCode = await verify(args, flags, self);
@@ -132,7 +136,11 @@ export function verifyPrinter(opts: { json?: boolean; quiet?: boolean; verbose?:
       }
       const mismatched = d.sizeMismatch + d.etagMismatch;
       write(`${d.day.padEnd(24)} ${String(d.ok).padStart(7)} ${String(d.missing).padStart(8)} ${String(mismatched).padStart(11)} ${String(d.extra).padStart(6)}`);
-      for (const f of opts.verbose ? d.findings : problems) write(`  ${f.status.padEnd(14)} ${f.key}  (${f.note})`);
+      if (!opts.verbose && d.ok === 0 && d.missing > 1 && d.missing === problems.length) {
+        write(`  missing        all ${d.missing} objects (the day has not been copied)`);
+        return;
+      }
+      for (const f of opts.verbose ? d.findings : problems) write(`  ${f.status.padEnd(14)} ${f.key}: ${f.note}`);
     },
     summary: (r: VerifyReport, fetchCommand?: string): void => {
       if (opts.json) {
