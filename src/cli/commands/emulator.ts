@@ -3,7 +3,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parseRate } from "../../config/sizes.js";
 import type { Emulator, EmulatorOptions, Faults } from "../../emulator/index.js";
-import { startEmulator } from "../../emulator/index.js";
 import { loadSeed, SEED_HELP } from "../../emulator/seed.js";
 import { UsageError } from "../errors.js";
 
@@ -233,6 +232,8 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 }
 
 async function run(f: EmulatorFlags): Promise<void> {
+  // Loaded on use, so other flexcopy commands do not pay for the emulator's modules at startup.
+  const { startEmulator } = await import("../../emulator/index.js");
   let emu: Emulator;
   try {
     emu = await startEmulator(emulatorOptionsFromFlags(f));
