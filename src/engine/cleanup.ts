@@ -95,13 +95,13 @@ export class IdentityFallback {
         const next = this.identities[this.index + 1];
         if (!isDenied(err) || next === undefined) throw err;
         this.index += 1;
-        this.notice?.(`${this.op} was denied to the ${describe(id.name)}; using the ${describe(next.name)} instead`);
+        this.notice?.(`${this.op} was denied to ${describe(id.name)}; using ${describe(next.name)} instead`);
       }
     }
   }
 }
 
-const describe = (n: Identity["name"]): string => (n === "role" ? "provider's role" : "your own credentials (the bucket owner)");
+const describe = (n: Identity["name"]): string => (n === "role" ? "the provider's role" : "your own credentials (the bucket owner)");
 
 /** Incomplete multipart uploads, page by page (KeyMarker/UploadIdMarker), in key order. */
 export async function* listUploads(via: IdentityFallback, bucket: string, prefix?: string): AsyncGenerator<UploadInfo> {

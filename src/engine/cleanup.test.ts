@@ -1,0 +1,124 @@
+import type { S3Client } from "@aws-sdk/client-s3";
+import { describe, expect, it } from "vitest";
+import { cleanupUploads, decideAbort, type CleanupItem, type Identity } from "./cleanup.js";
+import { Requester } from "./request.js";
+
+interface Up {
+  key: string;
+  uploadId: string;
+}
+
+const denied = () => Object.assign(new Error("denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+
+/** A fake S3 with incomplete uploads, two a page; `deny` lists the operations this identity is refused. */
+function identity(name: Identity["name"], uploads: Up[], log: string[], deny: string[] = [], gone: string[] = []): Identity {
+  const s3 = {
+    send: async (cmd: { constructor: { name: string }; input: Record<string, string | undefined> }) => {
+      const op = cmd.constructor.name.replace(/Command$/, "");
+      log.push(`${name} ${op}${cmd.input.KeyMarker ? ` after ${cmd.input.KeyMarker}/${cmd.input.UploadIdMarker}` : ""}`);
+      if (deny.includes(op)) throw denied();
+      if (op === "ListMultipartUploads") {
+        const { Prefix = "", KeyMarker, UploadIdMarker } = cmd.input;
+        const all = uploads.filter((u) => u.key.startsWith(Prefix));
+        const after = (u: Up) => !KeyMarker || u.key > KeyMarker || (u.key === KeyMarker && u.uploadId > (UploadIdMarker ?? ""));
+        const page = all.filter(after).slice(0, 2);
+        const more = all.filter(after).length > 2;
+        return {
+          Uploads: page.map((u) => ({ Key: u.key, UploadId: u.uploadId, Initiated: new Date(1_000_000) })),
+          IsTruncated: more,
+          NextKeyMarker: more ? page.at(-1)!.key : undefined,
+          NextUploadIdMarker: more ? page.at(-1)!.uploadId : undefined,
+        };
+      }
+      if (op === "AbortMultipartUpload") {
+        const i = uploads.findIndex((u) => u.uploadId === cmd.input.UploadId);
+        if (i < 0 || gone.includes(cmd.input.UploadId ?? "")) throw Object.assign(new Error("gone"), { name: "NoSuchUpload", $metadata: { httpStatusCode: 404 } });
+        uploads.splice(i, 1);
+        return {};
+      }
+      throw new Error(`unexpected ${op}`);
+    },
+  } as unknown as S3Client;
+  const requester = new Requester({ concurrency: 4, maxAttempts: 1, credentials: { refreshRejected: async () => false }, emit: () => undefined });
+  return { name, listing: { s3, requester } };
+}
+
+const ups = (): Up[] => [
+  { key: "2021/05/31/a", uploadId: "u1" },
+  { key: "2021/05/31/a", uploadId: "u2" },
+  { key: "2021/05/31/b", uploadId: "u3" },
+  { key: "other/x", uploadId: "u4" },
+  { key: "other/y", uploadId: "u5" },
+];
+
+describe("decideAbort", () => {
+  const u = { key: "k", uploadId: "id" };
+  it.each([
+    [{ all: true }, undefined, true, "--all"],
+    [{ knownUploadIds: new Set(["id"]) }, undefined, true, "started by flexcopy (recorded in its journal)"],
+    [{ knownUploadIds: new Set(["other"]) }, true, false, "not recorded in flexcopy's journal (--all aborts it anyway)"],
+    [{}, true, true, "its key is in the provider's bucket (a flexcopy copy)"],
+    [{}, false, false, "its key is not in the provider's bucket, so not a flexcopy copy (--all aborts it anyway)"],
+  ])("%o, in source %s -> abort %s", (opts, inSource, abort, reason) => {
+    expect(decideAbort(u, opts, inSource)).toEqual({ abort, reason });
+  });
+});
+
+describe("cleanupUploads", () => {
+  it("pages through uploads with both markers and aborts those whose key is in the source", async () => {
+    const store = ups();
+    const log: string[] = [];
+    const items: CleanupItem[] = [];
+    const r = await cleanupUploads(
+      { destBucket: "d", dest: [identity("base", store, log)], sourceHasKey: async (k) => k.startsWith("2021/"), onItem: (i) => items.push(i), now: () => 4_000_000 },
+      {},
+    );
+    expect(r).toEqual({ found: 5, aborted: 3, wouldAbort: 0, kept: 2, failed: 0 });
+    expect(store.map((u) => u.uploadId)).toEqual(["u4", "u5"]);
+    expect(log.filter((l) => l.includes("ListMultipartUploads"))).toEqual([
+      "base ListMultipartUploads",
+      "base ListMultipartUploads after 2021/05/31/a/u2",
+      "base ListMultipartUploads after other/x/u4",
+    ]);
+    expect(items[0]).toMatchObject({ key: "2021/05/31/a", uploadId: "u1", ageMs: 3_000_000, action: "aborted" });
+  });
+
+  it("falls back from the role to the owner once per operation, with one notice each", async () => {
+    const store = ups();
+    const log: string[] = [];
+    const notices: string[] = [];
+    const role = identity("role", store, log, ["ListMultipartUploads"]);
+    const base = identity("base", store, log);
+    const r = await cleanupUploads({ destBucket: "d", dest: [role, base], onNotice: (m) => notices.push(m) }, { all: true });
+    expect(r.aborted).toBe(5);
+    expect(log.filter((l) => l.startsWith("role ListMultipartUploads"))).toHaveLength(1);
+    expect(log.filter((l) => l.includes("AbortMultipartUpload")).every((l) => l.startsWith("role"))).toBe(true);
+    expect(notices).toEqual(["ListMultipartUploads was denied to the provider's role; using your own credentials (the bucket owner) instead"]);
+  });
+
+  it("throws when every identity is denied the listing", async () => {
+    const log: string[] = [];
+    const deps = { destBucket: "d", dest: [identity("role", ups(), log, ["ListMultipartUploads"]), identity("base", ups(), log, ["ListMultipartUploads"])] };
+    await expect(cleanupUploads(deps, { all: true })).rejects.toMatchObject({ classified: { code: "AccessDenied" } });
+  });
+
+  it("--dry-run aborts nothing; a failed abort is reported and the rest go on", async () => {
+    const store = ups();
+    const log: string[] = [];
+    const dry = await cleanupUploads({ destBucket: "d", dest: [identity("base", store, log)] }, { all: true, dryRun: true });
+    expect(dry).toMatchObject({ found: 5, wouldAbort: 5, aborted: 0 });
+    expect(store).toHaveLength(5);
+
+    const items: CleanupItem[] = [];
+    const r = await cleanupUploads({ destBucket: "d", dest: [identity("base", store, log, ["AbortMultipartUpload"])], onItem: (i) => items.push(i) }, { knownUploadIds: new Set(["u3"]) });
+    expect(r).toMatchObject({ found: 5, failed: 1, kept: 4 });
+    expect(items.find((i) => i.uploadId === "u3")).toMatchObject({ action: "failed", code: "AccessDenied" });
+  });
+
+  it("treats an upload that vanished before its abort (NoSuchUpload) as aborted", async () => {
+    const items: CleanupItem[] = [];
+    const r = await cleanupUploads({ destBucket: "d", dest: [identity("base", ups(), [], [], ["u2"])], onItem: (i) => items.push(i) }, { all: true });
+    expect(r).toMatchObject({ found: 5, aborted: 5, failed: 0 });
+    expect(items.find((i) => i.uploadId === "u2")?.action).toBe("aborted");
+  });
+});

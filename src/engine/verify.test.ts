@@ -1,0 +1,91 @@
+import type { S3Client } from "@aws-sdk/client-s3";
+import { describe, expect, it } from "vitest";
+import { Requester } from "./request.js";
+import { runVerify, type DayVerify } from "./verify.js";
+
+interface Obj {
+  key: string;
+  size: number;
+  etag: string;
+}
+
+/** A fake S3 answering ListObjectsV2 from in-memory buckets, `pageSize` keys a page. */
+function fakeS3(buckets: Record<string, Obj[]>, pageSize = 2, deny?: string) {
+  const calls: string[] = [];
+  const s3 = {
+    send: async (cmd: { constructor: { name: string }; input: { Bucket: string; Prefix: string; ContinuationToken?: string } }) => {
+      const { Bucket, Prefix, ContinuationToken } = cmd.input;
+      calls.push(`${cmd.constructor.name} ${Bucket} ${Prefix}`);
+      if (Bucket === deny) throw Object.assign(new Error("denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+      const all = (buckets[Bucket] ?? []).filter((o) => o.key.startsWith(Prefix)).sort((a, b) => (a.key < b.key ? -1 : 1));
+      const start = Number(ContinuationToken ?? 0);
+      const page = all.slice(start, start + pageSize);
+      const more = start + pageSize < all.length;
+      return {
+        Contents: page.map((o) => ({ Key: o.key, Size: o.size, ETag: `"${o.etag}"` })),
+        IsTruncated: more,
+        NextContinuationToken: more ? String(start + pageSize) : undefined,
+      };
+    },
+  } as unknown as S3Client;
+  return { s3, calls };
+}
+
+const requester = () => new Requester({ concurrency: 4, maxAttempts: 1, credentials: { refreshRejected: async () => false }, emit: () => undefined });
+
+function deps(buckets: Record<string, Obj[]>, deny?: string) {
+  const { s3, calls } = fakeS3(buckets, 2, deny);
+  const days: DayVerify[] = [];
+  return { calls, days, deps: { listing: { s3, requester: requester() }, sourceBucket: "src", destBucket: "dst", onDay: (d: DayVerify) => days.push(d) } };
+}
+
+const o = (key: string, size: number, etag = `e-${key}`): Obj => ({ key, size, etag });
+
+describe("runVerify", () => {
+  it("finds missing, size, ETag and extra problems across pages, day by day in unit order", async () => {
+    const src = [o("d1/a", 1), o("d1/b", 2), o("d1/c", 3), o("d1/d", 4), o("d2/x", 5)];
+    const dst = [o("d1/a", 1), o("d1/b", 1), o("d1/c", 3, "other"), o("d1/e", 9), o("d2/x", 5)];
+    const t = deps({ src, dst });
+    const r = await runVerify(t.deps, ["d1/", "d2/"], { dayConcurrency: 2 });
+    expect(r).toEqual({ days: 2, ok: 2, missing: 1, sizeMismatch: 1, etagMismatch: 1, extra: 1, sizeOnly: 0, problems: 4, interrupted: false });
+    expect(t.days.map((d) => d.day)).toEqual(["d1/", "d2/"]);
+    expect(t.days[0]!.findings.map((f) => [f.key, f.status])).toEqual([
+      ["d1/b", "size-mismatch"],
+      ["d1/c", "etag-mismatch"],
+      ["d1/d", "missing"],
+      ["d1/e", "extra"],
+    ]);
+    expect(t.days[0]!.findings[0]!.note).toBe("source 2 bytes, destination 1 bytes");
+    expect(t.days[0]!.findings[1]!.note).toBe("source ETag e-d1/c, destination ETag other");
+    expect(t.calls.every((c) => c.startsWith("ListObjectsV2Command"))).toBe(true);
+  });
+
+  it("checks a multipart copy against the recorded ETag, else by size only", async () => {
+    const src = [o("d/big", 100, "s"), o("d/big2", 100, "s2")];
+    const dst = [o("d/big", 100, "m-3"), o("d/big2", 100, "m-4")];
+    const t = deps({ src, dst });
+    const recorded: Record<string, string> = { "d/big": '"m-3"' };
+    const r = await runVerify(t.deps, ["d/"], { recordedEtag: (k) => recorded[k] });
+    expect(r).toMatchObject({ ok: 2, sizeOnly: 1, problems: 0 });
+    expect(t.days[0]!.findings).toEqual([{ day: "d/", key: "d/big2", status: "size-only", note: "size only (multipart)" }]);
+
+    const changed = deps({ src, dst });
+    const r2 = await runVerify(changed.deps, ["d/"], { recordedEtag: (k) => (k === "d/big" ? "m-9" : undefined) });
+    expect(r2).toMatchObject({ etagMismatch: 1, sizeOnly: 1, problems: 1 });
+  });
+
+  it("rethrows a listing error and reports no day after it", async () => {
+    const t = deps({ src: [o("d/a", 1)], dst: [] }, "dst");
+    await expect(runVerify(t.deps, ["d/"])).rejects.toMatchObject({ name: "RequestError", classified: { code: "AccessDenied" } });
+    expect(t.days).toEqual([]);
+  });
+
+  it("stops starting days once the signal is aborted", async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const t = deps({ src: [o("d/a", 1)], dst: [] });
+    const r = await runVerify(t.deps, ["d/"], { signal: ac.signal });
+    expect(r).toMatchObject({ days: 0, problems: 0, interrupted: true });
+    expect(t.calls).toEqual([]);
+  });
+});
