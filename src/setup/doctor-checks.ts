@@ -190,26 +190,32 @@ export const destinationCheck: Step<DoctorContext> = {
     const c = cfg(ctx);
     const bucket = c.destBucket!;
     let region: string | undefined;
+    let note = "";
     try {
       const head = await ctx.baseS3.send(new HeadBucketCommand({ Bucket: bucket }));
-      region = head.BucketRegion ?? (await bucketLocation(ctx.baseS3, bucket));
+      region = head.BucketRegion ?? (await bucketLocation(ctx.baseS3, bucket).catch(() => undefined));
     } catch (err) {
       region = errorHeader(err, "x-amz-bucket-region");
       const code = errorCode(err);
       if (code === "NotFound" || code === "NoSuchBucket" || code === "HTTP 404") {
         return fail(`s3://${bucket} does not exist`, `create it in Tokyo (step 1-1): aws s3 mb s3://${bucket} --region ${REQUIRED_REGION}`);
       }
+      // A user with only the manual's IAM policy may not read the bucket; S3 still names its region.
+      note = ` (your own credentials may not read it: ${code}; only the provider's role needs access)`;
       if (region === undefined) {
-        return fail(`${errorText(err)}: your own credentials cannot read s3://${bucket}`, "use the bucket you created in your account in step 1-1; flexcopy checks it with your own credentials");
+        return warn(`${errorText(err)}: the region of s3://${bucket} could not be read with your own credentials`, `make sure it is in Asia Pacific (Tokyo) ${REQUIRED_REGION} (S3 console), or allow your IAM user s3:ListBucket on it`);
       }
     }
-    if (region !== undefined && region !== REQUIRED_REGION) {
+    if (region === undefined) {
+      return warn(`s3://${bucket} exists; its region was not reported`, `make sure it is in Asia Pacific (Tokyo) ${REQUIRED_REGION} (S3 console)`);
+    }
+    if (region !== REQUIRED_REGION) {
       return fail(
         `s3://${bucket} is in ${region}, not ${REQUIRED_REGION}`,
         `the manual (step 1-1) requires Asia Pacific (Tokyo): create a bucket with \`aws s3 mb s3://<name> --region ${REQUIRED_REGION}\`, tell JPX its name, apply \`flexcopy policy --bucket-policy\` to it and use --dest-bucket <name>`,
       );
     }
-    return pass(`s3://${bucket} exists in ${region ?? REQUIRED_REGION}`);
+    return pass(`s3://${bucket} exists in ${region}${note}`);
   },
 };
 
