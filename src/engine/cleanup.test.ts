@@ -55,10 +55,10 @@ describe("decideAbort", () => {
   const u = { key: "k", uploadId: "id" };
   it.each([
     [{ all: true }, undefined, true, "--all"],
-    [{ knownUploadIds: new Set(["id"]) }, undefined, true, "started by flexcopy (recorded in its journal)"],
-    [{ knownUploadIds: new Set(["other"]) }, true, false, "not recorded in flexcopy's journal (--all aborts it anyway)"],
-    [{}, true, true, "its key is in the provider's bucket (a flexcopy copy)"],
-    [{}, false, false, "its key is not in the provider's bucket, so not a flexcopy copy (--all aborts it anyway)"],
+    [{ knownUploadIds: new Set(["id"]) }, undefined, true, "started by flexcopy: recorded in its journal"],
+    [{ knownUploadIds: new Set(["other"]) }, true, false, "not recorded in flexcopy's journal; --all aborts it anyway"],
+    [{}, true, true, "its key is in the provider's bucket: a flexcopy copy"],
+    [{}, false, false, "its key is not in the provider's bucket, so not a flexcopy copy; --all aborts it anyway"],
   ])("%o, in source %s -> abort %s", (opts, inSource, abort, reason) => {
     expect(decideAbort(u, opts, inSource)).toEqual({ abort, reason });
   });

@@ -135,12 +135,12 @@ export function decideAbort(u: UploadInfo, opts: { all?: boolean; knownUploadIds
   if (opts.all) return { abort: true, reason: "--all" };
   if (opts.knownUploadIds) {
     return opts.knownUploadIds.has(u.uploadId)
-      ? { abort: true, reason: "started by flexcopy (recorded in its journal)" }
-      : { abort: false, reason: "not recorded in flexcopy's journal (--all aborts it anyway)" };
+      ? { abort: true, reason: "started by flexcopy: recorded in its journal" }
+      : { abort: false, reason: "not recorded in flexcopy's journal; --all aborts it anyway" };
   }
   return inSource
-    ? { abort: true, reason: "its key is in the provider's bucket (a flexcopy copy)" }
-    : { abort: false, reason: "its key is not in the provider's bucket, so not a flexcopy copy (--all aborts it anyway)" };
+    ? { abort: true, reason: "its key is in the provider's bucket: a flexcopy copy" }
+    : { abort: false, reason: "its key is not in the provider's bucket, so not a flexcopy copy; --all aborts it anyway" };
 }
 
 const codeOf = (err: unknown): string => (err instanceof RequestError ? err.classified.code : err instanceof Error ? err.name : "Error");

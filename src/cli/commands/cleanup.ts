@@ -150,6 +150,12 @@ async function cleanup(flags: CleanupFlags, self: Command): Promise<number> {
   }
 }
 
+/** "3d 04h" for old uploads (the ones worth aborting), else formatDuration's "2h 05m" / "40s". */
+export function formatAge(seconds: number): string {
+  const days = Math.floor(seconds / 86_400);
+  return days > 0 ? `${days}d ${String(Math.floor((seconds % 86_400) / 3600)).padStart(2, "0")}h` : formatDuration(seconds);
+}
+
 const ACTION_TEXT: Record<CleanupItem["action"], string> = { aborted: "aborted", "would-abort": "would abort", kept: "kept", failed: "FAILED" };
 
 /** Text (one line per upload, then a summary) or NDJSON (`cleanup` lines, then `cleanup-summary`). */
@@ -162,7 +168,7 @@ export function cleanupPrinter(opts: { json?: boolean; quiet?: boolean; dryRun?:
         return;
       }
       if (opts.quiet && i.action !== "failed") return;
-      const when = i.initiated ? `initiated ${i.initiated.toISOString().slice(0, 19).replace("T", " ")} UTC, ${formatDuration(ageSeconds ?? 0)} ago` : "initiated ?";
+      const when = i.initiated ? `initiated ${i.initiated.toISOString().slice(0, 19).replace("T", " ")} UTC, ${formatAge(ageSeconds ?? 0)} ago` : "initiated ?";
       write(`${ACTION_TEXT[i.action].padEnd(11)} ${i.key}  upload ${i.uploadId}  ${when}  (${i.code ? `${i.code}; ` : ""}${i.reason})`);
     },
     summary: (r: CleanupReport, bucket: string): void => {
