@@ -135,6 +135,24 @@ describe("flexcopy cleanup", () => {
     expect(await remaining(emu)).toEqual([ours[1]!, foreign].sort());
   });
 
+  it("exits 3 with a hint when no credential may list uploads (--credentials env with the role's)", async () => {
+    emu = await emulator();
+    const out = await new STSClient(base(emu)).send(new AssumeRoleCommand({ RoleArn: emu.roleArn, RoleSessionName: "cleanup-test" }));
+    const c = out.Credentials!;
+    const env = cliEnv(emu, {
+      AWS_ACCESS_KEY_ID: c.AccessKeyId!,
+      AWS_SECRET_ACCESS_KEY: c.SecretAccessKey!,
+      AWS_SESSION_TOKEN: c.SessionToken!,
+      FLEXCOPY_CREDENTIALS: "env",
+    });
+    const r = await runCli(["cleanup"], { env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/listing incomplete uploads in s3:\/\/flex-dest was denied/);
+    expect(r.stderr).toMatch(/--profile/);
+    expect(r.stderr).not.toContain(c.SecretAccessKey!);
+    expect(r.stderr).not.toContain(c.SessionToken!);
+  });
+
   it("exits 2 without a destination bucket", async () => {
     emu = await emulator();
     const env = cliEnv(emu);

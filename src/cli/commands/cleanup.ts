@@ -9,10 +9,10 @@ import type { FlexConfig } from "../../config/schema.js";
 import { formatDuration } from "../../config/sizes.js";
 import { bucketHasKey, cleanupUploads, type CleanupItem, type CleanupReport, type Identity } from "../../engine/cleanup.js";
 import type { Emit } from "../../engine/events.js";
-import { Requester } from "../../engine/request.js";
+import { RequestError, Requester } from "../../engine/request.js";
 import { FileJournal, journalPath } from "../../state/journal-file.js";
 import { makeOutput, type OutputFlags } from "../common.js";
-import { EXIT, UsageError } from "../errors.js";
+import { AuthError, EXIT, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions } from "../options.js";
 import { redact, registerSecret } from "../redact.js";
 import { interruptible } from "../run-copy.js";
@@ -112,6 +112,22 @@ function identities(session: Session, config: FlexConfig, emit: Emit, signal: Ab
   return config.credentials === "env" ? [role] : [role, baseIdentity(config, emit, signal)];
 }
 
+/** Listing uploads denied to every identity: say which permission is missing and how to get it (exit 3). */
+async function withDeniedHint<T>(bucket: string, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof RequestError && err.op === "ListMultipartUploads" && err.classified.code === "AccessDenied") {
+      throw new AuthError(
+        `listing incomplete uploads in s3://${bucket} was denied (AccessDenied)`,
+        "this needs s3:ListBucketMultipartUploads and s3:AbortMultipartUpload on your bucket, which the provider's role does not have; " +
+          "if your own credentials may only assume the role (the manual's IAM user), run cleanup with an administrator's: --profile <name>",
+      );
+    }
+    throw err;
+  }
+}
+
 async function cleanup(flags: CleanupFlags, self: Command): Promise<number> {
   const config = await commandConfig(self);
   const destBucket = config.destBucket;
@@ -131,7 +147,7 @@ async function cleanup(flags: CleanupFlags, self: Command): Promise<number> {
     const dest = identities(session, config, out.emit, signal);
     const source = dest[0]!.listing;
     const print = cleanupPrinter(flags, write);
-    const report = await cleanupUploads(
+    const report = await withDeniedHint(destBucket, cleanupUploads(
       {
         destBucket,
         dest,
@@ -140,7 +156,7 @@ async function cleanup(flags: CleanupFlags, self: Command): Promise<number> {
         onNotice: (message) => (flags.json ? out.emit({ kind: "notice", message }) : flags.verbose && process.stderr.write(redact(`note: ${message}\n`))),
       },
       { prefix: flags.prefix, all: flags.all, dryRun: flags.dryRun, knownUploadIds, signal },
-    );
+    ));
     print.summary(report, destBucket);
     if (report.failed > 0) return EXIT.someFailed;
     return signal.aborted ? EXIT.interrupted : EXIT.ok;
