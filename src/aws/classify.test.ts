@@ -107,7 +107,7 @@ describe("classifyError: hints", () => {
     ["InvalidObjectState", undefined, /Glacier/],
     ["PreconditionFailed", undefined, /changed during the copy/],
     ["RequestTimeTooSkewed", undefined, /clock/],
-    ["PermanentRedirect", undefined, /--region/],
+    ["PermanentRedirect", undefined, /ap-northeast-1/],
   ] as const)("%s (%s)", (name, side, re) => {
     expect(classifyError(s3(name, 400), side ? { side } : {}).hint).toMatch(re);
   });

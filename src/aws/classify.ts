@@ -82,7 +82,7 @@ const TOKEN = new Set(["ExpiredToken", "ExpiredTokenException", "InvalidToken", 
 const RETRY_STATUS = new Set([429]);
 
 const CLOCK_HINT = "this computer's clock is off by more than 15 minutes: sync it (NTP) and re-run";
-const REGION_HINT = "the bucket is in another region than the one used: set --region to the bucket's region";
+const REGION_HINT = "the bucket is not in ap-northeast-1 (Tokyo), where the provider's data lives: the manual requires a destination bucket in Tokyo — create one there (`flexcopy doctor` shows the region)";
 
 const HINTS: Record<string, string> = {
   NoSuchKey: "the object was removed or renamed at the source after it was listed: re-run to plan again",

@@ -1,8 +1,8 @@
-import { appendFileSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { FileJournal, journalPath } from "./journal-file.js";
+import { FileJournal, JournalBusy, journalFiles, journalPath, shardJournalPath } from "./journal-file.js";
 
 const obj = { key: "2023/01/04/big.pcap.gz", size: 6 * 2 ** 30, etag: '"abc"' };
 
@@ -59,5 +59,40 @@ describe("FileJournal", () => {
     expect(journalPath("b", { XDG_STATE_HOME: "/s" }, "/home/u")).toBe("/s/flexcopy/b.journal.ndjson");
     expect(journalPath("b", { FLEXCOPY_STATE_DIR: "/x" }, "/home/u")).toBe("/x/b.journal.ndjson");
     expect(journalPath("b", { FLEXCOPY_STATE_DIR: "/x" }, "/home/u", "/cli")).toBe("/cli/b.journal.ndjson");
+  });
+
+  it("one writer at a time: a live process's lock is refused, a dead one's is taken over", async () => {
+    const file = tmpFile();
+    writeFileSync(`${file}.lock`, String(process.ppid)); // a live process that is not us
+    expect(() => new FileJournal(file)).toThrow(JournalBusy);
+    writeFileSync(`${file}.lock`, "999999999"); // a process killed with -9
+    const j = new FileJournal(file);
+    expect(readFileSync(`${file}.lock`, "utf8")).toBe(String(process.pid));
+    j.close();
+    expect(existsSync(`${file}.lock`)).toBe(false);
+  });
+
+  it("read-only opening neither locks nor rewrites the file a running fetch appends to", async () => {
+    const file = tmpFile();
+    const writer = new FileJournal(file);
+    await writer.started(obj, { uploadId: "u1", partSize: 5, sourceEtag: '"abc"' });
+    const before = readFileSync(file, "utf8");
+    const reader = new FileJournal(file, { readOnly: true });
+    expect(reader.uploadIds()).toEqual(new Set(["u1"]));
+    expect(readFileSync(file, "utf8")).toBe(before);
+    await writer.partDone(obj, 1, '"p1"');
+    expect(readFileSync(file, "utf8").length).toBeGreaterThan(before.length);
+    writer.close();
+  });
+
+  it("shard runs keep their own journals, all found for cleanup and verify", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "journals-"));
+    const main = journalPath("b", { FLEXCOPY_STATE_DIR: dir }, "/home/u");
+    const s2 = shardJournalPath(main, { index: 2, count: 4 });
+    expect(s2).toBe(path.join(dir, "b.shard-2-of-4.journal.ndjson"));
+    new FileJournal(main).close();
+    new FileJournal(s2).close();
+    new FileJournal(path.join(dir, "bb.journal.ndjson")).close();
+    expect(journalFiles("b", { FLEXCOPY_STATE_DIR: dir }, "/home/u").sort()).toEqual([main, s2].sort());
   });
 });

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, existsSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import path from "node:path";
 import { ListMultipartUploadsCommand, ListPartsCommand, type Part } from "@aws-sdk/client-s3";
 import { abortUpload, type CopyContext } from "../engine/copy.js";
@@ -26,13 +26,46 @@ export class FileJournal implements UploadJournal {
   private readonly uploads = new Map<string, Upload>();
   private readonly intents = new Set<string>();
   private readonly completed = new Map<string, string>();
-  private fd: number;
+  private fd?: number;
+  private lockHeld = false;
 
-  constructor(readonly file: string) {
+  /**
+   * Opens the journal for a run: takes its lock (one writer at a time), replays it, compacts it.
+   * With `readOnly` (verify, cleanup) it only reads, and never rewrites what a running fetch appends.
+   */
+  constructor(
+    readonly file: string,
+    opts: { readOnly?: boolean } = {},
+  ) {
+    if (opts.readOnly) {
+      if (existsSync(file)) this.replay(readFileSync(file, "utf8"));
+      return;
+    }
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    this.lock();
     if (existsSync(file)) this.replay(readFileSync(file, "utf8"));
     this.compact();
     this.fd = openSync(file, "a", 0o600);
+  }
+
+  /** `<journal>.lock` holds the writer's pid; a lock left by a dead process (kill -9) is taken over. */
+  private lock(): void {
+    const lockFile = `${this.file}.lock`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(lockFile, "wx", 0o600);
+        writeSync(fd, String(process.pid));
+        closeSync(fd);
+        this.lockHeld = true;
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        const pid = Number(readFileSync(lockFile, "utf8").trim());
+        if (pid > 0 && pid !== process.pid && isAlive(pid)) throw new JournalBusy(this.file, pid);
+        unlinkSync(lockFile);
+      }
+    }
+    throw new JournalBusy(this.file, 0);
   }
 
   private replay(text: string): void {
@@ -88,12 +121,22 @@ export class FileJournal implements UploadJournal {
 
   private append(l: Line): void {
     this.apply(l);
+    if (this.fd === undefined) throw new Error("the journal was opened read-only");
     writeSync(this.fd, JSON.stringify(l) + "\n");
     fsyncSync(this.fd);
   }
 
   close(): void {
-    closeSync(this.fd);
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    if (this.lockHeld) {
+      try {
+        unlinkSync(`${this.file}.lock`);
+      } catch {
+        // already gone
+      }
+      this.lockHeld = false;
+    }
   }
 
   /** Upload ids this journal knows (for `flexcopy cleanup`). */
@@ -177,6 +220,26 @@ export class FileJournal implements UploadJournal {
   }
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Another flexcopy is copying into the same bucket with the same journal. */
+export class JournalBusy extends Error {
+  constructor(
+    readonly file: string,
+    readonly pid: number,
+  ) {
+    super(`another flexcopy (pid ${pid}) is copying with the journal ${file}; wait for it, or give this run its own --state-dir`);
+    this.name = "JournalBusy";
+  }
+}
+
 /**
  * Where the journal of a destination bucket lives: `--state-dir`, else $FLEXCOPY_STATE_DIR, else
  * $XDG_STATE_HOME/flexcopy, else ~/.local/state/flexcopy; one file per destination bucket.
@@ -184,4 +247,20 @@ export class FileJournal implements UploadJournal {
 export function journalPath(destBucket: string, env: Record<string, string | undefined>, home: string, stateDir?: string): string {
   const dir = stateDir ?? env.FLEXCOPY_STATE_DIR ?? path.join(env.XDG_STATE_HOME ?? path.join(home, ".local", "state"), "flexcopy");
   return path.join(dir, `${destBucket}.journal.ndjson`);
+}
+
+/** Every journal of a destination bucket: the main one and those of `--shard` runs. */
+export function journalFiles(destBucket: string, env: Record<string, string | undefined>, home: string, stateDir?: string): string[] {
+  const main = journalPath(destBucket, env, home, stateDir);
+  const dir = path.dirname(main);
+  if (!existsSync(dir)) return [];
+  const prefix = `${destBucket}.`;
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith(".journal.ndjson") && (f === path.basename(main) || /^shard-\d+-of-\d+\.journal\.ndjson$/.test(f.slice(prefix.length))))
+    .map((f) => path.join(dir, f));
+}
+
+/** A `--shard i/n` run keeps its own journal, so n shards on one machine never share a file. */
+export function shardJournalPath(main: string, shard?: { index: number; count: number }): string {
+  return shard ? main.replace(/\.journal\.ndjson$/, `.shard-${shard.index}-of-${shard.count}.journal.ndjson`) : main;
 }

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
@@ -94,13 +95,18 @@ describe("flexcopy verify", () => {
     expect(after.code).toBe(1);
   });
 
-  it("checks multipart copies by size and says so", async () => {
+  it("checks multipart copies against the ETag the journal recorded, else by size and says so", async () => {
     emu = await emulator();
     const env = cliEnv(emu);
     const key = `${DAY}20210531_9_999.pcap.gz`;
     emu.putObject(SRC, key, 6 * 2 ** 30 + 1);
     expect((await runCli(["fetch", "2021/05/31", "--json", "--part-size", "1GiB"], { env })).code).toBe(0);
-    const r = await runCli(["verify", "2021/05/31", "--json"], { env });
+    const withJournal = await runCli(["verify", "2021/05/31", "--json"], { env });
+    expect(withJournal.code, withJournal.stderr).toBe(0);
+    expect(eventsOf(withJournal, "verify")).toEqual([]);
+    expect(eventsOf(withJournal, "verify-summary")[0]).toMatchObject({ sizeOnly: 0, missing: 0, sizeMismatch: 0, etagMismatch: 0, extra: 0 });
+    const elsewhere = { ...env, FLEXCOPY_STATE_DIR: path.join(env.HOME!, "no-journal-here") };
+    const r = await runCli(["verify", "2021/05/31", "--json"], { env: elsewhere });
     expect(r.code, r.stderr).toBe(0);
     expect(eventsOf(r, "verify")).toEqual([{ kind: "verify", day: DAY, key, status: "size-only", note: "size only (multipart)" }]);
     expect(eventsOf(r, "verify-summary")[0]).toMatchObject({ sizeOnly: 1, missing: 0, sizeMismatch: 0, etagMismatch: 0, extra: 0 });

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
@@ -10,7 +9,7 @@ import { formatDuration } from "../../config/sizes.js";
 import { bucketHasKey, cleanupUploads, type CleanupItem, type CleanupReport, type Identity } from "../../engine/cleanup.js";
 import type { Emit } from "../../engine/events.js";
 import { RequestError, Requester } from "../../engine/request.js";
-import { FileJournal, journalPath } from "../../state/journal-file.js";
+import { FileJournal, journalFiles } from "../../state/journal-file.js";
 import { makeOutput, type OutputFlags } from "../common.js";
 import { AuthError, EXIT, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions } from "../options.js";
@@ -73,14 +72,10 @@ export function cleanupCommand(): Command {
 
 /** Upload ids recorded by the resume journal, or undefined when there is no journal for this bucket. */
 function journalUploadIds(destBucket: string, stateDir: string | undefined): Set<string> | undefined {
-  const file = journalPath(destBucket, process.env, os.homedir(), stateDir && path.resolve(stateDir));
-  if (!existsSync(file)) return undefined;
-  const journal = new FileJournal(file);
-  try {
-    return journal.uploadIds();
-  } finally {
-    journal.close();
-  }
+  const files = journalFiles(destBucket, process.env, os.homedir(), stateDir && path.resolve(stateDir));
+  if (files.length === 0) return undefined;
+  // Read-only: a fetch may be appending to the same journal right now.
+  return new Set(files.flatMap((f) => [...new FileJournal(f, { readOnly: true }).uploadIds()]));
 }
 
 /**

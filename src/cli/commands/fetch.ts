@@ -6,7 +6,7 @@ import { planDays } from "../../plan/days.js";
 import { listPrefixes } from "../../engine/listing.js";
 import { inShard, parseShard } from "../../engine/shard.js";
 import type { EngineEvent } from "../../engine/events.js";
-import { FileJournal, journalPath } from "../../state/journal-file.js";
+import { FileJournal, JournalBusy, journalPath, shardJournalPath } from "../../state/journal-file.js";
 import { EXIT, EXIT_CODES_HELP, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions } from "../options.js";
 import { commandLine, makeOutput, withOutputOptions, type OutputFlags } from "../common.js";
@@ -110,7 +110,13 @@ async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<
     if (collector && flags.report) collector.write(flags.report);
   };
   const session = await openSession(config, emit);
-  const journal = new FileJournal(journalPath(config.destBucket, process.env, os.homedir(), flags.stateDir && path.resolve(flags.stateDir)));
+  let journal: FileJournal;
+  try {
+    journal = new FileJournal(shardJournalPath(journalPath(config.destBucket, process.env, os.homedir(), flags.stateDir && path.resolve(flags.stateDir)), shard));
+  } catch (err) {
+    if (err instanceof JournalBusy) throw new UsageError(err.message);
+    throw err;
+  }
   const { signal, dispose } = interruptible(
     () => emit({ kind: "notice", message: "interrupted: finishing requests in flight (Ctrl-C again to stop now)" }),
     () => {

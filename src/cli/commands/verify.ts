@@ -1,4 +1,7 @@
+import os from "node:os";
+import path from "node:path";
 import { Command } from "commander";
+import { FileJournal, journalFiles } from "../../state/journal-file.js";
 import { listPrefixes, type Listing } from "../../engine/listing.js";
 import { runVerify, type DayVerify, type VerifyFinding, type VerifyReport } from "../../engine/verify.js";
 import { planDays } from "../../plan/days.js";
@@ -12,6 +15,7 @@ import { openSession } from "../session.js";
 
 interface VerifyFlags extends OutputFlags {
   sample?: boolean;
+  stateDir?: string;
 }
 
 const HELP = `
@@ -39,7 +43,8 @@ export function verifyCommand(): Command {
   const cmd = new Command("verify")
     .description("check that your bucket holds exactly what the provider's bucket holds for the given dates (listings only)")
     .argument("<selector...>", "dates to check, as for fetch: YYYY, YYYY/MM, YYYY/MM/DD, FROM..TO, testdata/...")
-    .option("--sample", "check the sample data under testdata/ instead of production data");
+    .option("--sample", "check the sample data under testdata/ instead of production data")
+    .option("--state-dir <dir>", "where fetch's resume journal lives (multipart ETags it recorded) [FLEXCOPY_STATE_DIR]");
   withConfigOptions(cmd)
     .option("--json", "machine-readable output: one NDJSON line per problem, then a summary line")
     .option("-q, --quiet", "leave out days without problems")
@@ -84,8 +89,11 @@ async function verify(args: string[], flags: VerifyFlags, self: Command): Promis
       return EXIT.ok;
     }
     const printer = verifyPrinter(flags, write);
+    // Multipart copies are checked against the ETags the resume journals recorded (read-only).
+    const journals = journalFiles(destBucket, process.env, os.homedir(), flags.stateDir && path.resolve(flags.stateDir)).map((f) => new FileJournal(f, { readOnly: true }));
     const report = await runVerify({ listing, sourceBucket: config.sourceBucket, destBucket, onDay: printer.day }, units, {
       multipartThreshold: config.multipartThreshold,
+      recordedEtag: (key) => journals.map((j) => j.recordedEtag(key)).find((e) => e !== undefined),
       signal,
     });
     printer.summary(report, commandLine(process.argv).replace(/^flexcopy verify/, "flexcopy fetch"));
