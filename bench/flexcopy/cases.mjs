@@ -1,0 +1,98 @@
+// The benchmark cases: what is in the provider's bucket, the latency/copy-rate model, how many runs.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** The model: every request waits `latencyMs`; a copy of N bytes (CopyObject or one UploadPartCopy)
+ *  additionally takes N / copyRate — per request, so parallel requests add up. timeScale divides both. */
+export const MODEL = { latencyMs: 20, copyRateBytesPerSec: 20e6 };
+
+/** Deterministic sizes in [lo, hi] (a tiny LCG; the same layout every run and machine). */
+function sizes(n, lo, hi, seed) {
+  let r = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    r = (Math.imul(r, 1103515245) + 12345) >>> 0;
+    return Math.round(lo + (hi - lo) * (r / 2 ** 32));
+  });
+}
+
+function dayList(y, m, d, n) {
+  const out = [];
+  const t = new Date(Date.UTC(y, m - 1, d));
+  for (let i = 0; i < n; i++) {
+    out.push(t.toISOString().slice(0, 10).replace(/-/g, "/"));
+    t.setUTCDate(t.getUTCDate() + 1);
+  }
+  return out;
+}
+
+/** Case 1: many small objects (1–4 MB) in a few day folders, real time (timeScale 1). */
+export function smallObjectsCase({ quick, tmp }) {
+  const perDay = quick ? 75 : 500;
+  const days = ["2024/03/04", "2024/03/05", "2024/03/06", "2024/03/07"];
+  const layout = { days: {} };
+  days.forEach((d, i) => (layout.days[d] = { sizes: sizes(perDay, 1e6, 4e6, 1000 + i) }));
+  const file = join(tmp, "case1-layout.json");
+  writeFileSync(file, JSON.stringify(layout));
+  return {
+    id: "1",
+    title: `Case 1 — many small objects (${days.length * perDay} objects of 1–4 MB in ${days.length} day folders)`,
+    seed: file,
+    faults: { ...MODEL, timeScale: 1 },
+    selectors: ["2024/03"],
+    prefix: "2024/03/",
+    runs: quick ? 1 : 3,
+    // rclone copies 4 files at a time: slow, and it fails this job anyway (see README); once is enough
+    runsFor: { rclone: 1 },
+  };
+}
+
+/** Case 2: a slice of the `year:2023` seed (~24 files, ~18.7 GB a day, some files > 5 GiB), sped up. */
+export async function flexDaysCase({ quick, tmp, root }) {
+  const { loadSeed } = await import(join(root, "dist/emulator/seed.js"));
+  // 2023/06/12 holds one of the year's > 5 GiB files (multipart for every tool); 06/13 is an ordinary day.
+  const days = quick ? ["2023/06/12/"] : ["2023/06/12/", "2023/06/13/"];
+  const objects = [];
+  for (const o of loadSeed("year:2023")) {
+    if (days.some((d) => o.key.startsWith(d))) objects.push({ key: o.key, size: o.size, contentType: o.contentType, lastModified: o.lastModified });
+  }
+  const file = join(tmp, "case2-layout.json");
+  writeFileSync(file, JSON.stringify({ objects }));
+  const bytes = objects.reduce((s, o) => s + o.size, 0);
+  const big = objects.filter((o) => o.size > 5 * 2 ** 30).length;
+  const timeScale = quick ? 20 : 5;
+  return {
+    id: "2",
+    title: `Case 2 — FLEX days at 2023 scale (${days.map((d) => d.slice(0, -1)).join(", ")} of the year:2023 seed: ${objects.length} objects, ${(bytes / 1e9).toFixed(1)} GB, ${big} over 5 GiB; timeScale ${timeScale})`,
+    seed: file,
+    faults: { ...MODEL, timeScale },
+    selectors: days.length === 1 ? [days[0].slice(0, -1)] : [`${days[0].slice(0, -1)}..${days[days.length - 1].slice(0, -1)}`],
+    prefix: "2023/06/",
+    runs: quick ? 1 : 3,
+    runsFor: { rclone: 1 },
+    skipAfterFailure: ["rclone"],
+  };
+}
+
+/**
+ * Case 3: listing at scale. The source holds `small` objects in 40 day folders of 2022 and `large`
+ * objects in 40 day folders of 2023; the destination holds the same objects (a finished copy).
+ */
+export function listingCase({ quick }) {
+  const sets = quick
+    ? [{ year: "2022", total: 10_000 }, { year: "2023", total: 100_000 }]
+    : [{ year: "2022", total: 100_000 }, { year: "2023", total: 1_000_000 }];
+  const dayCount = 40;
+  return {
+    id: "3",
+    title: `Case 3 — listing ${sets.map((s) => s.total.toLocaleString("en-US")).join(" vs ")} objects (${dayCount} day folders each, all already in the destination)`,
+    seed: "none",
+    faults: { latencyMs: MODEL.latencyMs, copyRateBytesPerSec: 0, timeScale: 1 },
+    sets: sets.map((s) => ({
+      ...s,
+      prefixes: dayList(Number(s.year), 1, 2, dayCount).map((d) => `${d}/`),
+      perPrefix: s.total / dayCount,
+      runs: s.total >= 1_000_000 ? 1 : quick ? 1 : 3,
+    })),
+    size: 1e6,
+  };
+}
