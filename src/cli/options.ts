@@ -48,3 +48,9 @@ export function positiveInt(name: string) {
     return n;
   };
 }
+
+/** The destination bucket, or a one-line usage error saying how to set it. */
+export function requireDestBucket(config: FlexConfig): string {
+  if (!config.destBucket) throw new UsageError("--dest-bucket is required (your bucket; or set FLEXCOPY_DEST_BUCKET, or destBucket in flexcopy.config.json)");
+  return config.destBucket;
+}

@@ -31,7 +31,7 @@ export function clientSettings(config: FlexConfig): ClientSettings {
 }
 
 /** Wraps a credential provider so whatever secret it yields is redacted from all output. */
-function registering(p: AwsCredentialIdentityProvider & { memoized?: boolean }): AwsCredentialIdentityProvider {
+export function registering(p: AwsCredentialIdentityProvider & { memoized?: boolean }): AwsCredentialIdentityProvider {
   const wrapped = async (o?: Parameters<AwsCredentialIdentityProvider>[0]) => {
     const id = await p(o);
     registerSecret(id.secretAccessKey);

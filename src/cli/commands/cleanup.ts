@@ -11,8 +11,8 @@ import type { Emit } from "../../engine/events.js";
 import { RequestError, Requester } from "../../engine/request.js";
 import { FileJournal, journalFiles } from "../../state/journal-file.js";
 import { makeOutput, type OutputFlags } from "../common.js";
-import { AuthError, EXIT, UsageError } from "../errors.js";
-import { commandConfig, withConfigOptions } from "../options.js";
+import { AuthError, EXIT } from "../errors.js";
+import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { redact, registerSecret } from "../redact.js";
 import { interruptible } from "../run-copy.js";
 import { clientSettings, openSession, type Session } from "../session.js";
@@ -125,8 +125,7 @@ async function withDeniedHint<T>(bucket: string, p: Promise<T>): Promise<T> {
 
 async function cleanup(flags: CleanupFlags, self: Command): Promise<number> {
   const config = await commandConfig(self);
-  const destBucket = config.destBucket;
-  if (!destBucket) throw new UsageError("--dest-bucket is required (your bucket; or set FLEXCOPY_DEST_BUCKET, or destBucket in flexcopy.config.json)");
+  const destBucket = requireDestBucket(config);
   const out = makeOutput({ ...flags, quiet: true });
   const write = (line: string) => process.stdout.write(redact(line) + "\n");
   const session = await openSession(config, out.emit);

@@ -1,5 +1,4 @@
 import { Command } from "commander";
-import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { makeS3Client, makeStsClient } from "../../aws/clients.js";
 import { baseCredentials, EnvCredentials } from "../../aws/credentials.js";
 import { resolveConfig } from "../../config/load.js";
@@ -8,8 +7,8 @@ import { DOCTOR_STEPS, type DoctorContext } from "../../setup/doctor-checks.js";
 import { DateProbe, runChecks, type Check } from "../../setup/doctor.js";
 import { EXIT } from "../errors.js";
 import { defaultLoadDeps, withConfigOptions } from "../options.js";
-import { redact, registerSecret } from "../redact.js";
-import { clientSettings } from "../session.js";
+import { redact } from "../redact.js";
+import { clientSettings, registering } from "../session.js";
 
 interface DoctorFlags {
   json?: boolean;
@@ -49,16 +48,6 @@ export function doctorCommand(): Command {
   return cmd;
 }
 
-/** Whatever secret a provider yields is redacted from all output. */
-function registering(p: AwsCredentialIdentityProvider & { memoized?: boolean }): AwsCredentialIdentityProvider {
-  const wrapped = async (o?: Parameters<AwsCredentialIdentityProvider>[0]) => {
-    const id = await p(o);
-    registerSecret(id.secretAccessKey);
-    registerSecret(id.sessionToken);
-    return id;
-  };
-  return p.memoized ? Object.assign(wrapped, { memoized: true }) : wrapped;
-}
 
 async function loadSettings(self: Command): Promise<{ config?: FlexConfig; error?: string; source?: string }> {
   const deps = defaultLoadDeps();

@@ -8,7 +8,7 @@ import { inShard, parseShard } from "../../engine/shard.js";
 import type { EngineEvent } from "../../engine/events.js";
 import { FileJournal, JournalBusy, journalPath, shardJournalPath } from "../../state/journal-file.js";
 import { EXIT, EXIT_CODES_HELP, UsageError } from "../errors.js";
-import { commandConfig, withConfigOptions } from "../options.js";
+import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { commandLine, makeOutput, withOutputOptions, type OutputFlags } from "../common.js";
 import { openSession } from "../session.js";
 import { copyContext, executeCopy, interruptible, type CopyRun } from "../run-copy.js";
@@ -95,13 +95,13 @@ async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<
   if (retry && args.length > 0) throw new UsageError("--retry-failed takes no selectors: it retries exactly the failed objects of the report");
   const selectors = retry ? [] : selectorsOf(args, flags);
   const shard = shardOf(flags.shard);
-  if (!config.destBucket) throw new UsageError("--dest-bucket is required (your bucket; or set FLEXCOPY_DEST_BUCKET, or destBucket in flexcopy.config.json)");
-  if (retry && retry.destBucket !== config.destBucket) {
-    throw new UsageError(`--retry-failed: the report was for s3://${retry.destBucket}, not s3://${config.destBucket}`);
+  const destBucket = requireDestBucket(config);
+  if (retry && retry.destBucket !== destBucket) {
+    throw new UsageError(`--retry-failed: the report was for s3://${retry.destBucket}, not s3://${destBucket}`);
   }
 
   const out = makeOutput(flags);
-  const collector = flags.report ? new ReportCollector(commandLine(process.argv), config.sourceBucket, config.destBucket) : undefined;
+  const collector = flags.report ? new ReportCollector(commandLine(process.argv), config.sourceBucket, destBucket) : undefined;
   const emit = (e: EngineEvent) => {
     out.emit(e);
     collector?.listen(e);
@@ -112,7 +112,7 @@ async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<
   const session = await openSession(config, emit);
   let journal: FileJournal;
   try {
-    journal = new FileJournal(shardJournalPath(journalPath(config.destBucket, process.env, os.homedir(), flags.stateDir && path.resolve(flags.stateDir)), shard));
+    journal = new FileJournal(shardJournalPath(journalPath(destBucket, process.env, os.homedir(), flags.stateDir && path.resolve(flags.stateDir)), shard));
   } catch (err) {
     if (err instanceof JournalBusy) throw new UsageError(err.message);
     throw err;
@@ -145,7 +145,7 @@ async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<
     if (!flags.verify || flags.dryRun || result.code === EXIT.interrupted) return result.code;
     const write = (line: string) => process.stdout.write(redact(line) + "\n");
     const printer = verifyPrinter({ json: flags.json, quiet: !flags.verbose }, write);
-    const report = await runVerify({ listing: ctx, sourceBucket: config.sourceBucket, destBucket: config.destBucket, onDay: printer.day }, run.units, {
+    const report = await runVerify({ listing: ctx, sourceBucket: config.sourceBucket, destBucket, onDay: printer.day }, run.units, {
       multipartThreshold: config.multipartThreshold,
       recordedEtag: (k) => journal.recordedEtag(k),
       signal,

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { listPrefixes, type Listing } from "../../engine/listing.js";
 import { compareVersions, matchVersion, normalizeKind, normalizeLanguage, versionNumber } from "../../plan/spec.js";
 import { EXIT, EXIT_CODES_HELP, UsageError } from "../errors.js";
-import { commandConfig, withConfigOptions } from "../options.js";
+import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { commandLine, makeOutput, withOutputOptions, type OutputFlags } from "../common.js";
 import { openSession } from "../session.js";
 import { copyContext, executeCopy, interruptible } from "../run-copy.js";
@@ -62,7 +62,7 @@ async function spec(args: (string | undefined)[], flags: SpecFlags, self: Comman
   if (languageArg !== undefined && !language) throw new UsageError(`unknown language "${languageArg}": use Japanese or English`);
 
   const config = await commandConfig(self);
-  if (!flags.list && !config.destBucket) throw new UsageError("--dest-bucket is required (or FLEXCOPY_DEST_BUCKET, or destBucket in flexcopy.config.json)");
+  if (!flags.list) requireDestBucket(config);
   const out = makeOutput(flags);
   const session = await openSession(config, out.emit);
   const l: Listing = { s3: session.s3, requester: session.requester(out.emit) };

@@ -8,7 +8,7 @@ import { planDays } from "../../plan/days.js";
 import { parseSelectors, SelectorError } from "../../plan/selectors.js";
 import { commandLine, makeOutput, type OutputFlags } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
-import { commandConfig, withConfigOptions } from "../options.js";
+import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { redact } from "../redact.js";
 import { interruptible } from "../run-copy.js";
 import { openSession } from "../session.js";
@@ -66,8 +66,7 @@ async function verify(args: string[], flags: VerifyFlags, self: Command): Promis
     if (err instanceof SelectorError) throw new UsageError(err.message);
     throw err;
   }
-  const destBucket = config.destBucket;
-  if (!destBucket) throw new UsageError("--dest-bucket is required (your bucket; or set FLEXCOPY_DEST_BUCKET, or destBucket in flexcopy.config.json)");
+  const destBucket = requireDestBucket(config);
   // Engine events (retries, notices) only as NDJSON or when they matter; results go to stdout below.
   const out = makeOutput({ ...flags, quiet: true });
   const session = await openSession(config, out.emit);
