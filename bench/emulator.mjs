@@ -114,6 +114,7 @@ for (let r = 1; r <= runs; r++) {
   res.serverCpuPct = (serverCpuMs / res.elapsedMs) * 100;
   res.serverCpuMsPerReq = serverCpuMs / Math.max(1, res.requests);
   res.clientCpuPct = (res.clientCpuMs / res.elapsedMs) * 100;
+  res.clientCpuMsPerReq = res.clientCpuMs / Math.max(1, res.requests);
   delete res.lat;
   results.push(res);
   if (!a.json) process.stderr.write(`run ${r}: ${res.rps.toFixed(0)} req/s (${res.requests} requests, ${res.errors} errors)\n`);
@@ -136,12 +137,17 @@ const summary = {
   seed: a.seed,
   medianRps: median(results.map((r) => r.rps)),
   medianServerCpuMsPerReq: median(results.map((r) => r.serverCpuMsPerReq)),
+  medianClientCpuMsPerReq: median(results.map((r) => r.clientCpuMsPerReq)),
   serverPeakRssMiB: final.maxRss / 2 ** 20,
   clientPeakRssMiB: clientPeakRss / 2 ** 20,
   loadBefore: loadBefore.map((l) => l.toFixed(2)).join(" "),
   loadAfter: os.loadavg().map((l) => l.toFixed(2)).join(" "),
   runs: results,
 };
+
+// What the CPU cost per request allows: the server alone on one core, and client + server on all cores.
+summary.serverCoreCapacityRps = 1000 / summary.medianServerCpuMsPerReq;
+summary.machineCapacityRps = (summary.cpus * 1000) / (summary.medianServerCpuMsPerReq + summary.medianClientCpuMsPerReq);
 
 if (a.json) {
   console.log(JSON.stringify(summary));
@@ -154,14 +160,17 @@ if (a.json) {
     `${summary.mode}; ${summary.cpus} × ${summary.cpuModel}; Node ${summary.node}; ${concurrency} workers, keep-alive; ` +
       `${summary.mix}; seed ${summary.seed}; latency 0; ${summary.durationS} s per run after a ${a.warmup} s warm-up\n`,
   );
-  console.log("| run | requests | req/s | ListObjectsV2 | CopyObject | errors | p50 ms | p99 ms | server CPU | server CPU ms/req | client CPU |");
-  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log("| run | requests | req/s | ListObjectsV2 | CopyObject | errors | p50 ms | p99 ms | server CPU | client CPU |");
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   results.forEach((r, i) =>
-    console.log(`| ${i + 1} | ${r.requests} | ${f0(r.rps)} | ${r.lists} | ${r.copies} | ${r.errors} | ${f1(r.p50)} | ${f1(r.p99)} | ${f0(r.serverCpuPct)}% | ${f2(r.serverCpuMsPerReq)} | ${f0(r.clientCpuPct)}% |`),
+    console.log(`| ${i + 1} | ${r.requests} | ${f0(r.rps)} | ${r.lists} | ${r.copies} | ${r.errors} | ${f1(r.p50)} | ${f1(r.p99)} | ${f0(r.serverCpuPct)}% | ${f0(r.clientCpuPct)}% |`),
   );
-  console.log(`\n| median req/s | server CPU ms/req | server peak RSS | client peak RSS |`);
-  console.log("| ---: | ---: | ---: | ---: |");
-  console.log(`| **${f0(summary.medianRps)}** | ${f2(summary.medianServerCpuMsPerReq)} | ${f0(summary.serverPeakRssMiB)} MiB | ${f0(summary.clientPeakRssMiB)} MiB |`);
+  console.log(`\n| median req/s | server CPU ms/req | client CPU ms/req | server capacity per core | client + server capacity on ${summary.cpus} cores | server peak RSS | client peak RSS |`);
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log(
+    `| **${f0(summary.medianRps)}** | ${f2(summary.medianServerCpuMsPerReq)} | ${f2(summary.medianClientCpuMsPerReq)} | ${f0(summary.serverCoreCapacityRps)} req/s | ${f0(summary.machineCapacityRps)} req/s | ${f0(summary.serverPeakRssMiB)} MiB | ${f0(summary.clientPeakRssMiB)} MiB |`,
+  );
+  console.log("\n(capacities = CPU time per request turned into requests/s: what an otherwise idle machine allows)");
   const errs = results.flatMap((r) => Object.entries(r.errorCodes));
   if (errs.length) console.log(`\nerrors: ${errs.map(([k, v]) => `${k}×${v}`).join(", ")}`);
   console.log(`\nload average before / after: ${summary.loadBefore} / ${summary.loadAfter} (other busy processes skew the figures)`);
