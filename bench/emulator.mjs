@@ -113,6 +113,7 @@ for (let r = 1; r <= runs; r++) {
   const serverCpuMs = after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs;
   res.serverCpuPct = (serverCpuMs / res.elapsedMs) * 100;
   res.serverCpuMsPerReq = serverCpuMs / Math.max(1, res.requests);
+  if (a["in-process"]) res.clientCpuMs = 0; // one process: its whole CPU time is counted as the server's
   res.clientCpuPct = (res.clientCpuMs / res.elapsedMs) * 100;
   res.clientCpuMsPerReq = res.clientCpuMs / Math.max(1, res.requests);
   delete res.lat;
