@@ -16,7 +16,7 @@ export function createEmulatorServer(st: EmulatorState): Server {
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
-  server.requestTimeout = 0;
+  server.requestTimeout = 120_000; // a body shorter than its Content-Length must not hang forever
   server.on("clientError", (_err, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
     else socket.destroy();

@@ -53,6 +53,7 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   processEntities: true,
+  htmlEntities: true, // numeric references too: Go's encoder (rclone) writes quotes as &#34;
   isArray: (name) => name === "Part" || name === "Object",
 });
 

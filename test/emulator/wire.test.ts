@@ -1,5 +1,14 @@
 // Wire-format details: aws-chunked streaming uploads from newer SDKs, presigned URLs, keep-alive.
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, UploadPartCommand, CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+} from "@aws-sdk/client-s3";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -51,6 +60,30 @@ describe("emulator wire formats", () => {
     expect(sent[0]?.["content-encoding"]).toContain("aws-chunked");
     const log = em.requestLog().filter((e) => e.op === "PutObject" || e.op === "UploadPart");
     expect(log.every((e) => e.status === 200)).toBe(true);
+  });
+
+  it("parses XML bodies with numeric character references (Go / rclone write quotes as &#34;)", async () => {
+    const client = s3(em, baseCreds(em));
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const req = args.request as HttpRequest;
+        if (typeof req.body === "string") {
+          req.body = req.body.replace(/&quot;/g, "&#34;").replace(/&amp;/g, "&#38;");
+          req.headers["content-length"] = String(Buffer.byteLength(req.body));
+        }
+        return next(args);
+      },
+      { step: "build", priority: "low" },
+    );
+    em.putObject(DEST, "src.bin", 6 * 1024 * 1024);
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: DEST, Key: "go.bin" }));
+    const etag = (await client.send(new UploadPartCopyCommand({ Bucket: DEST, Key: "go.bin", UploadId, PartNumber: 1, CopySource: `${DEST}/src.bin` }))).CopyPartResult?.ETag;
+    const done = await client.send(new CompleteMultipartUploadCommand({ Bucket: DEST, Key: "go.bin", UploadId, MultipartUpload: { Parts: [{ ETag: etag, PartNumber: 1 }] } }));
+    expect(done.ETag).toMatch(/-1"$/);
+    await client.send(new PutObjectCommand({ Bucket: DEST, Key: "a&b", Body: "x" }));
+    const del = await client.send(new DeleteObjectsCommand({ Bucket: DEST, Delete: { Objects: [{ Key: "a&b" }] } }));
+    expect(del.Deleted?.[0]?.Key).toBe("a&b");
+    expect(em.objects(DEST).some((o) => o.key === "a&b")).toBe(false);
   });
 
   it("serves presigned GET URLs (and refuses expired or tampered ones)", async () => {
