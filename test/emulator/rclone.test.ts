@@ -1,7 +1,7 @@
 // rclone (S3 backend, provider "Other", path style) against the emulator: listing with Japanese names and
 // spaces, server-side copy with the bucket-owner-full-control ACL, a > 5 GiB object by UploadPartCopy.
 // Findings: rclone's HEAD after a server-side copy is denied by the manual's bucket policy; Go clients
-// escape quotes in XML as &#34; (see the `.fails` test below).
+// escape quotes in XML as &#34; (the > 5 GiB test below).
 // Needs `rclone` on PATH (Debian package "rclone"); set FLEXCOPY_SKIP_RCLONE=1 to skip.
 import { spawn, spawnSync } from "node:child_process";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
@@ -115,10 +115,9 @@ describe.skipIf(skip)("rclone against the emulator", () => {
     expect(onlyPostCopyHeadsFailed(emu), JSON.stringify(emu.requestLog().filter((e) => e.status >= 300))).toBe(true);
   });
 
-  // rclone (Go's encoding/xml) sends <ETag>&#34;…&#34;</ETag> in CompleteMultipartUpload. The emulator's XML
-  // parser does not decode numeric character references yet (src/emulator/xml.ts needs fast-xml-parser's
-  // `htmlEntities: true`), so it answers InvalidPart. Remove `.fails` once that is fixed.
-  it.fails("copies a > 5 GiB object by UploadPartCopy (Go-escaped ETags in CompleteMultipartUpload)", async () => {
+  // rclone (Go's encoding/xml) sends <ETag>&#34;…&#34;</ETag> in CompleteMultipartUpload: the emulator must
+  // decode numeric character references or it answers InvalidPart.
+  it("copies a > 5 GiB object by UploadPartCopy (Go-escaped ETags in CompleteMultipartUpload)", async () => {
     const bigKey = "2021/05/28/20210528_1_099.pcap.gz";
     emu.putObject(SRC, bigKey, 5 * GiB + 4321, { contentType: "application/gzip" });
     emu.clearLog();
