@@ -90,3 +90,11 @@ describe("formatDuration", () => {
     expect(formatDuration(s)).toBe(text);
   });
 });
+
+describe("parseRate in bits", () => {
+  it("reads bps as bits per second", () => {
+    expect(parseRate("200Mbps")).toBe(25_000_000);
+    expect(parseRate("1 Gbit/s")).toBe(125_000_000);
+    expect(parseRate("800bps")).toBe(100);
+  });
+});

@@ -67,9 +67,17 @@ export function formatBytes(n: number): string {
   return `${sign}${value.toFixed(1)} ${IEC[i]}`;
 }
 
-/** Parses a transfer rate such as "200MB/s", "1.5GiB/s" or "100MiB" into bytes per second. */
+/**
+ * Parses a transfer rate such as "200MB/s", "1.5GiB/s" or "100MiB" into bytes per second. Bits are
+ * bits: "200Mbps" and "200Mbit/s" are 25 MB/s (the manual quotes its copy speed as "200Mbps").
+ */
 export function parseRate(text: string): number {
   const trimmed = String(text).trim();
+  const bits = /^(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(?:bps|bit\/s|bits\/s)$/.exec(trimmed); // lower-case b: bits
+  if (bits) {
+    const scale = { "": 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 }[bits[2]!.toLowerCase() as "" | "k" | "m" | "g" | "t"];
+    return Math.round((Number(bits[1]) * scale) / 8);
+  }
   const body = trimmed.replace(/\s*\/\s*s(?:ec)?$/i, "").replace(/ps$/i, "");
   try {
     return parseSize(body);
