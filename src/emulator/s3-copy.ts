@@ -1,7 +1,7 @@
 // CopyObject, and the copy-source handling shared with UploadPartCopy. Copies share the source's content
 // descriptor (no bytes are copied) and record their source; a CopyObject keeps the source ETag.
 import { sleep } from "./faults.js";
-import { S3Error, invalidArgument, noSuchBucket, noSuchKey, preconditionFailed, invalidRequest } from "./errors.js";
+import { S3Error, accessDenied, invalidArgument, noSuchBucket, noSuchKey, preconditionFailed, invalidRequest } from "./errors.js";
 import { header, sendXml, type Ctx } from "./http.js";
 import { checkRead, checkWrite, grantsFor } from "./policy.js";
 import { aclHeader, checkKey, DEFAULT_CONTENT_TYPE, metadataFromHeaders } from "./s3-objects.js";
@@ -48,6 +48,8 @@ export function copySource(ctx: Ctx): CopySource {
   const bucket = ctx.st.buckets.get(bucketName);
   ctx.entry.copySource = `${bucketName}/${key}`;
   if (!bucket) throw noSuchBucket(bucketName);
+  const expectedOwner = header(ctx, "x-amz-source-expected-bucket-owner");
+  if (expectedOwner !== undefined && expectedOwner !== bucket.owner) throw accessDenied();
   const rec = bucket.get(key);
   checkRead(ctx.st.cfg, ctx.principal, bucket, key, rec);
   if (!rec) throw noSuchKey(key);

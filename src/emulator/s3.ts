@@ -114,6 +114,8 @@ export async function handleS3(ctx: Ctx): Promise<void> {
   }
   const b = st.buckets.get(ctx.bucket);
   if (!b) throw noSuchBucket(ctx.bucket);
+  const expectedOwner = header(ctx, "x-amz-expected-bucket-owner");
+  if (expectedOwner !== undefined && expectedOwner !== b.owner) throw accessDenied();
   const region = st.faults.regionOf(b.name, st.cfg.region);
   if (ctx.sig && ctx.sig.region !== region && op !== "GetBucketLocation") {
     throw new S3Error(

@@ -106,6 +106,15 @@ describe("emulator permissions (the manual's bucket policy)", () => {
     ]);
   });
 
+  it("x-amz-expected-bucket-owner / x-amz-source-expected-bucket-owner mismatches are AccessDenied", async () => {
+    const k = "2021/05/31/20210531_1_001.pcap.gz";
+    expect((await failure(() => role.send(new ListObjectsV2Command({ Bucket: DEST, ExpectedBucketOwner: "461810399597" })))).name).toBe("AccessDenied");
+    await role.send(new ListObjectsV2Command({ Bucket: DEST, ExpectedBucketOwner: "123456789012" }));
+    const copy = (src: string) => role.send(new CopyObjectCommand({ Bucket: DEST, Key: k, CopySource: `${SRC}/${k}`, ACL, ExpectedBucketOwner: "123456789012", ExpectedSourceBucketOwner: src }));
+    expect((await failure(() => copy("123456789012"))).name).toBe("AccessDenied");
+    await copy("461810399597");
+  });
+
   it("bucketPolicy: false denies the role everything on the destination", async () => {
     const em2 = await startEmulator({ seed: "none", bucketPolicy: false });
     try {
