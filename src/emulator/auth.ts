@@ -9,20 +9,53 @@ import { S3Error } from "./errors.js";
 import type { EmulatorState } from "./state.js";
 import type { Principal } from "./types.js";
 
-/** Node's native sha256 / hmac behind smithy's Hash interface (the pure-JS default is much slower). */
+const hmacMemo = new Map<string, Uint8Array>();
+
+/**
+ * Node's native sha256 / hmac behind smithy's Hash interface (the pure-JS default is much slower).
+ * HMACs with a string key and a single update are memoised: smithy recomputes hmac(secret, accessKeyId)
+ * on every request to look up its signing-key cache.
+ */
 class NodeSha256 {
-  private readonly h: Hash | Hmac;
+  private h: Hash | Hmac | undefined;
+  private readonly strKey: string | undefined;
+  private memoKey: string | undefined;
+  private pending: string | Uint8Array | undefined;
+
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
     if (secret === undefined) this.h = createHash("sha256");
-    else if (typeof secret === "string") this.h = createHmac("sha256", secret);
+    else if (typeof secret === "string") this.strKey = secret;
     else if (ArrayBuffer.isView(secret)) this.h = createHmac("sha256", new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength));
     else this.h = createHmac("sha256", new Uint8Array(secret));
   }
   update(data: string | Uint8Array): void {
-    this.h.update(data);
+    if (this.h === undefined && this.pending === undefined && this.strKey !== undefined) {
+      this.pending = data;
+      this.memoKey = `${this.strKey}\0${typeof data === "string" ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1")}`;
+      return;
+    }
+    this.materialize().update(data);
+  }
+  private materialize(): Hash | Hmac {
+    if (this.h === undefined) {
+      this.h = createHmac("sha256", this.strKey ?? "");
+      if (this.pending !== undefined) this.h.update(this.pending);
+      this.memoKey = undefined;
+    }
+    return this.h;
   }
   digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.h.digest());
+    const key = this.memoKey;
+    if (key !== undefined) {
+      let v = hmacMemo.get(key);
+      if (!v) {
+        if (hmacMemo.size > 1000) hmacMemo.clear();
+        v = this.materialize().digest();
+        hmacMemo.set(key, v);
+      }
+      return Promise.resolve(v);
+    }
+    return Promise.resolve(this.materialize().digest());
   }
   reset(): void {}
 }
@@ -43,11 +76,19 @@ export type QueryPairs = [string, string][];
 
 const AUTH_RE = /^AWS4-HMAC-SHA256\s+Credential=([^,\s]+)\s*,\s*SignedHeaders=([^,\s]+)\s*,\s*Signature=([0-9a-fA-F]+)\s*$/;
 
-function parseCredential(cred: string): Pick<SigInfo, "accessKeyId" | "shortDate" | "region" | "service"> | undefined {
+/** Build a SigInfo from "AKID/YYYYMMDD/REGION/SERVICE/aws4_request" (no object spreads: this is per request). */
+function sigInfo(cred: string, signedHeaders: string, signature: string, amzDate: string): SigInfo | undefined {
   const parts = cred.split("/");
   if (parts.length !== 5 || parts[4] !== "aws4_request") return undefined;
-  const [accessKeyId, shortDate, region, service] = parts as [string, string, string, string];
-  return { accessKeyId, shortDate, region, service };
+  return {
+    accessKeyId: parts[0] as string,
+    shortDate: parts[1] as string,
+    region: parts[2] as string,
+    service: parts[3] as string,
+    signedHeaders: signedHeaders.split(";"),
+    signature: signature.toLowerCase(),
+    amzDate,
+  };
 }
 
 const malformed = (msg: string): S3Error => new S3Error(400, "AuthorizationHeaderMalformed", msg);
@@ -61,10 +102,9 @@ export function parseSig(headers: IncomingHttpHeaders, query: QueryPairs): SigIn
     }
     const m = AUTH_RE.exec(auth);
     if (!m) throw malformed("The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.");
-    const cred = parseCredential(m[1] as string);
-    if (!cred) throw malformed(`The authorization header is malformed; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`);
-    const amzDate = typeof headers["x-amz-date"] === "string" ? headers["x-amz-date"] : "";
-    const sig: SigInfo = { ...cred, signedHeaders: (m[2] as string).split(";"), signature: (m[3] as string).toLowerCase(), amzDate };
+    const amzDate = headers["x-amz-date"];
+    const sig = sigInfo(m[1] as string, m[2] as string, m[3] as string, typeof amzDate === "string" ? amzDate : "");
+    if (!sig) throw malformed(`The authorization header is malformed; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`);
     const tok = headers["x-amz-security-token"];
     if (typeof tok === "string") sig.token = tok;
     return sig;
@@ -75,17 +115,11 @@ export function parseSig(headers: IncomingHttpHeaders, query: QueryPairs): SigIn
   }
   if (!q || q["X-Amz-Algorithm"] === undefined) return undefined;
   if (q["X-Amz-Algorithm"] !== "AWS4-HMAC-SHA256") throw new S3Error(400, "InvalidRequest", "Only AWS4-HMAC-SHA256 is supported.");
-  const cred = parseCredential(q["X-Amz-Credential"] ?? "");
-  if (!cred || !q["X-Amz-Signature"] || !q["X-Amz-Date"] || !q["X-Amz-SignedHeaders"]) {
+  const sig = sigInfo(q["X-Amz-Credential"] ?? "", q["X-Amz-SignedHeaders"] ?? "", q["X-Amz-Signature"] ?? "", q["X-Amz-Date"] ?? "");
+  if (!sig || !sig.signature || !sig.amzDate || !q["X-Amz-SignedHeaders"]) {
     throw new S3Error(400, "AuthorizationQueryParametersError", "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.");
   }
-  const sig: SigInfo = {
-    ...cred,
-    signedHeaders: q["X-Amz-SignedHeaders"].split(";"),
-    signature: q["X-Amz-Signature"].toLowerCase(),
-    amzDate: q["X-Amz-Date"],
-    presignExpires: Number(q["X-Amz-Expires"] ?? "604800"),
-  };
+  sig.presignExpires = Number(q["X-Amz-Expires"] ?? "604800");
   if (q["X-Amz-Security-Token"] !== undefined) sig.token = q["X-Amz-Security-Token"];
   return sig;
 }

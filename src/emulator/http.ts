@@ -130,7 +130,8 @@ export function send(ctx: Ctx, status: number, body: string | Buffer | undefined
   record(ctx, status, code);
   if (ctx.res.headersSent || ctx.res.destroyed) return;
   const buf = body === undefined ? EMPTY : typeof body === "string" ? Buffer.from(body) : body;
-  const h = { ...commonHeaders(ctx), ...headers };
+  const h = commonHeaders(ctx);
+  for (const k in headers) h[k] = headers[k];
   if (buf.length > 0 && h["content-type"] === undefined) h["content-type"] = "application/xml";
   if (h["content-length"] === undefined) h["content-length"] = buf.length;
   ctx.res.writeHead(status, h);
@@ -138,7 +139,7 @@ export function send(ctx: Ctx, status: number, body: string | Buffer | undefined
 }
 
 export function sendXml(ctx: Ctx, xml: string, headers: OutgoingHttpHeaders = {}): void {
-  send(ctx, 200, xml, { "content-type": "application/xml", ...headers });
+  send(ctx, 200, xml, headers); // content-type defaults to application/xml
 }
 
 export function sendS3Error(ctx: Ctx, e: S3Error): void {
@@ -151,7 +152,9 @@ export function sendS3Error(ctx: Ctx, e: S3Error): void {
 export async function sendStream(ctx: Ctx, status: number, headers: OutgoingHttpHeaders, chunks: Iterable<Buffer>): Promise<void> {
   record(ctx, status);
   const res = ctx.res;
-  res.writeHead(status, { ...commonHeaders(ctx), ...headers });
+  const h = commonHeaders(ctx);
+  for (const k in headers) h[k] = headers[k];
+  res.writeHead(status, h);
   if (ctx.method === "HEAD") {
     res.end();
     return;

@@ -57,10 +57,15 @@ export function compareUtf8(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Characters where UTF-16 order and UTF-8 byte order can disagree (surrogates, U+E000..U+FFFF). */
+const HIGH = /[\ud800-\uffff]/;
+const nativeCompare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export class Bucket {
   readonly objects = new Map<string, ObjRecord>();
   readonly uploads = new Map<string, Upload>();
   private keys: string[] = [];
+  private high = false; // some key has a HIGH character: use compareUtf8 instead of native comparison
 
   constructor(
     readonly name: string,
@@ -77,14 +82,19 @@ export class Bucket {
   }
 
   put(rec: ObjRecord): void {
-    if (!this.objects.has(rec.key)) this.keys.splice(this.lowerBound(rec.key), 0, rec.key);
+    if (!this.objects.has(rec.key)) {
+      if (!this.high && HIGH.test(rec.key)) this.high = true;
+      this.keys.splice(this.lowerBound(rec.key), 0, rec.key);
+    }
     this.objects.set(rec.key, rec);
   }
 
   /** Replace all objects at once (one sort instead of n inserts). */
   bulkLoad(recs: Iterable<ObjRecord>): void {
     for (const r of recs) this.objects.set(r.key, r);
-    this.keys = [...this.objects.keys()].sort(compareUtf8);
+    this.keys = [...this.objects.keys()];
+    this.high = this.keys.some((k) => HIGH.test(k));
+    this.keys.sort(this.high ? compareUtf8 : nativeCompare);
   }
 
   delete(key: string): boolean {
@@ -100,11 +110,12 @@ export class Bucket {
 
   /** First index whose key is >= s. */
   lowerBound(s: string): number {
+    const cmp = this.high || HIGH.test(s) ? compareUtf8 : nativeCompare;
     let lo = 0;
     let hi = this.keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareUtf8(this.keys[mid] as string, s) < 0) lo = mid + 1;
+      if (cmp(this.keys[mid] as string, s) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;

@@ -88,6 +88,17 @@ describe("emulator listing", () => {
     expect(d2.CommonPrefixes?.map((p) => p.Prefix)).toEqual(["ConnectionSpec/", "testdata/"]);
   });
 
+  it("orders keys in UTF-8 byte order, as S3 (not JavaScript's UTF-16 order)", async () => {
+    em.putObject(SRC, "zz/a\u{1F600}.txt", 1); // U+1F600: UTF-8 F0 9F 98 80, UTF-16 D83D DE00
+    em.putObject(SRC, "zz/a\uFF08.txt", 1); // U+FF08 (fullwidth parenthesis): UTF-8 EF BC 88
+    em.putObject(SRC, "zz/a\u3042.txt", 1); // U+3042 (hiragana a): UTF-8 E3 81 82
+    const out = await role.send(new ListObjectsV2Command({ Bucket: SRC, Prefix: "zz/" }));
+    expect(out.Contents?.map((c) => c.Key)).toEqual(["zz/a\u3042.txt", "zz/a\uFF08.txt", "zz/a\u{1F600}.txt"]);
+    const after = await role.send(new ListObjectsV2Command({ Bucket: SRC, Prefix: "zz/", StartAfter: "zz/a\uFF08.txt" }));
+    expect(after.Contents?.map((c) => c.Key)).toEqual(["zz/a\u{1F600}.txt"]);
+    for (const k of ["zz/a\u{1F600}.txt", "zz/a\uFF08.txt", "zz/a\u3042.txt"]) em.deleteObject(SRC, k);
+  });
+
   it("max-keys over 1000 is capped; a bad continuation token is InvalidArgument", async () => {
     expect((await role.send(new ListObjectsV2Command({ Bucket: SRC, MaxKeys: 5000 }))).MaxKeys).toBe(1000);
     expect((await failure(() => role.send(new ListObjectsV2Command({ Bucket: SRC, ContinuationToken: "bm9wZQ==" })))).name).toBe("InvalidArgument");
