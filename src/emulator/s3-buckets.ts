@@ -41,6 +41,7 @@ interface Page {
  */
 export function listPage(b: Bucket, prefix: string, delimiter: string, maxKeys: number, after?: string, skip?: string): Page {
   const page: Page = { contents: [], prefixes: [], truncated: false };
+  if (maxKeys <= 0) return page; // max-keys=0: an empty, untruncated page
   let i = b.lowerBound(prefix);
   if (after !== undefined) i = Math.max(i, b.upperBound(after));
   let n = 0;
