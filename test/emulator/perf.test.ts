@@ -55,7 +55,7 @@ describe("emulator throughput", () => {
         q.on("error", reject);
         q.end();
       });
-    const N = 6000;
+    const N = 4000;
     let i = 0;
     let bad = 0;
     const t0 = performance.now();
