@@ -96,6 +96,8 @@ export function commandFor(tool, t, job) {
         FLEXCOPY_ENDPOINT_URL: info.endpoint,
         FLEXCOPY_FORCE_PATH_STYLE: "true",
         FLEXCOPY_STATE_DIR: join(home, "state"),
+        // Settings to try (e.g. FLEXCOPY_CONCURRENCY=128 npm run bench) pass through to flexcopy.
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^FLEXCOPY_(CONCURRENCY|PART_SIZE|MULTIPART_THRESHOLD|MAX_ATTEMPTS)$/.test(k))),
         ...(job.extraEnv ?? {}),
       },
     };

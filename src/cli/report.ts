@@ -19,7 +19,7 @@ export interface RunReport {
   destBucket: string;
   startedAt: string;
   finishedAt?: string;
-  plan?: { days: number; objects: number; bytes: number; toCopy: number; toCopyBytes: number };
+  plan?: { days: number; objects: number; bytes: number; toCopy?: number; toCopyBytes?: number };
   days: Record<string, DayStats>;
   failures: { key: string; size: number; code: string; message: string; hint?: string }[];
   refreshes: { at: string; reason: string; expiration: string; durationSeconds: number }[];

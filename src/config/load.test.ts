@@ -44,8 +44,8 @@ describe("defaults", () => {
       region: "ap-northeast-1",
       forcePathStyle: false,
       concurrency: 64,
-      partSize: 512 * 2 ** 20,
-      multipartThreshold: 4 * 2 ** 30,
+      partSize: 128 * 2 ** 20,
+      multipartThreshold: 512 * 2 ** 20,
       maxAttempts: 10,
       credentials: "assume-role",
     });

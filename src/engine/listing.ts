@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from "@aws-sdk/client-s3";
 import type { ObjInfo } from "./skip.js";
 import type { Requester } from "./request.js";
 
@@ -7,19 +7,26 @@ export interface Listing {
   requester: Requester;
 }
 
-/** Objects under a prefix, page by page (memory holds one page), in S3's key order. */
+/**
+ * Objects under a prefix, page by page (memory holds two pages), in S3's key order. The next page
+ * is requested while the current one is consumed, so a long listing never waits on itself.
+ */
 export async function* listObjects(l: Listing, bucket: string, prefix: string, side: "source" | "dest"): AsyncGenerator<ObjInfo> {
-  let token: string | undefined;
-  do {
-    const page = await l.requester.send("ListObjectsV2", prefix, side, () =>
+  const page = (token?: string): Promise<ListObjectsV2CommandOutput> =>
+    l.requester.send("ListObjectsV2", prefix, side, () =>
       l.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })),
     );
-    for (const o of page.Contents ?? []) {
+  let next: Promise<ListObjectsV2CommandOutput> | undefined = page();
+  while (next) {
+    const current: ListObjectsV2CommandOutput = await next;
+    next = current.IsTruncated && current.NextContinuationToken ? page(current.NextContinuationToken) : undefined;
+    // A consumer that stops early must not leave the prefetched page's rejection unhandled.
+    next?.catch(() => undefined);
+    for (const o of current.Contents ?? []) {
       if (o.Key === undefined || o.Key.endsWith("/")) continue; // console-made "folder" markers carry no data
       yield { key: o.Key, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified };
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  }
 }
 
 export type LevelEntry = { prefix: string } | { object: ObjInfo };

@@ -35,6 +35,9 @@ export interface RequesterOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
+/** Listing requests in flight at once, besides the copies bounded by --concurrency. */
+export const LIST_CONCURRENCY = 8;
+
 /** Consecutive token refreshes allowed for one request before its token error is taken as final. */
 const MAX_REFRESHES_PER_REQUEST = 3;
 
@@ -52,16 +55,19 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Sends every S3 request of a run: one concurrency limit for all of them (whole copies, parts,
- * listings), retries with backoff for transient failures, and a transparent credential refresh
+ * Sends every S3 request of a run: one concurrency limit for all copies (whole objects and parts),
+ * a small separate one for listings, retries with backoff for transient failures, and a transparent credential refresh
  * for expired or rejected tokens, which does not count as an attempt.
  */
 export class Requester {
   private readonly limit: LimitFunction;
+  /** Listings have their own lane, so a page never queues behind the copies it feeds (as rclone's checkers). */
+  private readonly listLimit: LimitFunction;
   retries = 0;
 
   constructor(private readonly opts: RequesterOptions) {
     this.limit = pLimit(opts.concurrency);
+    this.listLimit = pLimit(LIST_CONCURRENCY);
   }
 
   async send<T>(op: string, key: string | undefined, side: "source" | "dest", fn: () => Promise<T>): Promise<T> {
@@ -72,7 +78,7 @@ export class Requester {
     for (;;) {
       const keyId = credentials.currentKeyId;
       try {
-        return await this.limit(fn);
+        return await (op.startsWith("List") ? this.listLimit : this.limit)(fn);
       } catch (err) {
         const c = classifyError(err, { side });
         if (c.action === "refresh" && refreshes < MAX_REFRESHES_PER_REQUEST) {

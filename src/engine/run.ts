@@ -76,6 +76,30 @@ export async function planUnits(ctx: CopyContext, opts: RunOptions, units: strin
   return total;
 }
 
+/**
+ * The totals of what exists (for progress and ETA), from the source alone: comparing with the
+ * destination here would list it twice; the copy loop does that once.
+ */
+async function countSource(ctx: CopyContext, opts: RunOptions, units: string[]): Promise<void> {
+  let objects = 0;
+  let bytes = 0;
+  const limit = pLimit(4);
+  const l = { s3: ctx.s3, requester: ctx.requester };
+  await Promise.all(
+    units.map((day) =>
+      limit(async () => {
+        for await (const s of listObjects(l, ctx.sourceBucket, day, "source")) {
+          if (ctx.signal?.aborted) return;
+          if (opts.onlyKeys && !opts.onlyKeys.has(s.key)) continue;
+          objects += 1;
+          bytes += s.size;
+        }
+      }),
+    ),
+  );
+  ctx.emit({ kind: "plan", days: units.length, objects, bytes, dryRun: false });
+}
+
 /** Is an AccessDenied on a copy the source's (outside the contract) or the destination's (bucket policy)? */
 async function deniedSide(ctx: CopyContext, key: string): Promise<"source" | "dest"> {
   try {
@@ -98,7 +122,7 @@ export async function runCopy(ctx: CopyContext, opts: RunOptions, units: string[
   const inflight = new Set<Promise<void>>();
   let fatal: unknown;
 
-  const planning = planUnits(ctx, { ...opts, dryRun: false }, units).catch(() => undefined);
+  const planning = countSource(ctx, opts, units).catch(() => undefined);
 
   const copy = async (s: ObjInfo) => {
     const t0 = now();

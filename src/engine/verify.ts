@@ -3,8 +3,8 @@ import { compareDay, type Comparison } from "./compare.js";
 import { listObjects, type Listing } from "./listing.js";
 import { bareEtag, type ObjInfo } from "./skip.js";
 
-/** The copy engine's default (4 GiB): above it fetch copies in parts, so ETags are not comparable. */
-const DEFAULT_MULTIPART_THRESHOLD = 4 * 2 ** 30;
+/** The copy engine's default (512 MiB): above it fetch copies in parts, so ETags are not comparable. */
+const DEFAULT_MULTIPART_THRESHOLD = 512 * 2 ** 20;
 
 /**
  * What verify says of one key. Problems: missing (in the source, not in the destination),
@@ -57,7 +57,7 @@ export interface VerifyDeps {
 export interface VerifyOptions {
   /** The destination ETag the resume journal recorded for a multipart copy; undefined if none. */
   recordedEtag?: (key: string) => string | undefined;
-  /** fetch's --multipart-threshold: objects at least this large were copied in parts. Default 4 GiB. */
+  /** fetch's --multipart-threshold: objects at least this large were copied in parts. Default 512 MiB. */
   multipartThreshold?: number;
   /** Days listed at once. Default 8. */
   dayConcurrency?: number;

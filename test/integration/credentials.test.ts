@@ -13,8 +13,9 @@ afterEach(async () => {
 describe("credentials never expire mid-run", () => {
   it("a run of over a minute with 20 s tokens has zero failures and counts its refreshes", async () => {
     emu = await emulator({ tokenTtlSeconds: 20 });
-    emu.setFaults({ latencyMs: 850 });
-    const r = await runCli(["fetch", "2021/05", "--json", "--concurrency", "2"], { env: cliEnv(emu), timeoutMs: 240_000 });
+    // One copy at a time, each taking a second: 64 copies last over a minute whatever the listing does.
+    emu.setFaults({ latencyMs: 1000 });
+    const r = await runCli(["fetch", "2021/05", "--json", "--concurrency", "1"], { env: cliEnv(emu), timeoutMs: 240_000 });
     expect(r.code, r.stderr).toBe(0);
     const s = summaryOf(r);
     expect(s.elapsedMs).toBeGreaterThan(60_000);

@@ -6,8 +6,8 @@ type Formatters = { [K in EventKind]: (e: EventOf<K>) => string | undefined };
 /** One formatter per event kind: adding an event kind without its text form does not compile. */
 export const TEXT: Formatters = {
   plan: (e) =>
-    `${e.dryRun ? "plan" : "planned"}: ${e.days} ${e.days === 1 ? "folder" : "folders"}, ${e.objects} objects, ${formatBytes(e.bytes)}; ` +
-    `to copy: ${e.toCopy} objects, ${formatBytes(e.toCopyBytes)}`,
+    `${e.dryRun ? "plan" : "planned"}: ${e.days} ${e.days === 1 ? "folder" : "folders"}, ${e.objects} objects, ${formatBytes(e.bytes)}` +
+    (e.toCopy === undefined ? "" : `; to copy: ${e.toCopy} objects, ${formatBytes(e.toCopyBytes ?? 0)}`),
   day: (e) => `  ${e.day.padEnd(22)} ${String(e.objects).padStart(6)} objects ${formatBytes(e.bytes).padStart(10)}   to copy ${String(e.toCopy).padStart(6)} ${formatBytes(e.toCopyBytes).padStart(10)}`,
   copied: (e) => `copied  ${e.key} (${formatBytes(e.size)}${e.multipart ? `, ${e.parts} parts` : ""})`,
   skipped: (e) => `skipped ${e.key}: ${e.reason}`,
