@@ -45,6 +45,17 @@ export function interruptible(onFirst: () => void, onSecond: () => void): { sign
   };
 }
 
+/** Ctrl-C for commands that only read (verify, cleanup): finish what is in flight, or stop at once. */
+export function interruptibleQuietly(inFlight: string): { signal: AbortSignal; dispose: () => void } {
+  return interruptible(
+    () => process.stderr.write(`flexcopy: interrupted: finishing the ${inFlight} in flight (Ctrl-C again to stop now)\n`),
+    () => {
+      process.stderr.write("flexcopy: stopped\n");
+      process.exit(EXIT.interrupted);
+    },
+  );
+}
+
 export interface CopyRun {
   session: Session;
   config: FlexConfig;

@@ -14,7 +14,7 @@ import { makeOutput, type OutputFlags } from "../common.js";
 import { AuthError, EXIT } from "../errors.js";
 import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { redact, registerSecret } from "../redact.js";
-import { interruptible } from "../run-copy.js";
+import { interruptibleQuietly } from "../run-copy.js";
 import { clientSettings, openSession, type Session } from "../session.js";
 
 interface CleanupFlags extends OutputFlags {
@@ -130,13 +130,7 @@ async function cleanup(flags: CleanupFlags, self: Command): Promise<number> {
   const write = (line: string) => process.stdout.write(redact(line) + "\n");
   const session = await openSession(config, out.emit);
   const knownUploadIds = flags.all ? undefined : journalUploadIds(destBucket, flags.stateDir);
-  const { signal, dispose } = interruptible(
-    () => process.stderr.write("flexcopy: interrupted: finishing the requests in flight (Ctrl-C again to stop now)\n"),
-    () => {
-      process.stderr.write("flexcopy: stopped\n");
-      process.exit(EXIT.interrupted);
-    },
-  );
+  const { signal, dispose } = interruptibleQuietly("requests");
   try {
     const dest = identities(session, config, out.emit, signal);
     const source = dest[0]!.listing;

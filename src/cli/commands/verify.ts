@@ -10,7 +10,7 @@ import { commandLine, makeOutput, type OutputFlags } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { redact } from "../redact.js";
-import { interruptible } from "../run-copy.js";
+import { interruptibleQuietly } from "../run-copy.js";
 import { openSession } from "../session.js";
 
 interface VerifyFlags extends OutputFlags {
@@ -71,13 +71,7 @@ async function verify(args: string[], flags: VerifyFlags, self: Command): Promis
   const out = makeOutput({ ...flags, quiet: true });
   const session = await openSession(config, out.emit);
   const write = (line: string) => process.stdout.write(redact(line) + "\n");
-  const { signal, dispose } = interruptible(
-    () => process.stderr.write("flexcopy: interrupted: finishing the listings in flight (Ctrl-C again to stop now)\n"),
-    () => {
-      process.stderr.write("flexcopy: stopped\n");
-      process.exit(EXIT.interrupted);
-    },
-  );
+  const { signal, dispose } = interruptibleQuietly("listings");
   try {
     const listing: Listing = { s3: session.s3, requester: session.requester(out.emit, signal) };
     const units: string[] = [];
