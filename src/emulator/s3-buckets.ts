@@ -158,10 +158,13 @@ export function listMultipartUploads(ctx: Ctx, b: Bucket): void {
   const keyMarker = ctx.q.get("key-marker") ?? "";
   const idMarker = ctx.q.get("upload-id-marker") ?? "";
   const max = maxKeysParam(ctx, "max-uploads");
-  const ups = [...b.uploads.values()]
+  const sorted = [...b.uploads.values()]
     .filter((u) => u.key.startsWith(prefix))
-    .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.initiated - y.initiated))
-    .filter((u) => !keyMarker || u.key > keyMarker || (u.key === keyMarker && idMarker !== "" && u.uploadId > idMarker));
+    .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.initiated - y.initiated));
+  // One key's uploads are ordered by initiation time, so the upload-id marker is a position in
+  // that order (after the marked upload), not a string comparison of ids.
+  const at = idMarker ? sorted.findIndex((u) => u.key === keyMarker && u.uploadId === idMarker) : -1;
+  const ups = at >= 0 ? sorted.slice(at + 1) : sorted.filter((u) => !keyMarker || u.key > keyMarker);
   const page = ups.slice(0, max);
   const truncated = ups.length > page.length;
   const lastUp = page[page.length - 1];

@@ -113,6 +113,24 @@ describe("emulator multipart", () => {
     expect((await failure(() => role.send(new ListPartsCommand({ Bucket: DEST, Key: key, UploadId })))).name).toBe("NoSuchUpload");
   });
 
+  it("ListMultipartUploads pages through several uploads of one key without skipping or repeating", async () => {
+    const key = "paging/one-key.bin";
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push((await role.send(new CreateMultipartUploadCommand({ Bucket: DEST, Key: key, ACL }))).UploadId!);
+    const seen: string[] = [];
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const out = await base.send(new ListMultipartUploadsCommand({ Bucket: DEST, Prefix: "paging/", MaxUploads: 3, KeyMarker, UploadIdMarker }));
+      seen.push(...(out.Uploads ?? []).map((u) => u.UploadId!));
+      if (!out.IsTruncated) break;
+      KeyMarker = out.NextKeyMarker;
+      UploadIdMarker = out.NextUploadIdMarker;
+    }
+    expect(seen).toEqual(ids);
+    for (const UploadId of ids) await role.send(new AbortMultipartUploadCommand({ Bucket: DEST, Key: key, UploadId }));
+  });
+
   it("UploadPart with real bytes (base user) round-trips", async () => {
     const key = "uploads/real.bin";
     const { UploadId } = await base.send(new CreateMultipartUploadCommand({ Bucket: DEST, Key: key }));
