@@ -80,6 +80,8 @@ export class Requester {
       try {
         return await (op.startsWith("List") ? this.listLimit : this.limit)(fn);
       } catch (err) {
+        // The caller chose not to send (interrupted, or a sibling part failed): not a request failure.
+        if ((err as { name?: unknown } | undefined)?.name === "Interrupted") throw err;
         const c = classifyError(err, { side });
         if (c.action === "refresh" && refreshes < MAX_REFRESHES_PER_REQUEST) {
           refreshes += 1;
