@@ -1,25 +1,19 @@
 // The manual's own procedure, run with the real AWS CLI against the emulator:
 //   aws sts assume-role …; export AWS_ACCESS_KEY_ID/…; aws s3 ls …; aws s3 cp … --recursive --acl bucket-owner-full-control
 // Needs `aws` on PATH (AWS CLI v1 via pip, or v2 / Debian package "awscli"). Set FLEXCOPY_SKIP_AWSCLI=1 to skip.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../src/emulator/index.js";
+import { assumeRole, runProcess, type Run } from "../support/tools.js";
 
 const SRC = "dataservice-flex-bucket";
 const DEST = "flex-dest";
 const GiB = 1024 ** 3;
 const skip = process.env.FLEXCOPY_SKIP_AWSCLI === "1";
 const hasAws = spawnSync("aws", ["--version"], { encoding: "utf8" }).status === 0;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let dir: string;
 let configFile: string;
@@ -43,29 +37,14 @@ function baseEnv(): Record<string, string> {
 }
 
 function aws(emu: Emulator, args: string[], creds: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("aws", ["--endpoint-url", emu.endpoint, ...args], { env: { ...baseEnv(), ...creds } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess("aws", ["--endpoint-url", emu.endpoint, ...args], { ...baseEnv(), ...creds });
 }
 
 const baseCreds = (emu: Emulator) => ({ AWS_ACCESS_KEY_ID: emu.accessKeyId, AWS_SECRET_ACCESS_KEY: emu.secretAccessKey });
 
 async function roleCreds(emu: Emulator): Promise<Record<string, string>> {
-  const sts = new STSClient({ region: "ap-northeast-1", endpoint: emu.endpoint, credentials: { accessKeyId: emu.accessKeyId, secretAccessKey: emu.secretAccessKey } });
-  try {
-    const out = await sts.send(new AssumeRoleCommand({ RoleArn: emu.roleArn, RoleSessionName: "s3copy", DurationSeconds: 43200 }));
-    const c = out.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error("AssumeRole returned no credentials");
-    return { AWS_ACCESS_KEY_ID: c.AccessKeyId, AWS_SECRET_ACCESS_KEY: c.SecretAccessKey, AWS_SESSION_TOKEN: c.SessionToken };
-  } finally {
-    sts.destroy();
-  }
+  const c = await assumeRole(emu, "s3copy", 43200);
+  return { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken };
 }
 
 describe.skipIf(skip)("AWS CLI against the emulator (the manual's procedure)", () => {

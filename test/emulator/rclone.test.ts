@@ -3,22 +3,16 @@
 // Findings: rclone's HEAD after a server-side copy is denied by the manual's bucket policy; Go clients
 // escape quotes in XML as &#34; (the > 5 GiB test below).
 // Needs `rclone` on PATH (Debian package "rclone"); set FLEXCOPY_SKIP_RCLONE=1 to skip.
-import { spawn, spawnSync } from "node:child_process";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../src/emulator/index.js";
+import { assumeRole, runProcess, type Run } from "../support/tools.js";
 
 const SRC = "dataservice-flex-bucket";
 const DEST = "flex-dest";
 const GiB = 1024 ** 3;
 const skip = process.env.FLEXCOPY_SKIP_RCLONE === "1";
 const hasRclone = spawnSync("rclone", ["version"], { encoding: "utf8" }).status === 0;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function rclone(emu: Emulator, creds: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, args: string[]): Promise<Run> {
   const env: Record<string, string> = {
@@ -37,17 +31,9 @@ function rclone(emu: Emulator, creds: { accessKeyId: string; secretAccessKey: st
     RCLONE_CONFIG_FLEX_ACL: "bucket-owner-full-control",
     RCLONE_CONFIG_FLEX_NO_CHECK_BUCKET: "true",
   };
-  return new Promise((resolve, reject) => {
-    // --s3-no-head: the role may write your bucket but not read it (the manual's bucket policy grants only
-    // ListBucket, PutObject, PutObjectAcl), so rclone's usual HEAD after each copy would be AccessDenied.
-    const child = spawn("rclone", [...args, "--s3-no-head", "--retries", "1", "--low-level-retries", "1"], { env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  // --s3-no-head: the role may write your bucket but not read it (the manual's bucket policy grants only
+  // ListBucket, PutObject, PutObjectAcl), so rclone's usual HEAD after each copy would be AccessDenied.
+  return runProcess("rclone", [...args, "--s3-no-head", "--retries", "1", "--low-level-retries", "1"], env);
 }
 
 describe.skipIf(skip)("rclone against the emulator", () => {
@@ -57,11 +43,7 @@ describe.skipIf(skip)("rclone against the emulator", () => {
   beforeAll(async () => {
     if (!hasRclone) throw new Error("rclone is not on PATH: `apt-get install rclone`, or set FLEXCOPY_SKIP_RCLONE=1");
     emu = await startEmulator({ seed: "demo", destBuckets: [DEST] });
-    const sts = new STSClient({ region: "ap-northeast-1", endpoint: emu.endpoint, credentials: { accessKeyId: emu.accessKeyId, secretAccessKey: emu.secretAccessKey } });
-    const out = await sts.send(new AssumeRoleCommand({ RoleArn: emu.roleArn, RoleSessionName: "rclone" }));
-    sts.destroy();
-    const c = out.Credentials;
-    role = { accessKeyId: c?.AccessKeyId ?? "", secretAccessKey: c?.SecretAccessKey ?? "", sessionToken: c?.SessionToken ?? "" };
+    role = await assumeRole(emu, "rclone");
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
 import { cliEnv, emulator, eventsOf, runCli, summaryOf } from "./harness.js";
+import { assumeRole } from "../support/tools.js";
 
 const SRC = "dataservice-flex-bucket";
 let emu: Emulator | undefined;
@@ -51,10 +51,8 @@ describe("credentials never expire mid-run", () => {
 
 describe("--credentials env (the manual's exported variables)", () => {
   async function roleEnv(e: Emulator) {
-    const sts = new STSClient({ region: "ap-northeast-1", endpoint: e.endpoint, credentials: { accessKeyId: e.accessKeyId, secretAccessKey: e.secretAccessKey } });
-    const out = await sts.send(new AssumeRoleCommand({ RoleArn: e.roleArn, RoleSessionName: "manual", DurationSeconds: 3600 }));
-    const c = out.Credentials!;
-    return { AWS_ACCESS_KEY_ID: c.AccessKeyId!, AWS_SECRET_ACCESS_KEY: c.SecretAccessKey!, AWS_SESSION_TOKEN: c.SessionToken!, exp: c.Expiration! };
+    const c = await assumeRole(e, "manual", 3600);
+    return { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken };
   }
 
   it("copies with exported temporary credentials and warns when they are about to expire", async () => {
