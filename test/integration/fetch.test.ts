@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
-import { cliEnv, emulator, eventsOf, runCli, summaryOf } from "./harness.js";
+import { cliEnv, emulator, eventsOf, runCli, summaryOf, under } from "./harness.js";
 
 const SRC = "dataservice-flex-bucket";
 let emu: Emulator | undefined;
@@ -8,10 +8,6 @@ afterEach(async () => {
   await emu?.stop();
   emu = undefined;
 });
-
-function under(e: Emulator, bucket: string, prefix: string) {
-  return e.objects(bucket).filter((o) => o.key.startsWith(prefix));
-}
 
 describe("flexcopy fetch", () => {
   it("copies a month so the destination matches the source, every write carrying the ACL", async () => {

@@ -95,3 +95,8 @@ export function summaryOf(r: RunResult): RunSummary {
   if (!s) throw new Error(`no summary event; exit ${r.code}; stderr:\n${r.stderr}\nstdout:\n${r.stdout.slice(0, 2000)}`);
   return s.summary as RunSummary;
 }
+
+/** The emulator's objects of a bucket under a prefix, in key order. */
+export function under(e: Emulator, bucket: string, prefix: string) {
+  return e.objects(bucket).filter((o) => o.key.startsWith(prefix));
+}

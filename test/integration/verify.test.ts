@@ -2,7 +2,7 @@ import path from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
-import { cliEnv, emulator, eventsOf, runCli } from "./harness.js";
+import { cliEnv, emulator, eventsOf, runCli, under } from "./harness.js";
 
 const SRC = "dataservice-flex-bucket";
 const DAY = "2021/05/31/";
@@ -11,10 +11,6 @@ afterEach(async () => {
   await emu?.stop();
   emu = undefined;
 });
-
-function under(e: Emulator, bucket: string, prefix: string) {
-  return e.objects(bucket).filter((o) => o.key.startsWith(prefix));
-}
 
 /** The emulator's base user: the owner of the destination bucket. */
 function ownerClient(e: Emulator): S3Client {
