@@ -6,7 +6,7 @@ import { EmulatorState, resolveConfig } from "./state.js";
 import { toInfo } from "./store.js";
 import type { Emulator, EmulatorOptions } from "./types.js";
 
-export type { Emulator, EmulatorOptions, Faults, FailNextRule, RequestLogEntry, ObjectInfo, Grant } from "./types.js";
+export type { Emulator, EmulatorOptions, Faults, FailNextRule, RequestLogEntry, ObjectInfo, Grant, ObjectOwnership } from "./types.js";
 export { DEFAULT_BASE_CREDENTIALS } from "./state.js";
 export { DEFAULT_FAULTS } from "./faults.js";
 
@@ -43,6 +43,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clearLog: () => st.log.clear(),
     objects: (bucket) => [...st.bucket(bucket).all()].map(toInfo),
     putObject: (bucket, key, size, opts) => st.putVirtual(bucket, key, size, opts),
+    uploads: (bucket) =>
+      [...st.bucket(bucket).uploads.values()].map((u) => ({ key: u.key, uploadId: u.uploadId, initiator: u.initiatorArn, initiated: new Date(u.initiated).toISOString(), parts: u.parts.size })),
+    setBucketPolicy: (bucket, policy) => st.setBucketPolicy(st.bucket(bucket), policy),
+    abortUpload: (bucket, key, uploadId) => {
+      const b = st.bucket(bucket);
+      if (b.uploads.get(uploadId)?.key === key) b.uploads.delete(uploadId);
+    },
+    setObjectOwnership: (bucket, ownership) => void (st.bucket(bucket).ownership = ownership),
     deleteObject: (bucket, key) => void st.bucket(bucket).delete(key),
     setFaults: (f) => st.faults.set(f),
     expireAllTokens: () => void st.expireAllTokens(),

@@ -1,7 +1,6 @@
 // Bucket-level S3 operations: ListBuckets, HeadBucket, GetBucketLocation, ListObjects(V2), ListMultipartUploads.
 import { invalidArgument } from "./errors.js";
 import { send, sendXml, type Ctx } from "./http.js";
-import { checkList, checkOwner } from "./policy.js";
 import { lastModifiedIso, type Bucket, type ObjRecord } from "./store.js";
 import { el, esc, isoTime, ownerXml, s3Doc } from "./xml.js";
 
@@ -17,12 +16,10 @@ export function listBuckets(ctx: Ctx): void {
 }
 
 export function headBucket(ctx: Ctx, b: Bucket): void {
-  checkList(ctx.st.cfg, ctx.principal, b);
   send(ctx, 200, undefined, { "x-amz-bucket-region": ctx.st.faults.regionOf(b.name, ctx.st.cfg.region), "x-amz-access-point-alias": "false" });
 }
 
 export function getBucketLocation(ctx: Ctx, b: Bucket): void {
-  checkOwner(ctx.principal, b);
   const region = ctx.st.faults.regionOf(b.name, ctx.st.cfg.region);
   sendXml(ctx, s3Doc("LocationConstraint", region === "us-east-1" ? "" : esc(region)));
 }
@@ -109,7 +106,6 @@ function fromToken(t: string): string {
 }
 
 export function listObjectsV2(ctx: Ctx, b: Bucket): void {
-  checkList(ctx.st.cfg, ctx.principal, b);
   const prefix = ctx.q.get("prefix") ?? "";
   const delimiter = ctx.q.get("delimiter") ?? "";
   const maxKeys = maxKeysParam(ctx, "max-keys");
@@ -134,7 +130,6 @@ export function listObjectsV2(ctx: Ctx, b: Bucket): void {
 }
 
 export function listObjectsV1(ctx: Ctx, b: Bucket): void {
-  checkList(ctx.st.cfg, ctx.principal, b);
   const prefix = ctx.q.get("prefix") ?? "";
   const delimiter = ctx.q.get("delimiter") ?? "";
   const maxKeys = maxKeysParam(ctx, "max-keys");
@@ -153,7 +148,6 @@ export function listObjectsV1(ctx: Ctx, b: Bucket): void {
 }
 
 export function listMultipartUploads(ctx: Ctx, b: Bucket): void {
-  checkOwner(ctx.principal, b);
   const prefix = ctx.q.get("prefix") ?? "";
   const keyMarker = ctx.q.get("key-marker") ?? "";
   const idMarker = ctx.q.get("upload-id-marker") ?? "";

@@ -3,7 +3,8 @@
 import { sleep } from "./faults.js";
 import { S3Error, accessDenied, invalidArgument, noSuchBucket, noSuchKey, preconditionFailed, invalidRequest } from "./errors.js";
 import { header, sendXml, type Ctx } from "./http.js";
-import { checkRead, checkWrite, grantsFor } from "./policy.js";
+import { authorize, checkObjectAcl } from "./access.js";
+import { checkAclAccepted, newObjectAcl } from "./acl.js";
 import { aclHeader, checkKey, DEFAULT_CONTENT_TYPE, metadataFromHeaders } from "./s3-objects.js";
 import { lastModifiedIso, type Bucket, type ObjRecord } from "./store.js";
 import { FIVE_GIB } from "./types.js";
@@ -51,7 +52,9 @@ export function copySource(ctx: Ctx): CopySource {
   const expectedOwner = header(ctx, "x-amz-source-expected-bucket-owner");
   if (expectedOwner !== undefined && expectedOwner !== bucket.owner) throw accessDenied();
   const rec = bucket.get(key);
-  checkRead(ctx.st.cfg, ctx.principal, bucket, key, rec);
+  // The copy source needs s3:GetObject (S3 API reference, CopyObject and UploadPartCopy permissions).
+  authorize(ctx, "GetObject", bucket, key);
+  checkObjectAcl(ctx, rec);
   if (!rec) throw noSuchKey(key);
   const unq = (e: string): string => e.trim().replace(/^"|"$/g, "");
   const im = header(ctx, "x-amz-copy-source-if-match");
@@ -71,7 +74,7 @@ export const tooLargeToCopy = (): S3Error =>
 export async function copyObject(ctx: Ctx, b: Bucket, key: string): Promise<void> {
   checkKey(key);
   const acl = aclHeader(ctx);
-  checkWrite(ctx.st.cfg, ctx.principal, b, acl);
+  checkAclAccepted(b, acl);
   const src = copySource(ctx);
   if (src.rec.size > FIVE_GIB) throw tooLargeToCopy();
   const directive = (header(ctx, "x-amz-metadata-directive") ?? "COPY").toUpperCase();
@@ -88,8 +91,7 @@ export async function copyObject(ctx: Ctx, b: Bucket, key: string): Promise<void
     etag: src.rec.etag,
     content: src.rec.content,
     lastModified: ctx.st.now(),
-    owner: ctx.principal.accountId,
-    grants: grantsFor(acl, ctx.principal.accountId, b.owner),
+    ...newObjectAcl(b, ctx.principal.accountId, acl),
     copySource: src.label,
     metadata: directive === "REPLACE" ? metadataFromHeaders(ctx) : { ...src.rec.metadata },
   };

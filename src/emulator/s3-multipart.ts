@@ -6,7 +6,7 @@ import { bytesContent, concatContent, md5hex, multipartEtag, sliceContent } from
 import { S3Error, invalidArgument, malformedXml, noSuchUpload } from "./errors.js";
 import { sleep } from "./faults.js";
 import { header, payload, send, sendXml, type Ctx } from "./http.js";
-import { checkUpload, checkWrite, grantsFor } from "./policy.js";
+import { checkAclAccepted, newObjectAcl } from "./acl.js";
 import { copySource, tooLargeToCopy } from "./s3-copy.js";
 import { aclHeader, checkKey, DEFAULT_CONTENT_TYPE, metadataFromHeaders } from "./s3-objects.js";
 import type { Bucket, ObjRecord, Part, Upload } from "./store.js";
@@ -16,13 +16,14 @@ import { esc, isoTime, ownerXml, parseXml, s3Doc, text } from "./xml.js";
 export function createMultipartUpload(ctx: Ctx, b: Bucket, key: string): void {
   checkKey(key);
   const acl = aclHeader(ctx);
-  checkWrite(ctx.st.cfg, ctx.principal, b, acl);
+  checkAclAccepted(b, acl);
   const up: Upload = {
     uploadId: randomBytes(48).toString("base64url"),
     bucket: b.name,
     key,
     initiator: ctx.principal.accountId,
     initiatorKind: ctx.principal.kind === "role" ? "role" : "base",
+    initiatorArn: ctx.principal.arn,
     contentType: header(ctx, "content-type") ?? DEFAULT_CONTENT_TYPE,
     metadata: metadataFromHeaders(ctx),
     initiated: ctx.st.now(),
@@ -39,7 +40,6 @@ function upload(ctx: Ctx, b: Bucket, key: string): Upload {
   ctx.entry.uploadId = id;
   const up = b.uploads.get(id);
   if (!up || up.key !== key) throw noSuchUpload(id);
-  checkUpload(ctx.st.cfg, ctx.principal, b, up);
   return up;
 }
 
@@ -140,8 +140,7 @@ export function completeMultipartUpload(ctx: Ctx, b: Bucket, key: string): void 
     etag: multipartEtag(parts.map((p) => p.etag)),
     content: concatContent(parts.map((p) => p.content)),
     lastModified: up.initiated, // as S3: a multipart object's LastModified is when the upload was initiated
-    owner: up.initiator,
-    grants: grantsFor(up.acl, up.initiator, b.owner),
+    ...newObjectAcl(b, up.initiator, up.acl),
     metadata: up.metadata,
     partSizes: parts.map((p) => p.size),
   };

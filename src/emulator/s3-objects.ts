@@ -3,7 +3,8 @@ import type { OutgoingHttpHeaders } from "node:http";
 import { bytesContent, md5hex, readContent } from "./content.js";
 import { accessDenied, invalidArgument, malformedXml, noSuchKey, notImplemented, preconditionFailed, S3Error } from "./errors.js";
 import { header, payload, send, sendStream, sendXml, type Ctx } from "./http.js";
-import { CANNED_ACLS, checkDelete, checkRead, checkWrite, grantsFor, ALL_USERS, AUTH_USERS } from "./policy.js";
+import { decide, checkObjectAcl } from "./access.js";
+import { ALL_USERS, AUTH_USERS, CANNED_ACLS, aclNotSupported, checkAclAccepted, grantsFor, newObjectAcl } from "./acl.js";
 import type { Bucket, ObjRecord } from "./store.js";
 import { esc, ownerXml, parseXml, s3Doc, text } from "./xml.js";
 
@@ -84,7 +85,7 @@ function parseRange(h: string | undefined, size: number): [number, number] | und
 
 export async function getObject(ctx: Ctx, b: Bucket, key: string): Promise<void> {
   const rec = b.get(key);
-  checkRead(ctx.st.cfg, ctx.principal, b, key, rec);
+  checkObjectAcl(ctx, rec);
   if (!rec) throw noSuchKey(key);
   const cond = conditions(ctx, rec);
   if (cond === 412) throw preconditionFailed(header(ctx, "if-match") !== undefined ? "If-Match" : "If-Unmodified-Since");
@@ -126,7 +127,7 @@ export async function getObject(ctx: Ctx, b: Bucket, key: string): Promise<void>
 export function putObject(ctx: Ctx, b: Bucket, key: string): void {
   checkKey(key);
   const acl = aclHeader(ctx);
-  checkWrite(ctx.st.cfg, ctx.principal, b, acl);
+  checkAclAccepted(b, acl);
   const data = payload(ctx);
   const md5 = header(ctx, "content-md5");
   if (md5 !== undefined && Buffer.from(md5, "base64").toString("hex") !== md5hex(data)) {
@@ -139,8 +140,7 @@ export function putObject(ctx: Ctx, b: Bucket, key: string): void {
     etag,
     content: bytesContent(Buffer.from(data)),
     lastModified: ctx.st.now(),
-    owner: ctx.principal.accountId,
-    grants: grantsFor(acl, ctx.principal.accountId, b.owner),
+    ...newObjectAcl(b, ctx.principal.accountId, acl),
     contentType: header(ctx, "content-type") ?? DEFAULT_CONTENT_TYPE,
     metadata: metadataFromHeaders(ctx),
   };
@@ -149,7 +149,6 @@ export function putObject(ctx: Ctx, b: Bucket, key: string): void {
 }
 
 export function deleteObject(ctx: Ctx, b: Bucket, key: string): void {
-  checkDelete(ctx.st.cfg, ctx.principal, b);
   b.delete(key);
   send(ctx, 204, undefined);
 }
@@ -166,7 +165,9 @@ export function deleteObjects(ctx: Ctx, b: Bucket): void {
     const key = text((o as Record<string, unknown>).Key);
     if (key === undefined) throw malformedXml();
     try {
-      checkDelete(ctx.st.cfg, ctx.principal, b);
+      // DeleteObjects is authorised per key as s3:DeleteObject (S3 API reference, DeleteObjects).
+      const d = decide(ctx, "DeleteObjects", b, key);
+      if (!d.allowed) throw accessDenied();
       b.delete(key);
       if (!quiet) inner += `<Deleted><Key>${esc(key)}</Key></Deleted>`;
     } catch (e) {
@@ -186,7 +187,7 @@ function granteeXml(g: string): string {
 
 export function getObjectAcl(ctx: Ctx, b: Bucket, key: string): void {
   const rec = b.get(key);
-  checkRead(ctx.st.cfg, ctx.principal, b, key, rec);
+  checkObjectAcl(ctx, rec);
   if (!rec) throw noSuchKey(key);
   let grants = "";
   for (const g of rec.grants) grants += `<Grant>${granteeXml(g.grantee)}<Permission>${g.permission}</Permission></Grant>`;
@@ -195,8 +196,8 @@ export function getObjectAcl(ctx: Ctx, b: Bucket, key: string): void {
 
 export function putObjectAcl(ctx: Ctx, b: Bucket, key: string): void {
   const acl = aclHeader(ctx);
+  if (b.ownership === "BucketOwnerEnforced") throw aclNotSupported();
   if (acl === undefined) throw notImplemented("AccessControlPolicy body (only the x-amz-acl header is supported)");
-  checkWrite(ctx.st.cfg, ctx.principal, b, acl);
   const rec = b.get(key);
   if (!rec) throw noSuchKey(key);
   rec.grants = grantsFor(acl, rec.owner, b.owner);
@@ -205,7 +206,7 @@ export function putObjectAcl(ctx: Ctx, b: Bucket, key: string): void {
 
 export function getObjectTagging(ctx: Ctx, b: Bucket, key: string): void {
   const rec = b.get(key);
-  checkRead(ctx.st.cfg, ctx.principal, b, key, rec);
+  checkObjectAcl(ctx, rec);
   if (!rec) throw noSuchKey(key);
   sendXml(ctx, s3Doc("Tagging", "<TagSet></TagSet>"));
 }

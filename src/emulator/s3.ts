@@ -1,5 +1,7 @@
 // S3 request routing: operation detection, authentication, fault injection, region check, dispatch.
+import { authorize } from "./access.js";
 import { authenticate } from "./auth.js";
+import { deleteBucketPolicy, getBucketOwnershipControls, getBucketPolicy, putBucketOwnershipControls, putBucketPolicy } from "./s3-bucket-config.js";
 import { FAULT_STATUS, noSuchBucket, notImplemented, S3Error, accessDenied } from "./errors.js";
 import { sleep } from "./faults.js";
 import { header, record, send, type Ctx } from "./http.js";
@@ -38,7 +40,12 @@ export function s3Op(ctx: Ctx): string {
       if (subs.length === 0) return ctx.q.get("list-type") === "2" ? "ListObjectsV2" : ctx.q.has("list-type") ? unsupported : "ListObjects";
       if (subs.length === 1 && has("location")) return "GetBucketLocation";
       if (subs.length === 1 && has("uploads")) return "ListMultipartUploads";
+      if (subs.length === 1 && has("policy")) return "GetBucketPolicy";
+      if (subs.length === 1 && has("ownershipControls")) return "GetBucketOwnershipControls";
     }
+    if (m === "PUT" && subs.length === 1 && has("policy")) return "PutBucketPolicy";
+    if (m === "PUT" && subs.length === 1 && has("ownershipControls")) return "PutBucketOwnershipControls";
+    if (m === "DELETE" && subs.length === 1 && has("policy")) return "DeleteBucketPolicy";
     if (m === "POST" && subs.length === 1 && has("delete")) return "DeleteObjects";
     return unsupported;
   }
@@ -126,6 +133,8 @@ export async function handleS3(ctx: Ctx): Promise<void> {
       { "x-amz-bucket-region": region },
     );
   }
+  // Every operation but DeleteObjects (decided per key) is authorised here, from the IAM action table.
+  if (op !== "DeleteObjects") authorize(ctx, op, b, ctx.key);
   if (isRole && COPY_OPS.has(op) && st.faults.roll("copyErrorBodyRate")) return inject(ctx, "ErrorBody200");
   return dispatch(ctx, op, b, ctx.key ?? "");
 }
@@ -171,6 +180,16 @@ function dispatch(ctx: Ctx, op: string, b: Bucket, key: string): void | Promise<
       return deleteObject(ctx, b, key);
     case "AbortMultipartUpload":
       return abortMultipartUpload(ctx, b, key);
+    case "GetBucketPolicy":
+      return getBucketPolicy(ctx, b);
+    case "PutBucketPolicy":
+      return putBucketPolicy(ctx, b);
+    case "DeleteBucketPolicy":
+      return deleteBucketPolicy(ctx, b);
+    case "GetBucketOwnershipControls":
+      return getBucketOwnershipControls(ctx, b);
+    case "PutBucketOwnershipControls":
+      return putBucketOwnershipControls(ctx, b);
   }
   throw notImplemented(op);
 }

@@ -3,7 +3,10 @@ import { randomBytes } from "node:crypto";
 import { virtualContent, virtualEtag } from "./content.js";
 import { FaultState } from "./faults.js";
 import { RequestLog } from "./log.js";
-import { contractMatcher, grantsFor, type PolicyConfig } from "./policy.js";
+import { parsePolicy } from "../iam/document.js";
+import { bucketPolicy as manualBucketPolicy } from "../iam/manual.js";
+import { baseIdentityPolicy, roleIdentityPolicy, type World } from "./access.js";
+import { grantsFor } from "./acl.js";
 import { loadSeed } from "./seed.js";
 import { Bucket, type ObjRecord } from "./store.js";
 import type { EmulatorOptions, Session } from "./types.js";
@@ -15,7 +18,8 @@ export const DEFAULT_BASE_CREDENTIALS = {
 
 export const ROLE_PREFIX = "JeuServiceRoleForS3Copy_";
 
-export interface Config extends PolicyConfig {
+export interface Config {
+  sourceBucket: string;
   accountId: string;
   providerAccountId: string;
   destBuckets: string[];
@@ -49,8 +53,6 @@ export function resolveConfig(o: EmulatorOptions): Config {
     providerAccountId,
     sourceBucket,
     destBuckets: [...destBuckets],
-    bucketPolicy: o.bucketPolicy ?? true,
-    entitled: contractMatcher(o.contractedPeriods),
     maxSessionDuration: o.maxSessionDuration ?? 43200,
     baseAccessKeyId: creds.accessKeyId,
     baseSecretAccessKey: creds.secretAccessKey,
@@ -77,6 +79,7 @@ export class EmulatorState {
   readonly buckets = new Map<string, Bucket>();
   readonly sessions = new Map<string, Session>();
   readonly faults: FaultState;
+  readonly world: World;
   readonly log: RequestLog;
   private reqCounter = 0;
   private readonly reqPrefix = randomId(6, "0123456789ABCDEF");
@@ -90,7 +93,22 @@ export class EmulatorState {
     const now = Date.now();
     const src = new Bucket(cfg.sourceBucket, cfg.providerAccountId, now);
     this.buckets.set(src.name, src);
-    for (const d of cfg.destBuckets) this.buckets.set(d, new Bucket(d, cfg.accountId, now));
+    this.world = {
+      sourceBucket: cfg.sourceBucket,
+      destBuckets: cfg.destBuckets,
+      roleArn: cfg.roleArn,
+      baseIdentity: baseIdentityPolicy(cfg.roleArn, cfg.destBuckets),
+      roleIdentity: roleIdentityPolicy(cfg.sourceBucket, o.contractedPeriods),
+      initiatorMayAbort: o.initiatorMayAbort ?? false,
+    };
+    for (const d of cfg.destBuckets) {
+      const b = new Bucket(d, cfg.accountId, now);
+      b.ownership = o.objectOwnership ?? "ObjectWriter";
+      const doc = o.bucketPolicy ?? true;
+      if (doc === true) this.setBucketPolicy(b, manualBucketPolicy(cfg.roleArn, d));
+      else if (doc !== false) this.setBucketPolicy(b, fillPlaceholders(doc, d, cfg.roleArn));
+      this.buckets.set(d, b);
+    }
     const recs: ObjRecord[] = [];
     for (const s of loadSeed(o.seed ?? "demo")) {
       const rec = this.virtualRecord(src, s.key, s.size, s.contentType, s.metadata);
@@ -141,6 +159,19 @@ export class EmulatorState {
     b.put(this.virtualRecord(b, key, size, opts.contentType, opts.metadata));
   }
 
+  /** PutBucketPolicy / DeleteBucketPolicy (undefined). Throws Error("...") when the document is malformed. */
+  setBucketPolicy(b: Bucket, doc: string | object | undefined): void {
+    if (doc === undefined) {
+      b.policy = undefined;
+      return;
+    }
+    const text = typeof doc === "string" ? doc : JSON.stringify(doc);
+    const parsed = parsePolicy(text);
+    // S3 API reference, PutBucketPolicy / bucket policy examples: a bucket policy names its principals.
+    if (parsed.statements.some((s) => s.principals === undefined && s.notPrincipals === undefined)) throw new Error("Missing required field Principal");
+    b.policy = { text, parsed };
+  }
+
   expireAllTokens(): number {
     const t = this.now() - 1000;
     let n = 0;
@@ -152,4 +183,10 @@ export class EmulatorState {
     }
     return n;
   }
+}
+
+/** "${bucket}" and "${roleArn}" in a policy given to the emulator are filled in per destination bucket. */
+function fillPlaceholders(doc: string | object, bucket: string, roleArn: string): string {
+  const text = typeof doc === "string" ? doc : JSON.stringify(doc);
+  return text.split("${bucket}").join(bucket).split("${roleArn}").join(roleArn);
 }

@@ -1,7 +1,8 @@
 // Buckets, objects and multipart uploads. Keys are kept in a sorted array (S3 order: UTF-8 binary,
 // i.e. code point order) so that listing a prefix is a binary search plus the page.
 import type { Content } from "./content.js";
-import type { Grant, ObjectInfo } from "./types.js";
+import type { Policy } from "../iam/document.js";
+import type { Grant, ObjectInfo, ObjectOwnership } from "./types.js";
 import { isoTime } from "./xml.js";
 
 export interface ObjRecord {
@@ -34,6 +35,7 @@ export interface Upload {
   key: string;
   initiator: string; // account id
   initiatorKind: "base" | "role";
+  initiatorArn: string;
   acl?: string;
   contentType?: string;
   metadata: Record<string, string>;
@@ -66,6 +68,9 @@ export class Bucket {
   readonly uploads = new Map<string, Upload>();
   private keys: string[] = [];
   private high = false; // some key has a HIGH character: use compareUtf8 instead of native comparison
+  /** The bucket policy as put (text) and parsed. */
+  policy: { text: string; parsed: Policy } | undefined;
+  ownership: ObjectOwnership = "ObjectWriter";
 
   constructor(
     readonly name: string,

@@ -11,7 +11,20 @@ export interface EmulatorOptions {
   externalId?: string; // when set, AssumeRole must carry it
   maxSessionDuration?: number; // default 43200
   tokenTtlSeconds?: number; // override: issued tokens expire after this many seconds
-  bucketPolicy?: boolean; // default true; false = provider has not finished setup (role gets AccessDenied on dest)
+  /**
+   * The destination buckets' bucket policy: true (default) = the manual's template filled in (what
+   * `flexcopy policy --bucket-policy` prints); false = none (the provider has not finished setup, or the
+   * customer has not applied it: the role gets AccessDenied on the destination); an object or JSON text = that
+   * document (placeholders "${bucket}" and "${roleArn}" are filled in per bucket).
+   */
+  bucketPolicy?: boolean | string | object;
+  /** Object Ownership of the destination buckets (default "ObjectWriter": ACLs enabled). */
+  objectOwnership?: ObjectOwnership;
+  /**
+   * The multipart initiator may always abort and list the parts of its own uploads, whatever the policies say
+   * (one reading of the S3 User Guide's "Multipart upload API and permissions"). Default false: policies only.
+   */
+  initiatorMayAbort?: boolean;
   baseCredentials?: { accessKeyId: string; secretAccessKey: string }; // default fixed
   faults?: Partial<Faults>; // changeable at runtime
   requestLogLimit?: number; // default 10000 entries (ring buffer); 0 = off
@@ -36,6 +49,8 @@ export interface Faults {
   bucketRegions: Record<string, string>; // per-bucket region override (default ap-northeast-1)
 }
 
+export type ObjectOwnership = "ObjectWriter" | "BucketOwnerPreferred" | "BucketOwnerEnforced";
+
 export type PrincipalKind = "base" | "role" | "anonymous";
 
 export interface RequestLogEntry {
@@ -50,6 +65,9 @@ export interface RequestLogEntry {
   copySource?: string;
   uploadId?: string;
   partNumber?: number;
+  /** For a denied request: the IAM action evaluated and why it was denied. */
+  action?: string;
+  denyReason?: string;
 }
 
 export interface Grant {
@@ -83,6 +101,13 @@ export interface Emulator {
   clearLog(): void;
   objects(bucket: string): ObjectInfo[];
   putObject(bucket: string, key: string, size: number, opts?: { contentType?: string; metadata?: Record<string, string> }): void;
+  /** Incomplete multipart uploads of a bucket (what the owner's ListMultipartUploads shows). */
+  uploads(bucket: string): { key: string; uploadId: string; initiator: string; initiated: string; parts: number }[];
+  /** Set (document or JSON text) or remove (undefined) a bucket's policy, as PutBucketPolicy / DeleteBucketPolicy. */
+  setBucketPolicy(bucket: string, policy: string | object | undefined): void;
+  /** Remove an incomplete multipart upload (as the bucket owner's AbortMultipartUpload). */
+  abortUpload(bucket: string, key: string, uploadId: string): void;
+  setObjectOwnership(bucket: string, ownership: ObjectOwnership): void;
   deleteObject(bucket: string, key: string): void;
   setFaults(f: Partial<Faults>): void;
   expireAllTokens(): void;

@@ -1,6 +1,7 @@
 import { CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, ListObjectsV2Command, UploadPartCopyCommand, type S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { multipartBucketPolicy } from "../../src/iam/manual.js";
 import { DEFAULT_FAULTS, startEmulator, type Emulator } from "../../src/emulator/index.js";
 import { assume, baseCreds, failure, MiB, s3, sts } from "./helpers.js";
 
@@ -63,6 +64,8 @@ describe("emulator faults", () => {
     const entry = em.requestLog().filter((e) => e.op === "CopyObject").pop();
     expect(entry).toMatchObject({ status: 200, code: "InternalError" });
     em.setFaults({ copyErrorBodyRate: 0 });
+    // Parts and Complete need the multipart-enabling bucket policy (the manual's refuses them).
+    em.setBucketPolicy(DEST, multipartBucketPolicy(em.roleArn, DEST));
     const { UploadId } = await role.send(new CreateMultipartUploadCommand({ Bucket: DEST, Key: "mp", ACL }));
     em.setFaults({ copyErrorBodyRate: 1 });
     const partCopy = () => role.send(new UploadPartCopyCommand({ Bucket: DEST, Key: "mp", UploadId, PartNumber: 1, CopySource: `${SRC}/${KEY}`, CopySourceRange: "bytes=0-99" }));

@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../src/emulator/index.js";
+import { bucketPolicy, multipartBucketPolicy } from "../../src/iam/manual.js";
 import { assumeRole, runProcess, type Run } from "../support/tools.js";
 
 const SRC = "dataservice-flex-bucket";
@@ -98,16 +99,30 @@ describe.skipIf(skip)("rclone against the emulator", () => {
   });
 
   // rclone (Go's encoding/xml) sends <ETag>&#34;…&#34;</ETag> in CompleteMultipartUpload: the emulator must
-  // decode numeric character references or it answers InvalidPart.
-  it("copies a > 5 GiB object by UploadPartCopy (Go-escaped ETags in CompleteMultipartUpload)", async () => {
+  // decode numeric character references or it answers InvalidPart. Parts need the multipart-enabling setup
+  // (`flexcopy policy --allow-multipart`); under the manual's policy they are denied (aws/aws-cli#1674).
+  it("copies a > 5 GiB object by UploadPartCopy once multipart is allowed (Go-escaped ETags in CompleteMultipartUpload)", async () => {
     const bigKey = "2021/05/28/20210528_1_099.pcap.gz";
     emu.putObject(SRC, bigKey, 5 * GiB + 4321, { contentType: "application/gzip" });
+    const args = ["copy", `flex:${SRC}/2021/05/28`, `flex:${DEST}/2021/05/28`, "--include", "*_099.pcap.gz", "--s3-copy-cutoff", "1G", "--retries", "1", "--low-level-retries", "1"];
     emu.clearLog();
-    await rclone(emu, role, ["copy", `flex:${SRC}/2021/05/28`, `flex:${DEST}/2021/05/28`, "--include", "*_099.pcap.gz", "--s3-copy-cutoff", "1G"]);
-    const log = emu.requestLog().filter((e) => e.key === bigKey);
-    expect(log.some((e) => e.op === "CreateMultipartUpload" && e.acl === "bucket-owner-full-control")).toBe(true);
-    expect(log.filter((e) => e.op === "UploadPartCopy" && e.status === 200).length).toBeGreaterThan(1);
-    expect(log.find((e) => e.op === "CompleteMultipartUpload")?.status, JSON.stringify(log.filter((e) => e.status >= 300))).toBe(200);
-    expect(emu.objects(DEST).find((o) => o.key === bigKey)?.size).toBe(5 * GiB + 4321);
+    await rclone(emu, role, args);
+    expect(emu.requestLog().some((e) => e.op === "UploadPartCopy" && e.key === bigKey && e.status === 403)).toBe(true);
+    expect(emu.objects(DEST).some((o) => o.key === bigKey)).toBe(false);
+    for (const u of emu.uploads(DEST)) emu.abortUpload(DEST, u.key, u.uploadId);
+    emu.setObjectOwnership(DEST, "BucketOwnerEnforced");
+    emu.setBucketPolicy(DEST, multipartBucketPolicy(emu.roleArn, DEST));
+    try {
+      emu.clearLog();
+      await rclone(emu, role, args);
+      const log = emu.requestLog().filter((e) => e.key === bigKey);
+      expect(log.some((e) => e.op === "CreateMultipartUpload" && e.acl === "bucket-owner-full-control")).toBe(true);
+      expect(log.filter((e) => e.op === "UploadPartCopy" && e.status === 200).length).toBeGreaterThan(1);
+      expect(log.find((e) => e.op === "CompleteMultipartUpload")?.status, JSON.stringify(log.filter((e) => e.status >= 300))).toBe(200);
+      expect(emu.objects(DEST).find((o) => o.key === bigKey)?.size).toBe(5 * GiB + 4321);
+    } finally {
+      emu.setBucketPolicy(DEST, bucketPolicy(emu.roleArn, DEST));
+      emu.setObjectOwnership(DEST, "ObjectWriter");
+    }
   }, 180_000);
 });

@@ -2,7 +2,9 @@
 // Prints exactly one JSON line on stdout once it listens (scripts parse it); nothing else goes to stdout.
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parseRate } from "../../config/sizes.js";
-import type { Emulator, EmulatorOptions, Faults } from "../../emulator/index.js";
+import { readFileSync } from "node:fs";
+import { parsePolicy } from "../../iam/document.js";
+import type { Emulator, EmulatorOptions, Faults, ObjectOwnership } from "../../emulator/index.js";
 import { loadSeed, SEED_HELP } from "../../emulator/seed.js";
 import { UsageError } from "../errors.js";
 
@@ -14,7 +16,10 @@ export interface EmulatorFlags {
   contract?: string[];
   externalId?: string;
   tokenTtl?: number;
-  bucketPolicy: boolean;
+  /** a policy file, false (--no-bucket-policy), or undefined (the manual's policy) */
+  bucketPolicy?: string | false;
+  objectOwnership?: ObjectOwnership;
+  initiatorMayAbort?: boolean;
   latency?: number;
   copyRate?: number;
   timeScale?: number;
@@ -44,6 +49,14 @@ Examples:
                                                        the manual's ~200 Mbps, 60x faster than real time
   flexcopy emulator --error-rate 0.01 --slowdown-rate 0.02 --reset-rate 0.005
   flexcopy emulator --token-ttl 120                    credentials expire mid-run
+  flexcopy policy --bucket-policy --allow-multipart --dest-bucket flex-dest > mp.json
+  flexcopy emulator --bucket-policy mp.json --object-ownership BucketOwnerEnforced
+                                                       your bucket set up for multipart copies
+
+Access is decided as IAM does (explicit Deny wins; cross-account needs an Allow in the role's policy and in your
+bucket policy; a condition on a key absent from the request is false). The request log names the IAM action and
+the reason of every denied request. The bucket owner can change the policy while it runs:
+  aws s3api put-bucket-policy --bucket flex-dest --policy file://mp.json   (with the base credentials)
 
 In a script:
   flexcopy emulator --port 0 > emu.json &
@@ -187,7 +200,11 @@ export function emulatorOptionsFromFlags(f: EmulatorFlags): EmulatorOptions {
   if (f.errorRate !== undefined) faults.internalErrorRate = f.errorRate;
   if (f.resetRate !== undefined) faults.resetRate = f.resetRate;
   if (f.copyErrorRate !== undefined) faults.copyErrorBodyRate = f.copyErrorRate;
-  const o: EmulatorOptions = { port: f.port, seed: f.seed, bucketPolicy: f.bucketPolicy, faults };
+  const o: EmulatorOptions = { port: f.port, seed: f.seed, faults };
+  if (f.bucketPolicy === false) o.bucketPolicy = false;
+  else if (f.bucketPolicy !== undefined) o.bucketPolicy = readPolicyFile(f.bucketPolicy);
+  if (f.objectOwnership !== undefined) o.objectOwnership = f.objectOwnership;
+  if (f.initiatorMayAbort) o.initiatorMayAbort = true;
   if (f.accountId !== undefined) o.accountId = f.accountId;
   if (f.destBucket !== undefined) o.destBuckets = f.destBucket;
   if (f.contract !== undefined) o.contractedPeriods = f.contract;
@@ -196,6 +213,24 @@ export function emulatorOptionsFromFlags(f: EmulatorFlags): EmulatorOptions {
   if (f.logLimit !== undefined) o.requestLogLimit = f.logLimit;
   return o;
 }
+
+/** A bucket policy file for --bucket-policy: JSON text, checked the way PutBucketPolicy checks it. */
+export function readPolicyFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`--bucket-policy: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    parsePolicy(text);
+  } catch (err) {
+    throw new UsageError(`--bucket-policy ${path}: not a valid policy: ${(err as Error).message}`);
+  }
+  return text;
+}
+
+const OWNERSHIP_VALUES: ObjectOwnership[] = ["ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"];
 
 /** The JSON line printed on start. */
 export function startupInfo(emu: Emulator, f: EmulatorFlags): Record<string, unknown> {
@@ -264,7 +299,10 @@ export function emulatorCommand(): Command {
     .addOption(new Option("--contract <period>", "contracted period the role may read: 2021, 2021/05, 2021/05/10..2021/06/03, testdata, ConnectionSpec; repeatable (default: everything)").argParser(collectPeriods))
     .addOption(new Option("--external-id <id>", "require this ExternalId on AssumeRole"))
     .addOption(new Option("--token-ttl <seconds>", "issued role credentials expire after this many seconds (default: the requested DurationSeconds)").argParser(parseTokenTtl))
-    .addOption(new Option("--no-bucket-policy", "the provider has not finished setup: the role gets AccessDenied on your buckets"))
+    .addOption(new Option("--bucket-policy <file>", "your buckets' bucket policy (JSON; \${bucket} and \${roleArn} are filled in) instead of the manual's (default: flexcopy policy --bucket-policy)"))
+    .addOption(new Option("--no-bucket-policy", "no bucket policy on your buckets (the provider has not finished setup, or you have not applied it): the role gets AccessDenied there"))
+    .addOption(new Option("--object-ownership <mode>", "Object Ownership of your buckets (default: ObjectWriter)").choices(OWNERSHIP_VALUES))
+    .addOption(new Option("--initiator-may-abort", "the role may abort and list parts of uploads it started whatever the bucket policy says (one reading of S3's documentation; default: policies only)"))
     .addOption(new Option("--latency <ms>", "added latency per request, milliseconds (default: 0)").argParser(parseLatency))
     .addOption(new Option("--copy-rate <rate>", "server-side copy speed, e.g. 200MB/s, 1GiB/s, 200Mbps; 0 = unlimited (default: 0)").argParser(parseCopyRate))
     .addOption(new Option("--time-scale <n>", "divide every modelled delay by n (default: 1)").argParser(parseTimeScale))

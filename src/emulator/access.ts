@@ -1,0 +1,133 @@
+// Access decisions, the way S3 makes them: each request is mapped to its IAM action and request context by
+// the one table in src/iam/s3-actions.ts, then decided by IAM's evaluation logic (src/iam/evaluate.ts) over
+// the caller's identity policies and the bucket's policy. Object ACLs are checked afterwards by the handlers
+// (objectAclAllows), as S3 does for objects the bucket owner does not own.
+import { evaluate, type Caller, type Decision, type Policies } from "../iam/evaluate.js";
+import { parsePolicy, type Policy } from "../iam/document.js";
+import { s3Arn, s3Context, S3_ACTIONS } from "../iam/s3-actions.js";
+import { iamPolicy } from "../iam/manual.js";
+import { accessDenied, S3Error } from "./errors.js";
+import { header, type Ctx } from "./http.js";
+import { contractResources } from "./contract.js";
+import type { Bucket, ObjRecord } from "./store.js";
+import type { Principal } from "./types.js";
+
+export interface World {
+  sourceBucket: string;
+  destBuckets: string[];
+  roleArn: string;
+  /** Identity policies of the base user (the customer's IAM user) and of the provider's role. */
+  baseIdentity: Policy;
+  roleIdentity: Policy;
+  /**
+   * S3 User Guide, mpuoverview: "By default, the bucket owner and the initiator of the multipart upload are
+   * allowed to perform [AbortMultipartUpload] as a part of IAM and S3 bucket polices", and "the initiator of the
+   * multipart upload has the permission to list parts of the specific multipart upload". Whether that grants a
+   * cross-account initiator anything its policies do not is not documented more precisely, so both readings are
+   * modelled: false (default, the stricter) = policies only; true = the initiator may always abort and list parts
+   * of its own uploads.
+   */
+  initiatorMayAbort: boolean;
+}
+
+/** The base user's identity policy: the manual's step 1-3 plus full use of the buckets it owns. */
+export function baseIdentityPolicy(roleArn: string, ownBuckets: string[]): Policy {
+  const doc = iamPolicy(roleArn) as { Statement: unknown[] };
+  return parsePolicy({
+    Version: "2012-10-17",
+    Statement: [
+      ...doc.Statement,
+      { Sid: "OwnBuckets", Effect: "Allow", Action: "s3:*", Resource: ownBuckets.flatMap((b) => [s3Arn(b), `${s3Arn(b)}/*`]) },
+      { Sid: "ListAllMyBuckets", Effect: "Allow", Action: "s3:ListAllMyBuckets", Resource: "*" },
+    ],
+  });
+}
+
+/**
+ * The provider's role: list and read its own bucket within the customer's contracted periods (an identity
+ * policy in the provider's account), and write to other accounts' buckets (where their bucket policies allow).
+ */
+export function roleIdentityPolicy(sourceBucket: string, contract: string[] | undefined): Policy {
+  const src = s3Arn(sourceBucket);
+  return parsePolicy({
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "ListSource", Effect: "Allow", Action: "s3:ListBucket", Resource: src },
+      { Sid: "ReadContractedPeriods", Effect: "Allow", Action: "s3:GetObject", Resource: contractResources(sourceBucket, contract) },
+      {
+        Sid: "WriteCustomerBuckets",
+        Effect: "Allow",
+        Action: ["s3:ListBucket", "s3:PutObject", "s3:PutObjectAcl", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:ListBucketMultipartUploads"],
+        NotResource: [src, `${src}/*`],
+      },
+    ],
+  });
+}
+
+function caller(p: Principal, roleArn: string): Caller {
+  return p.kind === "role" ? { arn: p.arn, accountId: p.accountId, roleArn } : { arn: p.arn, accountId: p.accountId };
+}
+
+/** Decide `op` (an S3 operation name of the table) by `ctx`'s principal on bucket/key. */
+export function decide(ctx: Ctx, op: string, b: Bucket, key?: string): Decision & { action: string } {
+  const rule = S3_ACTIONS[op];
+  if (!rule) return { allowed: false, reason: `no IAM action known for ${op}`, action: "?" };
+  const p = ctx.principal;
+  if (p.kind === "anonymous") return { allowed: false, reason: "anonymous request (no bucket policy here grants \"*\")", action: rule.action };
+  const w = ctx.st.world;
+  const resource = rule.resource === "object" ? s3Arn(b.name, key ?? "") : rule.resource === "bucket" ? s3Arn(b.name) : "*";
+  const who = caller(p, w.roleArn);
+  const context = s3Context(rule, {
+    header: (n) => header(ctx, n),
+    query: (n) => ctx.q.get(n),
+    callerArn: who.arn,
+    principalArn: who.roleArn ?? who.arn,
+    callerAccount: who.accountId,
+    resourceAccount: b.owner,
+    secureTransport: false, // the emulator serves plain HTTP
+  });
+  const policies: Policies = { identity: [{ name: p.kind === "role" ? "the role's identity policy" : "the user's identity policy", policy: p.kind === "role" ? w.roleIdentity : w.baseIdentity }] };
+  if (b.policy) policies.resource = { name: `the bucket policy of ${b.name}`, policy: b.policy.parsed };
+  const d = evaluate({ caller: who, action: rule.action, resource, resourceAccount: b.owner, context }, policies);
+  return { ...d, action: rule.action };
+}
+
+/** Throw AccessDenied (and log why) unless `op` is allowed; bucket policy APIs answer 405 to other accounts. */
+export function authorize(ctx: Ctx, op: string, b: Bucket, key?: string): void {
+  const d = decide(ctx, op, b, key);
+  if (d.allowed) {
+    if (S3_ACTIONS[op]?.ownerAccountOnly && ctx.principal.accountId !== b.owner) {
+      // S3 API reference, PutBucketPolicy / GetBucketPolicy / DeleteBucketPolicy: "If you have the correct
+      // permissions, but you're not using an identity that belongs to the bucket owner's account, Amazon S3
+      // returns a 405 Method Not Allowed error."
+      ctx.entry.action = d.action;
+      ctx.entry.denyReason = "bucket policy APIs are for the bucket owner's account only";
+      throw new S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", { Method: ctx.method, ResourceType: "BUCKETPOLICY" });
+    }
+    return;
+  }
+  if ((op === "AbortMultipartUpload" || op === "ListParts") && ctx.st.world.initiatorMayAbort) {
+    const up = b.uploads.get(ctx.q.get("uploadId") ?? "");
+    if (up && up.initiatorArn === ctx.principal.arn) return;
+  }
+  ctx.entry.action = d.action;
+  ctx.entry.denyReason = d.reason;
+  throw accessDenied();
+}
+
+/**
+ * Object ACLs (S3 User Guide, "How Amazon S3 authorizes a request for an object operation"): when the requester's
+ * account does not own the object, the object's ACL must grant it access. With BucketOwnerEnforced every object
+ * belongs to the bucket owner, so this never bites there.
+ */
+export function objectAclAllows(p: Principal, rec: ObjRecord | undefined): boolean {
+  if (!rec || rec.owner === p.accountId) return true;
+  return rec.grants.some((g) => g.grantee === p.accountId);
+}
+
+export function checkObjectAcl(ctx: Ctx, rec: ObjRecord | undefined): void {
+  if (objectAclAllows(ctx.principal, rec)) return;
+  ctx.entry.action = "s3:GetObject";
+  ctx.entry.denyReason = `the object is owned by account ${rec?.owner} and its ACL grants nothing to ${ctx.principal.accountId}`;
+  throw accessDenied();
+}

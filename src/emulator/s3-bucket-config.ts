@@ -1,0 +1,48 @@
+// Bucket policy and Object Ownership APIs (authorised in s3.ts like every operation; the bucket policy APIs
+// answer 405 to other accounts, see access.ts).
+// - GetBucketPolicy on a bucket without one: 404 NoSuchBucketPolicy. PutBucketPolicy with an invalid document:
+//   400 MalformedPolicy. DeleteBucketPolicy: 204. (S3 API reference, and the error code list.)
+// - Get/PutBucketOwnershipControls: <OwnershipControls><Rule><ObjectOwnership>…</ObjectOwnership></Rule>.
+//   S3 always answers GetBucketOwnershipControls for buckets created since April 2023; a bucket whose setting
+//   was never written answers OwnershipControlsNotFoundError — the emulator always has a value.
+import { S3Error, malformedXml } from "./errors.js";
+import { send, sendXml, type Ctx } from "./http.js";
+import type { Bucket } from "./store.js";
+import type { ObjectOwnership } from "./types.js";
+import { parseXml, s3Doc, text } from "./xml.js";
+
+const OWNERSHIPS = new Set<ObjectOwnership>(["ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"]);
+
+export function getBucketPolicy(ctx: Ctx, b: Bucket): void {
+  if (!b.policy) throw new S3Error(404, "NoSuchBucketPolicy", "The bucket policy does not exist", { BucketName: b.name });
+  send(ctx, 200, b.policy.text, { "content-type": "application/json" });
+}
+
+export function putBucketPolicy(ctx: Ctx, b: Bucket): void {
+  const text = ctx.body.toString("utf8");
+  try {
+    ctx.st.setBucketPolicy(b, text);
+  } catch (e) {
+    throw new S3Error(400, "MalformedPolicy", (e as Error).message);
+  }
+  send(ctx, 204, undefined);
+}
+
+export function deleteBucketPolicy(ctx: Ctx, b: Bucket): void {
+  b.policy = undefined;
+  send(ctx, 204, undefined);
+}
+
+export function getBucketOwnershipControls(ctx: Ctx, b: Bucket): void {
+  sendXml(ctx, s3Doc("OwnershipControls", `<Rule><ObjectOwnership>${b.ownership}</ObjectOwnership></Rule>`));
+}
+
+export function putBucketOwnershipControls(ctx: Ctx, b: Bucket): void {
+  const doc = parseXml(ctx.body)?.OwnershipControls as Record<string, unknown> | undefined;
+  const rule = doc?.Rule;
+  const first = (Array.isArray(rule) ? rule[0] : rule) as Record<string, unknown> | undefined;
+  const value = text(first?.ObjectOwnership)?.trim() as ObjectOwnership | undefined;
+  if (!value || !OWNERSHIPS.has(value)) throw malformedXml();
+  b.ownership = value;
+  send(ctx, 200, undefined);
+}
