@@ -1,4 +1,5 @@
 import type { FlexConfig } from "../config/schema.js";
+import { MultipartGate } from "../engine/strategy.js";
 import { formatDuration } from "../config/sizes.js";
 import type { CopyContext } from "../engine/copy.js";
 import type { EngineEvent, RunSummary } from "../engine/events.js";
@@ -78,6 +79,8 @@ export function copyContext(run: CopyRun): CopyContext {
     destBucket: config.destBucket,
     partSize: config.partSize,
     multipartThreshold: config.multipartThreshold,
+    gate: new MultipartGate({ multipartThreshold: config.multipartThreshold, canCleanUp: session.owner !== undefined }),
+    ...(session.owner ? { ownerS3: session.owner } : {}),
     emit: run.emit,
     signal: run.signal,
   };

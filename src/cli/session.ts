@@ -13,6 +13,8 @@ import { registerSecret } from "./redact.js";
 export interface Session {
   config: FlexConfig;
   s3: S3Client;
+  /** The bucket owner's (base) credentials, when flexcopy assumed the role from them: may abort uploads the role cannot. */
+  owner?: S3Client;
   sts: STSClient;
   roleArn?: string;
   refresher: CredentialRefresher;
@@ -102,7 +104,8 @@ export async function openSession(config: FlexConfig, emit: Emit, env: Record<st
       return true;
     },
   };
-  return { config, s3, sts, roleArn, refresher, refreshCount: () => creds.refreshCount, requester: (e, signal) => requester(config, refresher, e, signal) };
+  const owner = makeS3Client(settings, base);
+  return { config, s3, owner, sts, roleArn, refresher, refreshCount: () => creds.refreshCount, requester: (e, signal) => requester(config, refresher, e, signal) };
 }
 
 function requester(config: FlexConfig, credentials: CredentialRefresher, emit: Emit, signal?: AbortSignal): Requester {

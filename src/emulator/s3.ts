@@ -100,6 +100,8 @@ export async function handleS3(ctx: Ctx): Promise<void> {
   e.op = op;
   if (ctx.bucket !== undefined) e.bucket = ctx.bucket;
   if (ctx.key !== undefined) e.key = ctx.key;
+  const uploadId = ctx.q.get("uploadId");
+  if (uploadId) e.uploadId = uploadId;
   const acl = header(ctx, "x-amz-acl");
   if (acl !== undefined) e.acl = acl;
   if (ctx.sig) {

@@ -10,7 +10,8 @@ import {
 import { OWNER_FULL_CONTROL } from "../aws/acl.js";
 import type { Emit } from "./events.js";
 import { partRanges, partSizeFor } from "./parts.js";
-import type { Requester } from "./request.js";
+import { RequestError, type Requester } from "./request.js";
+import { COPY_OBJECT_MAX, MultipartGate } from "./strategy.js";
 import type { ObjInfo } from "./skip.js";
 import type { UploadJournal } from "./journal.js";
 
@@ -25,6 +26,34 @@ export interface CopyContext {
   /** Aborted: start no new requests (in-flight ones finish). */
   signal?: AbortSignal;
   journal?: UploadJournal;
+  /** What the run knows of multipart permission; one per run (see strategy.ts). */
+  gate: MultipartGate;
+  /**
+   * A client with the bucket owner's (base) credentials, when at hand: under the manual's bucket policy the
+   * role may create an upload but not abort it; the bucket owner may.
+   */
+  ownerS3?: S3Client;
+}
+
+export const MULTIPART_HINT =
+  "objects over 5 GiB need a multipart copy, which your bucket policy does not allow the provider's role: run `flexcopy policy --allow-multipart` and apply what it prints (check with `flexcopy doctor`)";
+
+/** An object over 5 GiB that cannot be copied because parts are denied (exit 1, with the hint). */
+export class MultipartDenied extends Error {
+  readonly code = "MultipartDenied";
+  readonly hint = MULTIPART_HINT;
+  constructor(readonly key: string) {
+    super(`${key}: over 5 GiB, and the bucket policy denies multipart copies`);
+    this.name = "MultipartDenied";
+  }
+}
+
+/** UploadPartCopy or CompleteMultipartUpload was AccessDenied on the destination (its upload already aborted). */
+class PartsDenied extends Error {
+  constructor(readonly op: string) {
+    super(`${op}: AccessDenied`);
+    this.name = "PartsDenied";
+  }
 }
 
 export interface CopyResult {
@@ -45,8 +74,33 @@ export class Interrupted extends Error {
   }
 }
 
-export function copyOne(ctx: CopyContext, obj: ObjInfo): Promise<CopyResult> {
-  return obj.size >= ctx.multipartThreshold ? copyMultipart(ctx, obj) : copySingle(ctx, obj);
+/** Copy one object: CopyObject, or parts where they are needed or known to help (see strategy.ts). */
+export async function copyOne(ctx: CopyContext, obj: ObjInfo): Promise<CopyResult> {
+  // An upload an earlier run made parts of is continued (parts were allowed then; if no longer, see below).
+  const plan = ctx.journal?.hasParts(obj.key) ? "multipart" : await ctx.gate.plan(obj.size);
+  if (plan === "single") return copySingle(ctx, obj);
+  if (plan === "too-large") throw new MultipartDenied(obj.key);
+  try {
+    // The probe's answer comes with its first part: a part copied means parts are allowed.
+    const r = await copyMultipart(ctx, obj, plan === "probe" ? () => ctx.gate.settle("allowed") : undefined);
+    if (plan === "probe") ctx.gate.settle("allowed");
+    return r;
+  } catch (err) {
+    if (!(err instanceof PartsDenied)) {
+      if (plan === "probe") ctx.gate.settle(undefined);
+      throw err;
+    }
+    if (plan === "probe") ctx.gate.settle("denied");
+    if (!ctx.gate.announced) {
+      ctx.gate.announced = true;
+      ctx.emit({
+        kind: "notice",
+        message: `your bucket policy does not let the provider's role finish multipart copies (${err.op}: AccessDenied): copying every object up to 5 GiB with CopyObject for the rest of the run. To copy objects over 5 GiB, and large ones faster: flexcopy policy --allow-multipart`,
+      });
+    }
+    if (obj.size <= COPY_OBJECT_MAX) return copySingle(ctx, obj);
+    throw new MultipartDenied(obj.key);
+  }
 }
 
 /** CopyObject: metadata and content type travel with the copy; the ETag stays the source's. */
@@ -72,7 +126,7 @@ async function copySingle(ctx: CopyContext, obj: ObjInfo): Promise<CopyResult> {
  * source's content type and metadata by itself, so they are read first and set on the upload.
  * Every part is pinned to the listed ETag, so a source that changes mid-copy fails instead of mixing.
  */
-async function copyMultipart(ctx: CopyContext, obj: ObjInfo): Promise<CopyResult> {
+async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () => void): Promise<CopyResult> {
   const { s3, requester, journal } = ctx;
   const partSize = partSizeFor(obj.size, ctx.partSize);
   const ranges = partRanges(obj.size, partSize);
@@ -132,6 +186,7 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo): Promise<CopyResult
             const etag = out.CopyPartResult?.ETag;
             if (!etag) throw new Error(`UploadPartCopy returned no ETag for part ${r.partNumber}`);
             done.set(r.partNumber, etag);
+            onPartCopied?.();
             await journal?.partDone(obj, r.partNumber, etag);
             ctx.emit({ kind: "progress", bytes: r.end - r.start + 1 });
           } catch (err) {
@@ -156,18 +211,36 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo): Promise<CopyResult
   } catch (err) {
     // Interrupted: keep the upload and its finished parts for the next run. Failed: leave nothing behind.
     if (!(err instanceof Interrupted) && !(journal && ctx.signal?.aborted)) {
-      await abortUpload(ctx, obj.key, id);
-      await journal?.forget(obj);
+      const removed = await abortUpload(ctx, obj.key, id);
+      if (removed) await journal?.forget(obj);
+      else ctx.emit({ kind: "upload-left", key: obj.key, uploadId: id, command: cleanupCommand(ctx.destBucket, obj.key) });
+    }
+    if (err instanceof RequestError && err.classified.code === "AccessDenied" && (err.op === "UploadPartCopy" || err.op === "CompleteMultipartUpload")) {
+      throw new PartsDenied(err.op);
     }
     throw err;
   }
 }
 
-/** Best effort: a failed abort is reported by `flexcopy cleanup` later, never hides the first error. */
-export async function abortUpload(ctx: Pick<CopyContext, "s3" | "destBucket">, key: string, uploadId: string): Promise<void> {
-  try {
-    await ctx.s3.send(new AbortMultipartUploadCommand({ Bucket: ctx.destBucket, Key: key, UploadId: uploadId }));
-  } catch {
-    // ignored on purpose
+/** The command that removes an upload flexcopy could not abort (the bucket owner's credentials may). */
+export function cleanupCommand(bucket: string, key: string): string {
+  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  return `flexcopy cleanup --dest-bucket ${q(bucket)} --prefix ${q(key)}`;
+}
+
+/**
+ * Abort with the bucket owner's credentials first (the role may not: the manual's bucket policy grants it no
+ * s3:AbortMultipartUpload), then with the role's. Best effort: false when neither could.
+ */
+export async function abortUpload(ctx: Pick<CopyContext, "s3" | "destBucket" | "ownerS3">, key: string, uploadId: string): Promise<boolean> {
+  for (const client of ctx.ownerS3 ? [ctx.ownerS3, ctx.s3] : [ctx.s3]) {
+    try {
+      await client.send(new AbortMultipartUploadCommand({ Bucket: ctx.destBucket, Key: key, UploadId: uploadId }));
+      return true;
+    } catch (err) {
+      // NoSuchUpload: already gone (completed, aborted, or expired by a lifecycle rule).
+      if ((err as { name?: string }).name === "NoSuchUpload") return true;
+    }
   }
+  return false;
 }

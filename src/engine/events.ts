@@ -10,6 +10,8 @@ export type EngineEvent =
   | { kind: "refreshed"; reason: string; expiration: string; durationSeconds: number }
   | { kind: "progress"; bytes: number }
   | { kind: "notice"; message: string }
+  /** An incomplete multipart upload flexcopy created and could not abort (billed until removed). */
+  | { kind: "upload-left"; key: string; uploadId: string; command: string }
   | { kind: "summary"; summary: RunSummary };
 
 export interface RunSummary {
@@ -22,6 +24,8 @@ export interface RunSummary {
   refreshes: number;
   elapsedMs: number;
   interrupted: boolean;
+  /** Incomplete multipart uploads left behind (see the upload-left events for the command that removes them). */
+  uploadsLeft: number;
 }
 
 export type EventKind = EngineEvent["kind"];
@@ -29,5 +33,5 @@ export type EventOf<K extends EventKind> = Extract<EngineEvent, { kind: K }>;
 export type Emit = (event: EngineEvent) => void;
 
 export function emptySummary(): RunSummary {
-  return { copied: 0, skipped: 0, failed: 0, bytesCopied: 0, bytesSkipped: 0, retries: 0, refreshes: 0, elapsedMs: 0, interrupted: false };
+  return { copied: 0, skipped: 0, failed: 0, bytesCopied: 0, bytesSkipped: 0, retries: 0, refreshes: 0, elapsedMs: 0, interrupted: false, uploadsLeft: 0 };
 }

@@ -18,6 +18,8 @@ export interface UploadJournal {
   partDone(obj: ObjInfo, partNumber: number, etag: string): Promise<void>;
   finished(obj: ObjInfo, destEtag: string): Promise<void>;
   forget(obj: ObjInfo): Promise<void>;
+  /** An earlier run started a multipart upload of this key with finished parts (so parts were allowed then). */
+  hasParts(key: string): boolean;
   /** The destination ETag recorded when this flexcopy completed the object's multipart copy. */
   recordedEtag(key: string): string | undefined;
 }

@@ -1,7 +1,7 @@
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { classifyError } from "../aws/classify.js";
-import { copyOne, Interrupted, type CopyContext } from "./copy.js";
+import { copyOne, Interrupted, MultipartDenied, type CopyContext } from "./copy.js";
 import { emptySummary, type RunSummary } from "./events.js";
 import { listObjects, pairListings } from "./listing.js";
 import { RequestError } from "./request.js";
@@ -115,10 +115,17 @@ async function deniedSide(ctx: CopyContext, key: string): Promise<"source" | "de
  * Listing streams: source and destination are walked together in key order, and at most
  * `maxObjectsInFlight` objects are in progress, so memory does not grow with the number of objects.
  */
-export async function runCopy(ctx: CopyContext, opts: RunOptions, units: string[]): Promise<RunSummary> {
+export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: string[]): Promise<RunSummary> {
   const now = opts.now ?? Date.now;
   const started = now();
   const summary = emptySummary();
+  const ctx: CopyContext = {
+    ...runCtx,
+    emit: (e) => {
+      if (e.kind === "upload-left") summary.uploadsLeft += 1;
+      runCtx.emit(e);
+    },
+  };
   const inflight = new Set<Promise<void>>();
   let fatal: unknown;
 
@@ -133,6 +140,11 @@ export async function runCopy(ctx: CopyContext, opts: RunOptions, units: string[
       ctx.emit({ kind: "copied", key: s.key, size: s.size, multipart: r.multipart, parts: r.parts, etag: r.etag, ms: now() - t0 });
     } catch (err) {
       if (err instanceof Interrupted || (ctx.signal?.aborted && !(err instanceof RequestError))) return;
+      if (err instanceof MultipartDenied) {
+        summary.failed += 1;
+        ctx.emit({ kind: "failed", key: s.key, size: s.size, code: err.code, message: err.message, hint: err.hint });
+        return;
+      }
       let c = err instanceof RequestError ? err.classified : classifyError(err);
       if (c.code === "AccessDenied") {
         const side = await deniedSide(ctx, s.key);

@@ -4,6 +4,7 @@ import { OWNER_FULL_CONTROL } from "../aws/acl.js";
 import { formatBytes } from "../config/sizes.js";
 import { copyOne } from "../engine/copy.js";
 import { Requester } from "../engine/request.js";
+import { MultipartGate } from "../engine/strategy.js";
 import type { ObjInfo } from "../engine/skip.js";
 import { errorText, fail, isAccessDenied, pass, skip, type Step } from "./doctor.js";
 import type { DoctorContext } from "./doctor-checks.js";
@@ -20,7 +21,16 @@ export const writeTestCheck: Step<DoctorContext> = {
     const requester = new Requester({ concurrency: 1, maxAttempts: c.maxAttempts, credentials: ctx.role!.refresher, emit: () => undefined });
     try {
       await copyOne(
-        { s3, requester, sourceBucket: c.sourceBucket, destBucket: c.destBucket!, partSize: c.partSize, multipartThreshold: c.multipartThreshold, emit: () => undefined },
+        {
+          s3,
+          requester,
+          sourceBucket: c.sourceBucket,
+          destBucket: c.destBucket!,
+          partSize: c.partSize,
+          multipartThreshold: c.multipartThreshold,
+          gate: new MultipartGate({ multipartThreshold: c.multipartThreshold, canCleanUp: false, initial: "denied" }),
+          emit: () => undefined,
+        },
         obj,
       );
     } catch (err) {

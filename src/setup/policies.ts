@@ -15,10 +15,20 @@ export function policyJson(doc: PolicyDocument): string {
 export const BUCKET_POLICY_FILE = "bucket-policy.json";
 export const IAM_POLICY_FILE = "iam-policy.json";
 
+/**
+ * Object Ownership "bucket owner enforced": every object in the bucket belongs to the bucket owner and ACLs other
+ * than bucket-owner-full-control are refused (S3 User Guide, about-object-ownership). Applied before the
+ * --allow-multipart policy, so there is no moment when the role may write objects the owner would not own.
+ */
+export function ownershipCommand(bucket: string): string {
+  return `aws s3api put-bucket-ownership-controls --bucket ${bucket} --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'`;
+}
+
 /** The AWS CLI commands that apply the written files (printed after `--out-dir`). */
-export function applyCommands(bucket: string | undefined, files: { bucketPolicy?: string; iamPolicy?: string }): string[] {
+export function applyCommands(bucket: string | undefined, files: { bucketPolicy?: string; iamPolicy?: string }, allowMultipart = false): string[] {
   const out: string[] = [];
   if (files.bucketPolicy && bucket) {
+    if (allowMultipart) out.push(ownershipCommand(bucket));
     out.push(`aws s3api put-bucket-policy --bucket ${bucket} --policy ${fileUrl(files.bucketPolicy)}`);
   }
   if (files.iamPolicy) {

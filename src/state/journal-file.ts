@@ -144,6 +144,10 @@ export class FileJournal implements UploadJournal {
     return new Set([...this.uploads.values()].map((u) => u.uploadId));
   }
 
+  hasParts(key: string): boolean {
+    return (this.uploads.get(key)?.parts.size ?? 0) > 0;
+  }
+
   recordedEtag(key: string): string | undefined {
     return this.completed.get(key);
   }

@@ -92,7 +92,8 @@ describe("flexcopy cleanup", () => {
       ["role", 403],
       ["base", 200],
     ]);
-    const aborts = log.filter((l) => l.op === "AbortMultipartUpload");
+    // Under the manual's policy the role may not abort: flexcopy falls back to the bucket owner's credentials.
+    const aborts = log.filter((l) => l.op === "AbortMultipartUpload" && l.status < 300);
     expect(aborts.map((l) => l.uploadId).sort()).toEqual([...ours].sort());
     expect(aborts.every((l) => l.status === 204 || l.status === 200)).toBe(true);
 

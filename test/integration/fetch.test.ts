@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
-import { cliEnv, emulator, eventsOf, runCli, summaryOf, under } from "./harness.js";
+import { cliEnv, emulator, eventsOf, MULTIPART_SETUP, runCli, summaryOf, under } from "./harness.js";
 
 const SRC = "dataservice-flex-bucket";
 let emu: Emulator | undefined;
@@ -49,8 +49,8 @@ describe("flexcopy fetch", () => {
     expect(summaryOf(forced).copied).toBe(s.skipped);
   });
 
-  it("copies an object over 5 GiB with UploadPartCopy, keeping content type and metadata", async () => {
-    emu = await emulator();
+  it("copies an object over 5 GiB with UploadPartCopy where the bucket allows parts, keeping content type and metadata", async () => {
+    emu = await emulator(MULTIPART_SETUP);
     const key = "2021/05/31/20210531_9_999.pcap.gz";
     const size = 6 * 2 ** 30 + 12345;
     emu.putObject(SRC, key, size, { contentType: "application/gzip", metadata: { "flex-kind": "pcap" } });

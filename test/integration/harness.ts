@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index.js";
+import { multipartBucketPolicy } from "../../src/iam/manual.js";
 import type { RunSummary } from "../../src/engine/events.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -17,6 +18,15 @@ export interface RunResult {
   /** stdout parsed as NDJSON (lines that are not JSON are dropped). */
   events: Record<string, unknown>[];
 }
+
+/**
+ * A destination set up as `flexcopy policy --allow-multipart` says (its bucket policy plus Object Ownership
+ * BucketOwnerEnforced): the role may finish multipart copies. The default is the manual's policy, which denies parts.
+ */
+export const MULTIPART_SETUP: EmulatorOptions = {
+  bucketPolicy: multipartBucketPolicy("${roleArn}", "${bucket}"),
+  objectOwnership: "BucketOwnerEnforced",
+};
 
 export async function emulator(options: EmulatorOptions = {}): Promise<Emulator> {
   return startEmulator({ seed: "demo", ...options });

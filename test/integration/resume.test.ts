@@ -4,7 +4,7 @@ import path from "node:path";
 import { ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
-import { cliEnv, emulator, runCli, summaryOf } from "./harness.js";
+import { cliEnv, emulator, MULTIPART_SETUP, runCli, summaryOf } from "./harness.js";
 
 const SRC = "dataservice-flex-bucket";
 const DAY = "2021/05/31/";
@@ -16,7 +16,7 @@ afterEach(async () => {
 
 /** A day with several multipart objects, copied slowly enough to be killed in the middle. */
 async function slowEmulator(): Promise<Emulator> {
-  const e = await emulator();
+  const e = await emulator(MULTIPART_SETUP);
   for (let i = 1; i <= 4; i++) e.putObject(SRC, `${DAY}20210531_8_00${i}.pcap.gz`, 200 * 2 ** 20 + i * 777, { contentType: "application/gzip" });
   e.setFaults({ latencyMs: 20, copyRateBytesPerSec: 200 * 2 ** 20 });
   return e;

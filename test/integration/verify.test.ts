@@ -2,7 +2,7 @@ import path from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
-import { cliEnv, emulator, eventsOf, runCli, under } from "./harness.js";
+import { cliEnv, emulator, eventsOf, MULTIPART_SETUP, runCli, under } from "./harness.js";
 
 const SRC = "dataservice-flex-bucket";
 const DAY = "2021/05/31/";
@@ -92,7 +92,7 @@ describe("flexcopy verify", () => {
   });
 
   it("checks multipart copies against the ETag the journal recorded, else by size and says so", async () => {
-    emu = await emulator();
+    emu = await emulator(MULTIPART_SETUP);
     const env = cliEnv(emu);
     const key = `${DAY}20210531_9_999.pcap.gz`;
     emu.putObject(SRC, key, 6 * 2 ** 30 + 1);

@@ -7,6 +7,8 @@ import {
   bucketPolicy,
   IAM_POLICY_FILE,
   iamPolicy,
+  multipartBucketPolicy,
+  ownershipCommand,
   policyJson,
 } from "../../setup/policies.js";
 import { EXIT, UsageError } from "../errors.js";
@@ -16,6 +18,7 @@ import { roleArnOf } from "../session.js";
 interface PolicyFlags {
   bucketPolicy?: boolean;
   iamPolicy?: boolean;
+  allowMultipart?: boolean;
   outDir?: string;
 }
 
@@ -31,6 +34,15 @@ Examples:
 The bucket policy (manual step 1-2) can be saved only after JPX has told you that their setup is
 complete (about 5 business days after you sent your account id and bucket name): before that, S3
 rejects it because the provider's role does not exist yet.
+
+--allow-multipart: the manual's policy lets the provider's role write only requests that carry
+x-amz-acl: bucket-owner-full-control. Multipart copies (UploadPartCopy, CompleteMultipartUpload) cannot
+carry it, so S3 denies them (aws/aws-cli#1674) and flexcopy copies every object with CopyObject, which
+cannot copy objects over 5 GiB. --allow-multipart adds a statement letting the role upload parts, complete,
+abort and list parts, and asks you to set Object Ownership to BucketOwnerEnforced first: then every object
+in the bucket belongs to you whatever header the request carried, which is what the ACL condition protected.
+Trade-off: BucketOwnerEnforced disables ACLs for the whole bucket (use a dedicated bucket if others rely on them).
+  flexcopy policy --allow-multipart --dest-bucket my-flex-bucket   both steps, with the commands to apply them
 The IAM policy (step 1-3) goes on the IAM user or role whose credentials run flexcopy.
 
 Exit codes: 0 printed or written, 2 missing or invalid --account-id / --dest-bucket.`;
@@ -40,6 +52,7 @@ export function policyCommand(): Command {
     .description("print the bucket policy (manual step 1-2) and IAM policy (step 1-3) filled in for your account and bucket")
     .option("--bucket-policy", "print only the destination bucket policy (bare JSON)")
     .option("--iam-policy", "print only the IAM policy allowing sts:AssumeRole on the provider's role (bare JSON)")
+    .option("--allow-multipart", "the bucket policy also lets the role finish multipart copies (needed for objects over 5 GiB; faster for large ones); requires Object Ownership BucketOwnerEnforced, printed too")
     .option("--out-dir <dir>", `write ${BUCKET_POLICY_FILE} and ${IAM_POLICY_FILE} into this directory`)
     .option("--debug", "print stack traces of unexpected errors");
   withConfigOptions(cmd);
@@ -65,7 +78,9 @@ async function policy(flags: PolicyFlags, self: Command): Promise<number> {
   }
   const docs: { file: string; title: string; text: string }[] = [];
   if (wantBucket && bucket) {
-    docs.push({ file: BUCKET_POLICY_FILE, title: `bucket policy for s3://${bucket} (manual step 1-2)`, text: policyJson(bucketPolicy(roleArn, bucket)) });
+    const doc = flags.allowMultipart ? multipartBucketPolicy(roleArn, bucket) : bucketPolicy(roleArn, bucket);
+    const title = flags.allowMultipart ? `bucket policy for s3://${bucket} (manual step 1-2, with multipart copies allowed)` : `bucket policy for s3://${bucket} (manual step 1-2)`;
+    docs.push({ file: BUCKET_POLICY_FILE, title, text: policyJson(doc) });
   }
   if (wantIam) {
     docs.push({ file: IAM_POLICY_FILE, title: "IAM policy for the user or role that runs flexcopy (manual step 1-3)", text: policyJson(iamPolicy(roleArn)) });
@@ -82,7 +97,7 @@ async function policy(flags: PolicyFlags, self: Command): Promise<number> {
     }
     const paths = Object.fromEntries(docs.map((d) => [d.file, join(dir, d.file)]));
     for (const d of docs) out(`wrote ${join(dir, d.file)}: ${d.title}\n`);
-    const next = applyCommands(bucket, { bucketPolicy: paths[BUCKET_POLICY_FILE], iamPolicy: paths[IAM_POLICY_FILE] });
+    const next = applyCommands(bucket, { bucketPolicy: paths[BUCKET_POLICY_FILE], iamPolicy: paths[IAM_POLICY_FILE] }, flags.allowMultipart);
     if (next.length > 0) out(`next:\n${next.map((c) => `  ${c}\n`).join("")}`);
     return EXIT.ok;
   }
@@ -91,9 +106,16 @@ async function policy(flags: PolicyFlags, self: Command): Promise<number> {
     out(docs[0]!.text); // bare JSON, pipeable
     return EXIT.ok;
   }
+  if (flags.allowMultipart && bucket) {
+    out(`# first, Object Ownership "bucket owner enforced" (every object in s3://${bucket} is yours; ACLs are disabled):\n#   ${ownershipCommand(bucket)}\n`);
+  }
   for (const d of docs) out(`# ${d.title}\n${d.text}\n`);
   out(`# apply (or write both files with --out-dir <dir>):\n`);
-  out(`#   flexcopy policy --bucket-policy > ${BUCKET_POLICY_FILE} && aws s3api put-bucket-policy --bucket ${bucket} --policy file://${BUCKET_POLICY_FILE}\n`);
+  const mp = flags.allowMultipart ? " --allow-multipart" : "";
+  if (wantBucket) {
+    if (flags.allowMultipart && bucket) out(`#   ${ownershipCommand(bucket)}\n`);
+    out(`#   flexcopy policy --bucket-policy${mp} > ${BUCKET_POLICY_FILE} && aws s3api put-bucket-policy --bucket ${bucket} --policy file://${BUCKET_POLICY_FILE}\n`);
+  }
   out(`#   flexcopy policy --iam-policy > ${IAM_POLICY_FILE} && aws iam create-policy --policy-name flexcopy-assume-jpx-role --policy-document file://${IAM_POLICY_FILE}\n`);
   return EXIT.ok;
 }

@@ -19,6 +19,7 @@ export const TEXT: Formatters = {
       : `credentials refreshed (${e.reason}), valid until ${e.expiration}`,
   progress: () => undefined,
   notice: (e) => `note: ${e.message}`,
+  "upload-left": (e) => `left    ${e.key}: an incomplete multipart upload that flexcopy could not abort (billed until removed): ${e.command}`,
   summary: (e) => summaryText(e.summary),
 };
 
@@ -32,5 +33,6 @@ export function summaryText(s: RunSummary): string {
   return [
     `${s.interrupted ? "interrupted" : "done"}: ${s.copied} copied (${formatBytes(s.bytesCopied)}), ${s.skipped} skipped (${formatBytes(s.bytesSkipped)}), ${s.failed} failed`,
     `  ${formatDuration(secs)} elapsed, ${rate}, ${s.retries} retries, ${s.refreshes} credential refreshes`,
+    ...(s.uploadsLeft > 0 ? [`  ${s.uploadsLeft} incomplete multipart upload(s) left in your bucket: the "left" lines above give the command that removes them`] : []),
   ].join("\n");
 }
