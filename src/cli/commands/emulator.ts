@@ -299,7 +299,7 @@ export function emulatorCommand(): Command {
     .addOption(new Option("--contract <period>", "contracted period the role may read: 2021, 2021/05, 2021/05/10..2021/06/03, testdata, ConnectionSpec; repeatable (default: everything)").argParser(collectPeriods))
     .addOption(new Option("--external-id <id>", "require this ExternalId on AssumeRole"))
     .addOption(new Option("--token-ttl <seconds>", "issued role credentials expire after this many seconds (default: the requested DurationSeconds)").argParser(parseTokenTtl))
-    .addOption(new Option("--bucket-policy <file>", "your buckets' bucket policy (JSON; \${bucket} and \${roleArn} are filled in) instead of the manual's (default: flexcopy policy --bucket-policy)"))
+    .addOption(new Option("--bucket-policy <file>", "your buckets' bucket policy (JSON; ${bucket} and ${roleArn} are filled in) instead of the manual's (default: flexcopy policy --bucket-policy)"))
     .addOption(new Option("--no-bucket-policy", "no bucket policy on your buckets (the provider has not finished setup, or you have not applied it): the role gets AccessDenied there"))
     .addOption(new Option("--object-ownership <mode>", "Object Ownership of your buckets (default: ObjectWriter)").choices(OWNERSHIP_VALUES))
     .addOption(new Option("--initiator-may-abort", "the role may abort and list parts of uploads it started whatever the bucket policy says (one reading of S3's documentation; default: policies only)"))
