@@ -9,7 +9,9 @@ import {
   CLOCK_CODES, describeSkew, errorCode, errorHeader, errorText, fail, formatSeconds, isAccessDenied, MAX_SKEW_MS,
   pass, skip, summarizePrefixes, warn, type DateProbe, type Step,
 } from "./doctor.js";
-import { writeTestCheck } from "./doctor-write.js";
+import { POLICY_STEPS, type PolicyFacts } from "./doctor-policy.js";
+import { multipartWriteTestCheck, writeTestCheck } from "./doctor-write.js";
+import type { ObjInfo } from "../engine/skip.js";
 
 export const REQUIRED_REGION = "ap-northeast-1";
 
@@ -30,6 +32,9 @@ export interface DoctorContext {
   identity?: Promise<GetCallerIdentityCommandOutput>;
   role?: { s3: S3Client; refresher: CredentialRefresher };
   sourcePrefixes?: string[];
+  policyFacts?: PolicyFacts;
+  /** The object `--write-test` copied (the multipart test reuses it). */
+  writeTestObject?: ObjInfo;
 }
 
 const cfg = (ctx: DoctorContext): FlexConfig => {
@@ -253,5 +258,7 @@ export const DOCTOR_STEPS: Step<DoctorContext>[] = [
   sourceCheck,
   destinationCheck,
   destinationAccessCheck,
+  ...POLICY_STEPS,
   writeTestCheck,
+  multipartWriteTestCheck,
 ];

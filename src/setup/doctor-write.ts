@@ -1,12 +1,12 @@
 /** `flexcopy doctor --write-test`: one small real copy through the engine's single-copy path. */
-import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { CreateMultipartUploadCommand, ListObjectsV2Command, UploadPartCopyCommand, type S3Client } from "@aws-sdk/client-s3";
 import { OWNER_FULL_CONTROL } from "../aws/acl.js";
 import { formatBytes } from "../config/sizes.js";
-import { copyOne } from "../engine/copy.js";
+import { abortUpload, cleanupCommand, copyOne, copySource } from "../engine/copy.js";
 import { Requester } from "../engine/request.js";
 import { MultipartGate } from "../engine/strategy.js";
 import type { ObjInfo } from "../engine/skip.js";
-import { errorText, fail, isAccessDenied, pass, skip, type Step } from "./doctor.js";
+import { errorText, fail, isAccessDenied, pass, skip, warn, type Step } from "./doctor.js";
 import type { DoctorContext } from "./doctor-checks.js";
 
 export const writeTestCheck: Step<DoctorContext> = {
@@ -43,7 +43,42 @@ export const writeTestCheck: Step<DoctorContext> = {
       }
       return fail(`${errorText(cause)}: copying ${obj.key}`, "run flexcopy doctor --write-test again; if it persists, try `flexcopy fetch` with --verbose");
     }
+    ctx.writeTestObject = obj;
     return pass(`copied ${obj.key} (${formatBytes(obj.size)}) into s3://${c.destBucket} with ACL ${OWNER_FULL_CONTROL}`);
+  },
+};
+
+/**
+ * `--write-test`, multipart: start a real multipart copy of the same small object into a scratch key, copy its
+ * first bytes as part 1, then abort (with your own credentials first: the role may not). Nothing is completed.
+ */
+export const multipartWriteTestCheck: Step<DoctorContext> = {
+  name: "write test multipart",
+  needs: ["write test"],
+  run: async (ctx) => {
+    if (!ctx.writeTest || !ctx.writeTestObject) return skip("not run: add --write-test");
+    const c = ctx.config!;
+    const s3 = ctx.role!.s3;
+    const obj = ctx.writeTestObject;
+    const key = `${obj.key}.flexcopy-doctor-multipart-test`;
+    // Your own credentials (the bucket owner's) may abort what the role may not; not with --credentials env.
+    const via = { s3, destBucket: c.destBucket!, ...(c.credentials === "env" ? {} : { ownerS3: ctx.baseS3 }) };
+    let uploadId: string | undefined;
+    try {
+      uploadId = (await s3.send(new CreateMultipartUploadCommand({ Bucket: c.destBucket!, Key: key, ACL: OWNER_FULL_CONTROL }))).UploadId;
+      const last = Math.max(0, Math.min(obj.size, 1024 * 1024) - 1);
+      await s3.send(new UploadPartCopyCommand({ Bucket: c.destBucket!, Key: key, UploadId: uploadId, PartNumber: 1, CopySource: copySource(c.sourceBucket, obj.key), CopySourceRange: `bytes=0-${last}` }));
+    } catch (err) {
+      const removed = uploadId === undefined || (await abortUpload(via, key, uploadId));
+      const left = removed ? "" : `; the test upload could not be aborted: ${cleanupCommand(c.destBucket!, key)}`;
+      if (isAccessDenied(err)) {
+        return fail(`${errorText(err)}: the role may not copy parts into s3://${c.destBucket}${left}`, "flexcopy policy --allow-multipart shows what to apply; without it flexcopy uses CopyObject and cannot copy objects over 5 GiB");
+      }
+      return fail(`${errorText(err)}: multipart test copy of ${obj.key}${left}`, "run flexcopy doctor --write-test again");
+    }
+    const removed = await abortUpload(via, key, uploadId!);
+    if (!removed) return warn(`parts are allowed, but the test upload could not be aborted`, cleanupCommand(c.destBucket!, key));
+    return pass(`copied part 1 of a multipart copy of ${obj.key} and aborted it: multipart copies work`);
   },
 };
 

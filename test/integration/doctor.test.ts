@@ -1,7 +1,8 @@
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator, EmulatorOptions } from "../../src/emulator/index.js";
-import { cliEnv, emulator, runCli } from "./harness.js";
+import { bucketPolicy, multipartBucketPolicy } from "../../src/iam/manual.js";
+import { cliEnv, emulator, MULTIPART_SETUP, runCli } from "./harness.js";
 import { doctorLines, firstFailure, lineOf } from "./doctor-helpers.js";
 
 let emu: Emulator | undefined;
@@ -16,11 +17,22 @@ async function doctor(options: EmulatorOptions, args: string[] = [], extraEnv: R
   return { r: await runCli(["doctor", ...args], { env }), env, emu };
 }
 
-const CHECKS = ["config", "base credentials", "clock", "assume role", "source bucket", "destination bucket", "destination access", "write test"];
+const POLICY_CHECKS = [
+  "bucket policy",
+  "policy list",
+  "policy copy with ACL",
+  "policy copy without ACL",
+  "policy multipart create",
+  "policy multipart part",
+  "policy multipart complete",
+  "policy multipart abort",
+  "policy multipart list parts",
+];
+const CHECKS = ["config", "base credentials", "clock", "assume role", "source bucket", "destination bucket", "destination access", ...POLICY_CHECKS, "write test", "write test multipart"];
 
 describe("flexcopy doctor against the emulator", () => {
-  it("all checks pass; --write-test copies the smallest spec/sample object with the owner ACL", async () => {
-    const { r, emu } = await doctor({}, ["--write-test"]);
+  it("all checks pass on a bucket set up for multipart; --write-test copies the smallest spec/sample object with the owner ACL", async () => {
+    const { r, emu } = await doctor(MULTIPART_SETUP, ["--write-test"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const lines = doctorLines(r.stdout);
     expect(lines.map((l) => l.name)).toEqual(CHECKS);
@@ -37,21 +49,25 @@ describe("flexcopy doctor against the emulator", () => {
     expect(copied[0]!.size).toBe(Math.min(...candidates.map((o) => o.size)));
     const writes = emu.requestLog().filter((e) => e.op === "CopyObject");
     expect(writes.map((e) => [e.principal, e.status, e.acl])).toEqual([["role", 200, "bucket-owner-full-control"]]);
+    // The multipart write test copied one part and aborted its upload.
+    expect(lineOf(r, "write test multipart").detail).toMatch(/multipart copies work/);
+    expect(emu.requestLog().filter((e) => e.op === "UploadPartCopy").map((e) => e.status)).toEqual([200]);
+    expect(emu.uploads(emu.destBuckets[0]!)).toHaveLength(0);
     // The destination is inspected with the base user's credentials, listed with the role's.
     expect(emu.requestLog().some((e) => e.bucket === emu.destBuckets[0] && e.principal === "base")).toBe(true);
   });
 
   it("--json prints one object per check, without --write-test the write test is skipped and nothing written", async () => {
-    const { r, emu } = await doctor({}, ["--json"]);
+    const { r, emu } = await doctor(MULTIPART_SETUP, ["--json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.events.map((e) => e.name)).toEqual(CHECKS);
-    expect(r.events.slice(0, 7).every((e) => e.ok === true && e.status === "pass")).toBe(true);
-    expect(r.events[7]).toMatchObject({ name: "write test", status: "skip" });
+    expect(r.events.slice(0, 16).every((e) => e.ok === true && e.status === "pass")).toBe(true);
+    expect(r.events[16]).toMatchObject({ name: "write test", status: "skip" });
     expect(emu.objects(emu.destBuckets[0]!)).toHaveLength(0);
   });
 
   it("--write-test refused: ✗ write test, fix names the bucket policy's PutObject/PutObjectAcl condition", async () => {
-    const { r } = await doctor({ faults: { failNext: [{ op: "CopyObject", count: 1, code: "AccessDenied" }] } }, ["--write-test"]);
+    const { r } = await doctor({ ...MULTIPART_SETUP, faults: { failNext: [{ op: "CopyObject", count: 1, code: "AccessDenied" }] } }, ["--write-test"]);
     expect(r.code).toBe(1);
     const l = firstFailure(r)!;
     expect(l.name).toBe("write test");
@@ -150,5 +166,49 @@ describe("flexcopy doctor against the emulator", () => {
     expect(lineOf(r, "assume role").detail).toMatch(/sessions of 1 h \(role chaining/);
     expect(r.stdout + r.stderr).not.toContain(c.SecretAccessKey!);
     expect(r.stdout + r.stderr).not.toContain(c.SessionToken!);
+  });
+
+  it("under the manual's policy: ✓ list and copy with the ACL, ✓ copy without it refused, ✗ every multipart step but create, with the fix", async () => {
+    const { r } = await doctor({}, ["--write-test"]);
+    expect(r.code).toBe(1);
+    for (const n of ["bucket policy", "policy list", "policy copy with ACL", "policy copy without ACL", "policy multipart create"]) expect(lineOf(r, n).mark, n).toBe("✓");
+    for (const n of ["policy multipart part", "policy multipart complete", "policy multipart abort", "policy multipart list parts"]) {
+      expect(lineOf(r, n).mark, n).toBe("✗");
+      expect(lineOf(r, n).fix, n).toContain("flexcopy policy --allow-multipart");
+    }
+    expect(lineOf(r, "policy multipart part").detail).toMatch(/no Allow for s3:PutObject/);
+    expect(lineOf(r, "write test").mark).toBe("✓");
+    expect(lineOf(r, "write test multipart").mark).toBe("✗");
+    expect(emu!.uploads(emu!.destBuckets[0]!)).toHaveLength(0); // the test upload was aborted by the owner
+  });
+
+  it("a Deny statement that hits FLEX keys is named", async () => {
+    const doc = bucketPolicy("${roleArn}", "${bucket}") as { Statement: object[] };
+    doc.Statement.push({ Sid: "NoTestdata", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::${bucket}/testdata/*" });
+    const { r } = await doctor({ bucketPolicy: doc });
+    const l = lineOf(r, "policy copy with ACL");
+    expect(l.mark).toBe("✗");
+    expect(l.detail).toMatch(/testdata\/2021.*explicit Deny in your bucket policy statement "NoTestdata"/);
+  });
+
+  it("a policy without a statement for the role: ✗ bucket policy, the rest skipped", async () => {
+    const other = bucketPolicy("arn:aws:iam::461810399597:role/SomeoneElse", "${bucket}");
+    const { r } = await doctor({ bucketPolicy: other });
+    expect(lineOf(r, "bucket policy")).toMatchObject({ mark: "✗", detail: expect.stringMatching(/allows nothing to the provider's role/) });
+    expect(lineOf(r, "policy list").mark).toBe("–");
+  });
+
+  it("the multipart statement without BucketOwnerEnforced: ✗ copy without the ACL, fix sets the ownership", async () => {
+    const { r } = await doctor({ bucketPolicy: multipartBucketPolicy("${roleArn}", "${bucket}") });
+    expect(lineOf(r, "bucket policy").detail).toMatch(/Object Ownership ObjectWriter/);
+    const l = lineOf(r, "policy copy without ACL");
+    expect(l.mark).toBe("✗");
+    expect(l.fix).toMatch(/put-bucket-ownership-controls .*BucketOwnerEnforced/);
+    expect(lineOf(r, "policy multipart part").mark).toBe("✓");
+  });
+
+  it("no bucket policy at all: ✗ bucket policy with the manual's policy as the fix", async () => {
+    const { r } = await doctor({ bucketPolicy: false });
+    expect(lineOf(r, "bucket policy")).toMatchObject({ mark: "✗", detail: expect.stringMatching(/has no bucket policy/) });
   });
 });

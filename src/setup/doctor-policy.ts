@@ -1,0 +1,143 @@
+/**
+ * `flexcopy doctor` reads your bucket policy and Object Ownership (with your own credentials: the bucket owner
+ * may call GetBucketPolicy and GetBucketOwnershipControls) and decides offline, with the same evaluator and
+ * action table as the emulator (src/iam/), what the provider's role will be allowed on your bucket.
+ * The role's own identity policy is the provider's and cannot be read: it is assumed to allow what it needs.
+ */
+import { GetBucketOwnershipControlsCommand, GetBucketPolicyCommand } from "@aws-sdk/client-s3";
+import { parsePolicy, type Policy } from "../iam/document.js";
+import { evaluate, type Caller, type Decision } from "../iam/evaluate.js";
+import { OWNER_FULL_CONTROL } from "../iam/manual.js";
+import { s3Arn, s3Context, S3_ACTIONS } from "../iam/s3-actions.js";
+import { errorCode, errorText, fail, isAccessDenied, pass, skip, warn, type CheckOutcome, type Step } from "./doctor.js";
+import type { DoctorContext } from "./doctor-checks.js";
+
+export interface PolicyFacts {
+  bucket: string;
+  policy: Policy;
+  /** undefined: could not be read. */
+  ownership: string | undefined;
+  caller: Caller;
+}
+
+/** Keys of every kind flexcopy writes: a day's data, sample data, connection specifications. */
+export const SAMPLE_KEYS = ["2024/01/04/20240104_1_001.pcap.gz", "testdata/2021/05/27/20210527_1_001.pcap.gz", "ConnectionSpec/Standard/version 17.4/Japanese/spec.pdf"];
+
+/** The role as the bucket policy sees it (a session of the role, in the provider's account). */
+export function roleCaller(roleArn: string, sessionName = "flexcopy"): Caller {
+  const m = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+  const account = m?.[1] ?? "";
+  return { arn: `arn:aws:sts::${account}:assumed-role/${m?.[2] ?? ""}/${sessionName}`, accountId: account, roleArn };
+}
+
+const ALLOW_ALL = parsePolicy({ Statement: { Effect: "Allow", Action: "*", Resource: "*" } });
+
+/** Would the role be allowed `op` on `key`, with these request headers? */
+export function decideFor(f: PolicyFacts, op: string, key: string, headers: Record<string, string> = {}): Decision {
+  const rule = S3_ACTIONS[op]!;
+  const account = /^\d{12}$/.test(f.caller.accountId) ? f.caller.accountId : "";
+  const resourceAccount = "bucket-owner"; // never equal to the provider's account: the request is cross-account
+  return evaluate(
+    {
+      caller: f.caller,
+      action: rule.action,
+      resource: rule.resource === "bucket" ? s3Arn(f.bucket) : s3Arn(f.bucket, key),
+      resourceAccount,
+      context: s3Context(rule, { header: (n) => headers[n], callerArn: f.caller.arn, principalArn: f.caller.roleArn ?? f.caller.arn, callerAccount: account, resourceAccount, secureTransport: true }),
+    },
+    { identity: [{ name: "the provider's role policy", policy: ALLOW_ALL }], resource: { name: "your bucket policy", policy: f.policy } },
+  );
+}
+
+/** The first sample key the role is denied `op` on, with the reason; undefined when all are allowed. */
+function deniedOn(f: PolicyFacts, op: string, headers: Record<string, string> = {}): { key: string; reason: string } | undefined {
+  for (const key of SAMPLE_KEYS) {
+    const d = decideFor(f, op, key, headers);
+    if (!d.allowed) return { key, reason: d.reason };
+  }
+  return undefined;
+}
+
+const ACL = { "x-amz-acl": OWNER_FULL_CONTROL };
+const MULTIPART_FIX = "flexcopy policy --allow-multipart shows what to apply (Object Ownership BucketOwnerEnforced, then a policy statement for the role); without it flexcopy copies with CopyObject and cannot copy objects over 5 GiB";
+const REAPPLY = (bucket: string) => `re-apply the manual's policy: flexcopy policy --bucket-policy > bucket-policy.json && aws s3api put-bucket-policy --bucket ${bucket} --policy file://bucket-policy.json`;
+
+const facts = (ctx: DoctorContext): PolicyFacts | undefined => ctx.policyFacts;
+
+export const bucketPolicyCheck: Step<DoctorContext> = {
+  name: "bucket policy",
+  needs: ["destination bucket"],
+  run: async (ctx) => {
+    const c = ctx.config!;
+    const bucket = c.destBucket!;
+    const roleArn = c.roleArn ?? "";
+    let text: string | undefined;
+    try {
+      text = (await ctx.baseS3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy;
+    } catch (err) {
+      if (errorCode(err) === "NoSuchBucketPolicy") return fail(`s3://${bucket} has no bucket policy: the provider's role can do nothing there`, REAPPLY(bucket));
+      if (isAccessDenied(err) || errorCode(err) === "MethodNotAllowed") {
+        return warn(`${errorText(err)}: your credentials cannot read the bucket policy of s3://${bucket}`, "run flexcopy doctor with the bucket owner's credentials (or allow them s3:GetBucketPolicy) to check what the role may do");
+      }
+      return warn(`${errorText(err)}: the bucket policy could not be read`, "run flexcopy doctor again");
+    }
+    let policy: Policy;
+    try {
+      policy = parsePolicy(text ?? "");
+    } catch (err) {
+      return fail(`the bucket policy of s3://${bucket} cannot be read as a policy: ${(err as Error).message}`, REAPPLY(bucket));
+    }
+    let ownership: string | undefined;
+    try {
+      const out = await ctx.baseS3.send(new GetBucketOwnershipControlsCommand({ Bucket: bucket }));
+      ownership = out.OwnershipControls?.Rules?.[0]?.ObjectOwnership;
+    } catch (err) {
+      // A bucket whose setting was never written has ACLs enabled (ObjectWriter).
+      if (errorCode(err) === "OwnershipControlsNotFoundError") ownership = "ObjectWriter";
+    }
+    const caller = roleCaller(roleArn, c.sessionName);
+    ctx.policyFacts = { bucket, policy, ownership, caller };
+    const mentions = policy.statements.some((s) => s.effect === "Allow" && s.principals !== undefined && (s.principals === "*" || s.principals.includes(roleArn) || s.principals.includes(caller.accountId) || s.principals.includes(`arn:aws:iam::${caller.accountId}:root`)));
+    if (!mentions) return fail(`the bucket policy of s3://${bucket} allows nothing to the provider's role ${roleArn}`, REAPPLY(bucket));
+    return pass(`${policy.statements.length} statement(s); Object Ownership ${ownership ?? "unknown (not readable)"}`);
+  },
+};
+
+function decisionStep(name: string, run: (f: PolicyFacts) => CheckOutcome): Step<DoctorContext> {
+  return {
+    name,
+    needs: ["bucket policy"],
+    run: async (ctx) => {
+      const f = facts(ctx);
+      return f ? run(f) : skip("skipped: the bucket policy could not be read");
+    },
+  };
+}
+
+const allowedLine = (f: PolicyFacts, op: string, what: string, fix: string, headers: Record<string, string> = {}): CheckOutcome => {
+  const d = deniedOn(f, op, headers);
+  return d ? fail(`the role may not ${what} (${d.key}: ${d.reason})`, fix) : pass(`the role may ${what}`);
+};
+
+export const POLICY_STEPS: Step<DoctorContext>[] = [
+  bucketPolicyCheck,
+  decisionStep("policy list", (f) => {
+    const d = decideFor(f, "ListObjectsV2", "");
+    return d.allowed ? pass("the role may list your bucket (s3:ListBucket)") : fail(`the role may not list your bucket (${d.reason})`, REAPPLY(f.bucket));
+  }),
+  decisionStep("policy copy with ACL", (f) => allowedLine(f, "CopyObject", `copy into your bucket with x-amz-acl ${OWNER_FULL_CONTROL}`, REAPPLY(f.bucket), ACL)),
+  decisionStep("policy copy without ACL", (f) => {
+    const d = SAMPLE_KEYS.map((k) => decideFor(f, "CopyObject", k)).find((x) => x.allowed);
+    if (!d) return pass("refused, as it must be: objects written without the ACL would not be yours");
+    if (f.ownership === "BucketOwnerEnforced") return pass("allowed, and harmless: Object Ownership BucketOwnerEnforced makes every object yours");
+    return fail(
+      `the role may write without ${OWNER_FULL_CONTROL} (${d.reason}), and with Object Ownership ${f.ownership ?? "unknown"} such objects would belong to the provider's account`,
+      "set Object Ownership to BucketOwnerEnforced first: aws s3api put-bucket-ownership-controls --bucket " + f.bucket + " --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'",
+    );
+  }),
+  decisionStep("policy multipart create", (f) => allowedLine(f, "CreateMultipartUpload", "start multipart copies (with the ACL)", MULTIPART_FIX, ACL)),
+  decisionStep("policy multipart part", (f) => allowedLine(f, "UploadPartCopy", "copy parts (UploadPartCopy carries no x-amz-acl)", MULTIPART_FIX)),
+  decisionStep("policy multipart complete", (f) => allowedLine(f, "CompleteMultipartUpload", "complete multipart copies", MULTIPART_FIX)),
+  decisionStep("policy multipart abort", (f) => allowedLine(f, "AbortMultipartUpload", "abort its multipart uploads", MULTIPART_FIX)),
+  decisionStep("policy multipart list parts", (f) => allowedLine(f, "ListParts", "list the parts of its uploads (resume)", MULTIPART_FIX)),
+];
