@@ -27,7 +27,7 @@ export interface FlexConfig {
   concurrency: number;
   /** Bytes. Default 128 MiB. */
   partSize: number;
-  /** Bytes. Default 512 MiB (measured: 2.2x faster than 4 GiB on FLEX-sized days, see README Benchmarks). */
+  /** Bytes. Default 512 MiB (measured: 2.2x faster than 4 GiB on FLEX-sized days, see docs/benchmarks.md). */
   multipartThreshold: number;
   /** Default 10. */
   maxAttempts: number;
