@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../src/emulator/index.js";
 import { assertInterop, skipInterop } from "../support/interop.js";
-import { assumeRole, runProcess, type Run } from "../support/tools.js";
+import { assumeRole } from "../../scripts/emulator-env.mjs";
+import { runProcess, type Run } from "../support/tools.js";
 
 const SRC = "dataservice-flex-bucket";
 const DEST = "flex-dest";
@@ -42,7 +43,7 @@ function aws(emu: Emulator, args: string[], creds: Record<string, string>): Prom
 const baseCreds = (emu: Emulator) => ({ AWS_ACCESS_KEY_ID: emu.accessKeyId, AWS_SECRET_ACCESS_KEY: emu.secretAccessKey });
 
 async function roleCreds(emu: Emulator): Promise<Record<string, string>> {
-  const c = await assumeRole(emu, "s3copy", 43200);
+  const c = await assumeRole(emu, { RoleSessionName: "s3copy", DurationSeconds: 43200 });
   return { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken };
 }
 

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../src/emulator/index.js";
 import { assertInterop, skipInterop } from "../support/interop.js";
-import { assumeRole, runProcess, type Run } from "../support/tools.js";
+import { assumeRole } from "../../scripts/emulator-env.mjs";
+import { runProcess, type Run } from "../support/tools.js";
 
 const SRC = "dataservice-flex-bucket";
 const DEST = "flex-dest";
@@ -41,7 +42,7 @@ describe.skipIf(skipInterop("rclone"))("rclone against the emulator", () => {
   beforeAll(async () => {
     assertInterop("rclone");
     emu = await startEmulator({ seed: "demo", destBuckets: [DEST] });
-    role = await assumeRole(emu, "rclone");
+    role = await assumeRole(emu, { RoleSessionName: "rclone" });
   });
 
   afterAll(async () => {
