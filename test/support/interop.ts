@@ -6,8 +6,8 @@ import { spawnSync } from "node:child_process";
 import { inject } from "vitest";
 
 export const INTEROP_TOOLS = {
-  rclone: { command: "rclone", probe: ["version"], install: "apt-get install rclone" },
-  aws: { command: "aws", probe: ["--version"], install: "apt-get install awscli (or pip install awscli)" },
+  rclone: { command: "rclone", probe: ["version"], install: "apt-get install rclone", suite: "test/emulator/rclone.test.ts" },
+  aws: { command: "aws", probe: ["--version"], install: "apt-get install awscli (or pip install awscli)", suite: "test/emulator/awscli.test.ts" },
 } as const;
 
 export type InteropTool = keyof typeof INTEROP_TOOLS;
@@ -38,7 +38,7 @@ export function probeInterop(env: NodeJS.ProcessEnv = process.env): InteropState
 /** The one line printed for a skipped suite. */
 export function skipLine(name: InteropTool): string {
   const t = INTEROP_TOOLS[name];
-  return `interop: \`${t.command}\` is not on PATH, so its suite was skipped; to run it: ${t.install}`;
+  return `interop: \`${t.command}\` is not on PATH, so ${t.suite} is skipped; to run it: ${t.install}`;
 }
 
 /** In a test file: skip this tool's suite? (missing and not required) */
