@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_PART_SIZE, MIN_PART_SIZE } from "../engine/parts.js";
 import { parseSize } from "./sizes.js";
 
 /** A bad setting. The message is one line naming the setting as its flag and what is allowed. */
@@ -14,8 +15,6 @@ export class ConfigError extends Error {
 
 export const PROVIDER_ACCOUNT_ID = "461810399597";
 export const DEFAULT_SOURCE_BUCKET = "dataservice-flex-bucket";
-export const MIN_PART = 5 * 2 ** 20;
-export const MAX_PART = 5 * 2 ** 30;
 
 /** The provider's role for a customer account. */
 export function defaultRoleArn(accountId: string): string {
@@ -163,13 +162,13 @@ export const SETTINGS = {
   partSize: setting({
     type: "size",
     help: "part size for multipart copies",
-    schema: size(MIN_PART, MAX_PART, 'must be a size from 5 MiB to 5 GiB, e.g. "128MiB"').default(128 * 2 ** 20),
+    schema: size(MIN_PART_SIZE, MAX_PART_SIZE, 'must be a size from 5 MiB to 5 GiB, e.g. "128MiB"').default(128 * 2 ** 20),
   }),
   // 512 MiB: measured 2.2x faster than 4 GiB on FLEX-sized days (docs/benchmarks.md).
   multipartThreshold: setting({
     type: "size",
     help: "objects this large or larger are copied in parts",
-    schema: size(MIN_PART, MAX_PART, 'must be a size from 5 MiB to 5 GiB, e.g. "512MiB"').default(512 * 2 ** 20),
+    schema: size(MIN_PART_SIZE, MAX_PART_SIZE, 'must be a size from 5 MiB to 5 GiB, e.g. "512MiB"').default(512 * 2 ** 20),
   }),
   maxAttempts: setting({ type: "integer", help: "attempts per request before an object fails", schema: int(1, 100, "must be a whole number from 1 to 100").default(10) }),
   credentials: setting({
