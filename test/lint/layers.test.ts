@@ -4,7 +4,6 @@ import { resolve } from "node:path";
 import { Linter } from "eslint";
 import tseslint from "typescript-eslint";
 import { describe, expect, it } from "vitest";
-// @ts-expect-error -- plain JavaScript module without types
 import { LAYERS, layersPlugin } from "../../eslint.layers.js";
 
 const linter = new Linter({ configType: "flat" });
