@@ -1,6 +1,7 @@
 import js from "@eslint/js";
 import globals from "globals";
 import tseslint from "typescript-eslint";
+import { layersPlugin } from "./eslint.layers.js";
 
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "coverage/**"] },
@@ -10,6 +11,22 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    // Layers point one way (eslint.layers.js, docs/ARCHITECTURE.md); only cli/ knows the terminal.
+    files: ["src/**/*.ts"],
+    plugins: { layers: layersPlugin },
+    rules: { "layers/direction": "error" },
+  },
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/cli/**"],
+    rules: {
+      "no-restricted-imports": ["error", { paths: [
+        { name: "commander", message: "only src/cli/ parses the command line" },
+        { name: "cli-progress", message: "only src/cli/ draws on the terminal" },
+      ] }],
     },
   },
 );

@@ -5,6 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { flexcopyEnv } from "./emulator-env.mjs";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -14,19 +15,7 @@ const { startEmulator } = await import(path.join(root, "dist/emulator/index.js")
 // A modelled copy rate and latency so the progress bar has something to show.
 const emu = await startEmulator({ seed: "demo", faults: { latencyMs: 40, copyRateBytesPerSec: 50e6 } });
 const home = mkdtempSync(path.join(tmpdir(), "flexcopy-demo-"));
-const env = {
-  ...process.env,
-  HOME: home,
-  AWS_ACCESS_KEY_ID: emu.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: emu.secretAccessKey,
-  AWS_CONFIG_FILE: path.join(home, "none"),
-  AWS_SHARED_CREDENTIALS_FILE: path.join(home, "none"),
-  AWS_EC2_METADATA_DISABLED: "true",
-  FLEXCOPY_ACCOUNT_ID: emu.accountId,
-  FLEXCOPY_DEST_BUCKET: emu.destBuckets[0],
-  FLEXCOPY_ENDPOINT_URL: emu.endpoint,
-  FLEXCOPY_FORCE_PATH_STYLE: "true",
-};
+const env = { ...process.env, ...flexcopyEnv(emu, home) };
 
 function run(args) {
   console.log(`\n$ flexcopy ${args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(" ")}`);

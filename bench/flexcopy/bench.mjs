@@ -2,7 +2,8 @@
 // destination, verified after each run (every object present, every write with the ACL).
 import { readFileSync, rmSync, statSync, openSync, readSync, closeSync } from "node:fs";
 import { join } from "node:path";
-import { assumeRole, startEmulatorProcess } from "./emu.mjs";
+import { assumeRole } from "../../scripts/emulator-env.mjs";
+import { startEmulatorProcess } from "./emu.mjs";
 import { measure } from "./proc.mjs";
 import { commandFor } from "./tools.mjs";
 
@@ -105,7 +106,7 @@ export async function runCopyCase(ctx, c) {
   const emu = await startEmulatorProcess({ seed: c.seed, requestLogLimit: 2_000_000, faults: c.faults });
   const out = { case: c, tools: [] };
   try {
-    ctx.creds = await assumeRole(emu.info, "bench");
+    ctx.creds = await assumeRole(emu.info, { RoleSessionName: "bench", DurationSeconds: 43200 });
     for (const tool of ctx.toolOrder) {
       const t = ctx.tools[tool];
       if (!ctx.selected.has(tool)) continue;

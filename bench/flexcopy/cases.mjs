@@ -41,7 +41,7 @@ export function smallObjectsCase({ quick, tmp }) {
     selectors: ["2024/03"],
     prefix: "2024/03/",
     runs: quick ? 1 : 3,
-    // rclone copies 4 files at a time: slow, and it fails this job anyway (see README); once is enough
+    // rclone copies 4 files at a time: slow, and it fails this job anyway (see docs/benchmarks.md); once is enough
     runsFor: { rclone: 1 },
   };
 }

@@ -1,7 +1,6 @@
 // Parent side of bench/flexcopy/server.mjs: fork the emulator process, wait for it, send it requests.
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 
 const SERVER = fileURLToPath(new URL("./server.mjs", import.meta.url));
 
@@ -57,20 +56,4 @@ export async function startEmulatorProcess(options) {
       await exited;
     },
   };
-}
-
-/** The manual's step 1-5: AssumeRole with the IAM user's keys; returns the temporary credentials. */
-export async function assumeRole(info, sessionName = "bench") {
-  const sts = new STSClient({
-    region: info.region,
-    endpoint: info.endpoint,
-    credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
-  });
-  try {
-    const out = await sts.send(new AssumeRoleCommand({ RoleArn: info.roleArn, RoleSessionName: sessionName, DurationSeconds: 43200 }));
-    const c = out.Credentials;
-    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
-  } finally {
-    sts.destroy();
-  }
 }

@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { flexcopyEnv } from "../../scripts/emulator-env.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const FLEXCOPY_BIN = join(ROOT, "bin/flexcopy");
@@ -85,16 +86,8 @@ export function commandFor(tool, t, job) {
       args: [t.bin, "fetch", ...job.selectors, "--json", ...(job.extraArgs ?? [])],
       env: {
         ...baseEnv(home),
-        AWS_ACCESS_KEY_ID: info.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: info.secretAccessKey,
-        AWS_CONFIG_FILE: join(home, "none"),
-        AWS_SHARED_CREDENTIALS_FILE: join(home, "none"),
-        AWS_EC2_METADATA_DISABLED: "true",
+        ...flexcopyEnv(info, home),
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-        FLEXCOPY_ACCOUNT_ID: info.accountId,
-        FLEXCOPY_DEST_BUCKET: dest,
-        FLEXCOPY_ENDPOINT_URL: info.endpoint,
-        FLEXCOPY_FORCE_PATH_STYLE: "true",
         FLEXCOPY_STATE_DIR: join(home, "state"),
         // Settings to try (e.g. FLEXCOPY_CONCURRENCY=128 npm run bench) pass through to flexcopy.
         ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^FLEXCOPY_(CONCURRENCY|PART_SIZE|MULTIPART_THRESHOLD|MAX_ATTEMPTS)$/.test(k))),

@@ -2,21 +2,13 @@
 // `listEvery + 1` requests and CopyObject (bucket-owner-full-control, as the manual requires) otherwise.
 import http from "node:http";
 import { CopyObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { assumeRole } from "../../scripts/emulator-env.mjs";
 import { rawSender } from "./raw.mjs";
 
-/** Temporary credentials for the provider role (the manual's step 1-5). */
-export async function roleCredentials(info) {
-  const sts = new STSClient({ region: info.region, endpoint: info.endpoint, credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey } });
-  const out = await sts.send(new AssumeRoleCommand({ RoleArn: info.roleArn, RoleSessionName: "bench", DurationSeconds: 3600 }));
-  sts.destroy();
-  const c = out.Credentials;
-  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
-}
-
 export async function roleClient(info, { maxSockets = 64 } = {}) {
-  const c = await roleCredentials(info);
+  const { accessKeyId, secretAccessKey, sessionToken } = await assumeRole(info, { RoleSessionName: "bench", DurationSeconds: 3600 });
+  const c = { accessKeyId, secretAccessKey, sessionToken };
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   return new S3Client({
     region: info.region,

@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, type ConfigSources } from "./load.js";
-import { ConfigError, configKeys, defaultRoleArn } from "./schema.js";
+import { ConfigError, configKeys, configSchema, defaultRoleArn, SETTINGS } from "./schema.js";
 
 // No config file exists under these directories, so only flags, env and defaults are involved.
 const empty = join(tmpdir(), "flexcopy-schema-test-nonexistent");
@@ -92,6 +92,46 @@ describe("configKeys", () => {
     expect(keys.find((k) => k.key === "stsEndpointUrl")).toMatchObject({ flag: "--sts-endpoint-url", env: "FLEXCOPY_STS_ENDPOINT_URL" });
     expect(keys.find((k) => k.key === "forcePathStyle")?.type).toBe("boolean");
     for (const k of keys) expect(k.description.length).toBeGreaterThan(5);
+  });
+});
+
+describe("defaults: written once, in the zod schema", () => {
+  it("derives each flag's help default from the schema's own default", () => {
+    const help = Object.fromEntries(configKeys().map((k) => [k.key, k.defaultText]));
+    expect(help).toEqual({
+      accountId: undefined,
+      destBucket: undefined,
+      sourceBucket: "dataservice-flex-bucket",
+      roleArn: "arn:aws:iam::461810399597:role/JeuServiceRoleForS3Copy_<account-id>",
+      externalId: undefined,
+      sessionName: "flexcopy",
+      duration: "43200 (12h)",
+      profile: undefined,
+      region: "ap-northeast-1",
+      endpointUrl: undefined,
+      stsEndpointUrl: undefined,
+      forcePathStyle: "false",
+      concurrency: "64",
+      partSize: "128 MiB",
+      multipartThreshold: "512 MiB",
+      maxAttempts: "10",
+      credentials: "assume-role",
+    });
+  });
+
+  it("applies the same defaults when nothing is given, and each default passes its own validation", () => {
+    const defaults = configSchema.parse({}) as Record<string, unknown>;
+    expect(defaults).toMatchObject({ partSize: 128 * 2 ** 20, multipartThreshold: 512 * 2 ** 20, concurrency: 64, duration: 43200 });
+    for (const [key, value] of Object.entries(defaults)) {
+      const field = SETTINGS[key as keyof typeof SETTINGS].schema;
+      expect(field.safeParse(value).success, key).toBe(true);
+    }
+  });
+
+  it("offers the choices the schema accepts", () => {
+    const credentials = configKeys().find((k) => k.key === "credentials");
+    expect(credentials?.choices).toEqual(["assume-role", "env"]);
+    for (const c of credentials?.choices ?? []) expect(SETTINGS.credentials.schema.safeParse(c).success).toBe(true);
   });
 });
 

@@ -1,39 +1,6 @@
 import { z } from "zod";
+import { MAX_PART_SIZE, MIN_PART_SIZE } from "../engine/parts.js";
 import { parseSize } from "./sizes.js";
-
-/** Every setting flexcopy reads, after defaults are applied and values validated. */
-export interface FlexConfig {
-  /** Your 12-digit AWS account id; names the provider role. */
-  accountId?: string;
-  /** Your bucket that receives the copies. */
-  destBucket?: string;
-  /** Provider bucket. Default "dataservice-flex-bucket". */
-  sourceBucket: string;
-  /** Default arn:aws:iam::461810399597:role/JeuServiceRoleForS3Copy_<accountId>. */
-  roleArn?: string;
-  externalId?: string;
-  /** Default "flexcopy". */
-  sessionName: string;
-  /** AssumeRole session length in seconds. Default 43200. */
-  duration: number;
-  profile?: string;
-  /** Default "ap-northeast-1". */
-  region: string;
-  endpointUrl?: string;
-  stsEndpointUrl?: string;
-  /** Default false. */
-  forcePathStyle: boolean;
-  /** Default 64. */
-  concurrency: number;
-  /** Bytes. Default 128 MiB. */
-  partSize: number;
-  /** Bytes. Default 512 MiB (measured: 2.2x faster than 4 GiB on FLEX-sized days, see README Benchmarks). */
-  multipartThreshold: number;
-  /** Default 10. */
-  maxAttempts: number;
-  /** Default "assume-role"; "env" uses temporary credentials already exported. */
-  credentials: "assume-role" | "env";
-}
 
 /** A bad setting. The message is one line naming the setting as its flag and what is allowed. */
 export class ConfigError extends Error {
@@ -48,62 +15,10 @@ export class ConfigError extends Error {
 
 export const PROVIDER_ACCOUNT_ID = "461810399597";
 export const DEFAULT_SOURCE_BUCKET = "dataservice-flex-bucket";
-export const MIN_PART = 5 * 2 ** 20;
-export const MAX_PART = 5 * 2 ** 30;
 
 /** The provider's role for a customer account. */
 export function defaultRoleArn(accountId: string): string {
   return `arn:aws:iam::${PROVIDER_ACCOUNT_ID}:role/JeuServiceRoleForS3Copy_${accountId}`;
-}
-
-export type SettingType = "string" | "integer" | "size" | "duration" | "boolean" | "choice";
-
-export interface ConfigKey {
-  key: keyof FlexConfig;
-  flag: string;
-  env: string;
-  description: string;
-  defaultText?: string;
-  /** How the value is written on the command line: "boolean" flags take no value. */
-  type: SettingType;
-  choices?: string[];
-}
-
-type Row = [keyof FlexConfig, SettingType, string, string?];
-
-const ROWS: Row[] = [
-  ["accountId", "string", "your 12-digit AWS account id (names the provider role)"],
-  ["destBucket", "string", "your S3 bucket that receives the copies"],
-  ["sourceBucket", "string", "the provider's bucket", DEFAULT_SOURCE_BUCKET],
-  ["roleArn", "string", "role to assume", `arn:aws:iam::${PROVIDER_ACCOUNT_ID}:role/JeuServiceRoleForS3Copy_<account-id>`],
-  ["externalId", "string", "external id for AssumeRole, if the provider gave you one"],
-  ["sessionName", "string", "AssumeRole session name (shows in CloudTrail)", "flexcopy"],
-  ["duration", "duration", "AssumeRole session length: seconds or 15m..12h", "43200 (12h)"],
-  ["profile", "string", "AWS profile for your own (base) credentials"],
-  ["region", "string", "AWS region of the buckets and STS", "ap-northeast-1"],
-  ["endpointUrl", "string", "S3 endpoint URL (emulator, VPC endpoint)"],
-  ["stsEndpointUrl", "string", "STS endpoint URL"],
-  ["forcePathStyle", "boolean", "use path-style S3 URLs", "false"],
-  ["concurrency", "integer", "copies in flight at once", "64"],
-  ["partSize", "size", "part size for multipart copies", "128 MiB"],
-  ["multipartThreshold", "size", "objects this large or larger are copied in parts", "512 MiB"],
-  ["maxAttempts", "integer", "attempts per request before an object fails", "10"],
-  ["credentials", "choice", "assume-role, or env to use temporary credentials already exported", "assume-role"],
-];
-
-const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
-/** The single source of truth for flag names, env names and help text. */
-export function configKeys(): ConfigKey[] {
-  return ROWS.map(([key, type, description, defaultText]) => ({
-    key,
-    flag: `--${kebab(key)}`,
-    env: `FLEXCOPY_${kebab(key).replace(/-/g, "_").toUpperCase()}`,
-    description,
-    ...(defaultText === undefined ? {} : { defaultText }),
-    type,
-    ...(key === "credentials" ? { choices: ["assume-role", "env"] } : {}),
-  }));
 }
 
 // ---- field schemas: each accepts what flags, env or JSON give and yields the typed value ----
@@ -165,37 +80,159 @@ const toDigits = (v: unknown): unknown =>
 const DURATION = 'must be 900 to 43200 seconds, e.g. "3600", "90m" or "12h"';
 const nonEmpty = (error: string) => z.string({ error }).trim().min(1, { error });
 
+export type SettingType = "string" | "integer" | "size" | "duration" | "boolean" | "choice";
+
+/**
+ * One setting: its zod schema (validation, and the default as `.default(v)`; `.optional()` when there
+ * is none), how it is written on the command line, and its help. Flag, env name, help default, the
+ * FlexConfig type and configSchema are all derived from these entries: adding a setting is one entry.
+ */
+interface Setting<S extends z.ZodType = z.ZodType> {
+  schema: S;
+  /** How the value is written on the command line: "boolean" flags take no value. */
+  type: SettingType;
+  help: string;
+  /** Help text for a default that is derived from other settings rather than a constant. */
+  derivedDefault?: string;
+  choices?: readonly string[];
+}
+const setting = <S extends z.ZodType>(s: Setting<S>): Setting<S> => s;
+
+const CREDENTIAL_SOURCES = ["assume-role", "env"] as const;
+const URL_ERROR = "must be an http:// or https:// URL";
+
+/** Every setting flexcopy reads, in the order of `--help`. */
+export const SETTINGS = {
+  accountId: setting({
+    type: "string",
+    help: "your 12-digit AWS account id (names the provider role)",
+    schema: z.preprocess(toDigits, z.string({ error: "must be 12 digits" }).regex(/^\d{12}$/, { error: "must be 12 digits" })).optional(),
+  }),
+  destBucket: setting({ type: "string", help: "your S3 bucket that receives the copies", schema: bucket.optional() }),
+  sourceBucket: setting({ type: "string", help: "the provider's bucket", schema: bucket.default(DEFAULT_SOURCE_BUCKET) }),
+  roleArn: setting({
+    type: "string",
+    help: "role to assume",
+    derivedDefault: defaultRoleArn("<account-id>"),
+    schema: z
+      .string({ error: "must look like arn:aws:iam::<12 digits>:role/<name>" })
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { error: "must look like arn:aws:iam::<12 digits>:role/<name>" })
+      .optional(),
+  }),
+  externalId: setting({
+    type: "string",
+    help: "external id for AssumeRole, if the provider gave you one",
+    schema: z
+      .string({ error: "must be 2-1224 characters of letters, digits and +=,.@:/-" })
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, { error: "must be 2-1224 characters of letters, digits and +=,.@:/-" })
+      .optional(),
+  }),
+  sessionName: setting({
+    type: "string",
+    help: "AssumeRole session name (shows in CloudTrail)",
+    schema: z
+      .string({ error: "must be 2-64 characters of letters, digits and +=,.@-" })
+      .regex(/^[\w+=,.@-]{2,64}$/, { error: "must be 2-64 characters of letters, digits and +=,.@-" })
+      .default("flexcopy"),
+  }),
+  duration: setting({
+    type: "duration",
+    help: "AssumeRole session length: seconds or 15m..12h",
+    schema: z
+      .preprocess(toSeconds, z.number({ error: DURATION }).int({ error: DURATION }).min(900, { error: DURATION }).max(43200, { error: DURATION }))
+      .default(43200),
+  }),
+  profile: setting({ type: "string", help: "AWS profile for your own (base) credentials", schema: nonEmpty("must be a profile name").optional() }),
+  region: setting({
+    type: "string",
+    help: "AWS region of the buckets and STS",
+    schema: z
+      .string({ error: "must be an AWS region such as ap-northeast-1" })
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, { error: "must be an AWS region such as ap-northeast-1" })
+      .default("ap-northeast-1"),
+  }),
+  endpointUrl: setting({ type: "string", help: "S3 endpoint URL (emulator, VPC endpoint)", schema: httpUrl(URL_ERROR).optional() }),
+  stsEndpointUrl: setting({ type: "string", help: "STS endpoint URL", schema: httpUrl(URL_ERROR).optional() }),
+  forcePathStyle: setting({
+    type: "boolean",
+    help: "use path-style S3 URLs",
+    schema: z.preprocess(toBool, z.boolean({ error: "must be true or false (or 1/0)" })).default(false),
+  }),
+  concurrency: setting({ type: "integer", help: "copies in flight at once", schema: int(1, 1024, "must be a whole number from 1 to 1024").default(64) }),
+  partSize: setting({
+    type: "size",
+    help: "part size for multipart copies",
+    schema: size(MIN_PART_SIZE, MAX_PART_SIZE, 'must be a size from 5 MiB to 5 GiB, e.g. "128MiB"').default(128 * 2 ** 20),
+  }),
+  // 512 MiB: measured 2.2x faster than 4 GiB on FLEX-sized days (docs/benchmarks.md).
+  multipartThreshold: setting({
+    type: "size",
+    help: "objects this large or larger are copied in parts",
+    schema: size(MIN_PART_SIZE, MAX_PART_SIZE, 'must be a size from 5 MiB to 5 GiB, e.g. "512MiB"').default(512 * 2 ** 20),
+  }),
+  maxAttempts: setting({ type: "integer", help: "attempts per request before an object fails", schema: int(1, 100, "must be a whole number from 1 to 100").default(10) }),
+  credentials: setting({
+    type: "choice",
+    help: "assume-role, or env to use temporary credentials already exported",
+    choices: CREDENTIAL_SOURCES,
+    schema: z.enum(CREDENTIAL_SOURCES, { error: 'must be "assume-role" or "env"' }).default("assume-role"),
+  }),
+};
+
+type Settings = typeof SETTINGS;
+
 /** zod schema of every setting, with defaults. `roleArn` is derived from `accountId` afterwards. */
-export const configSchema = z.strictObject({
-  accountId: z.preprocess(toDigits, z.string({ error: "must be 12 digits" }).regex(/^\d{12}$/, { error: "must be 12 digits" })).optional(),
-  destBucket: bucket.optional(),
-  sourceBucket: bucket.default(DEFAULT_SOURCE_BUCKET),
-  roleArn: z
-    .string({ error: "must look like arn:aws:iam::<12 digits>:role/<name>" })
-    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { error: "must look like arn:aws:iam::<12 digits>:role/<name>" })
-    .optional(),
-  externalId: z
-    .string({ error: "must be 2-1224 characters of letters, digits and +=,.@:/-" })
-    .regex(/^[\w+=,.@:/-]{2,1224}$/, { error: "must be 2-1224 characters of letters, digits and +=,.@:/-" })
-    .optional(),
-  sessionName: z
-    .string({ error: "must be 2-64 characters of letters, digits and +=,.@-" })
-    .regex(/^[\w+=,.@-]{2,64}$/, { error: "must be 2-64 characters of letters, digits and +=,.@-" })
-    .default("flexcopy"),
-  duration: z
-    .preprocess(toSeconds, z.number({ error: DURATION }).int({ error: DURATION }).min(900, { error: DURATION }).max(43200, { error: DURATION }))
-    .default(43200),
-  profile: nonEmpty("must be a profile name").optional(),
-  region: z
-    .string({ error: "must be an AWS region such as ap-northeast-1" })
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, { error: "must be an AWS region such as ap-northeast-1" })
-    .default("ap-northeast-1"),
-  endpointUrl: httpUrl("must be an http:// or https:// URL").optional(),
-  stsEndpointUrl: httpUrl("must be an http:// or https:// URL").optional(),
-  forcePathStyle: z.preprocess(toBool, z.boolean({ error: "must be true or false (or 1/0)" })).default(false),
-  concurrency: int(1, 1024, "must be a whole number from 1 to 1024").default(64),
-  partSize: size(MIN_PART, MAX_PART, 'must be a size from 5 MiB to 5 GiB, e.g. "128MiB"').default(128 * 2 ** 20),
-  multipartThreshold: size(MIN_PART, MAX_PART, 'must be a size from 5 MiB to 5 GiB, e.g. "512MiB"').default(512 * 2 ** 20),
-  maxAttempts: int(1, 100, "must be a whole number from 1 to 100").default(10),
-  credentials: z.enum(["assume-role", "env"], { error: 'must be "assume-role" or "env"' }).default("assume-role"),
-});
+export const configSchema = z.strictObject(
+  Object.fromEntries(Object.entries(SETTINGS).map(([key, s]) => [key, s.schema])) as { [K in keyof Settings]: Settings[K]["schema"] },
+);
+
+/** Every setting flexcopy reads, after defaults are applied and values validated. */
+export type FlexConfig = z.output<typeof configSchema>;
+
+export interface ConfigKey {
+  key: keyof FlexConfig;
+  flag: string;
+  env: string;
+  description: string;
+  defaultText?: string;
+  type: SettingType;
+  choices?: string[];
+}
+
+const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** A default as `--help` shows it: "128 MiB", "43200 (12h)", "64", "false". */
+function defaultText(s: Setting): string | undefined {
+  const parsed = s.schema.safeParse(undefined);
+  const value: unknown = parsed.success ? parsed.data : undefined;
+  if (value === undefined) return s.derivedDefault;
+  if (s.type === "size" && typeof value === "number") return exactSize(value);
+  if (s.type === "duration" && typeof value === "number") return `${value} (${exactDuration(value)})`;
+  return String(value);
+}
+
+function exactSize(n: number): string {
+  for (const [unit, f] of [["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 2 ** 10]] as const) if (n % f === 0) return `${n / f} ${unit}`;
+  return `${n} B`;
+}
+
+function exactDuration(s: number): string {
+  if (s % 3600 === 0) return `${s / 3600}h`;
+  return s % 60 === 0 ? `${s / 60}m` : `${s}s`;
+}
+
+/** Flag names, env names and help of every setting, derived from SETTINGS. */
+export function configKeys(): ConfigKey[] {
+  return (Object.entries(SETTINGS) as [keyof FlexConfig, Setting][]).map(([key, s]) => {
+    const text = defaultText(s);
+    return {
+      key,
+      flag: `--${kebab(key)}`,
+      env: `FLEXCOPY_${kebab(key).replace(/-/g, "_").toUpperCase()}`,
+      description: s.help,
+      ...(text === undefined ? {} : { defaultText: text }),
+      type: s.type,
+      ...(s.choices ? { choices: [...s.choices] } : {}),
+    };
+  });
+}

@@ -1,5 +1,5 @@
 // FLEX emulator: a local S3 (path-style) + STS endpoint modelling the provider's setup from the manual.
-// See the README (section "The FLEX emulator") for the API, identities, admin endpoints, faults and the ETag scheme.
+// See docs/emulator.md for the API, identities, admin endpoints, faults and the ETag scheme.
 import type { AddressInfo, Socket } from "node:net";
 import { createEmulatorServer } from "./server.js";
 import { EmulatorState, resolveConfig } from "./state.js";

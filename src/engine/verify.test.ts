@@ -40,13 +40,15 @@ function deps(buckets: Record<string, Obj[]>, deny?: string) {
 }
 
 const o = (key: string, size: number, etag = `e-${key}`): Obj => ({ key, size, etag });
+/** fetch's default --multipart-threshold (config/schema.ts): objects this large were copied in parts. */
+const multipartThreshold = 512 * 2 ** 20;
 
 describe("runVerify", () => {
   it("finds missing, size, ETag and extra problems across pages, day by day in unit order", async () => {
     const src = [o("d1/a", 1), o("d1/b", 2), o("d1/c", 3), o("d1/d", 4), o("d2/x", 5)];
     const dst = [o("d1/a", 1), o("d1/b", 1), o("d1/c", 3, "other"), o("d1/e", 9), o("d2/x", 5)];
     const t = deps({ src, dst });
-    const r = await runVerify(t.deps, ["d1/", "d2/"], { dayConcurrency: 2 });
+    const r = await runVerify(t.deps, ["d1/", "d2/"], { multipartThreshold, dayConcurrency: 2 });
     expect(r).toEqual({ days: 2, ok: 2, missing: 1, sizeMismatch: 1, etagMismatch: 1, extra: 1, sizeOnly: 0, problems: 4, interrupted: false });
     expect(t.days.map((d) => d.day)).toEqual(["d1/", "d2/"]);
     expect(t.days[0]!.findings.map((f) => [f.key, f.status])).toEqual([
@@ -65,18 +67,18 @@ describe("runVerify", () => {
     const dst = [o("d/big", 100, "m-3"), o("d/big2", 100, "m-4")];
     const t = deps({ src, dst });
     const recorded: Record<string, string> = { "d/big": '"m-3"' };
-    const r = await runVerify(t.deps, ["d/"], { recordedEtag: (k) => recorded[k] });
+    const r = await runVerify(t.deps, ["d/"], { multipartThreshold, recordedEtag: (k) => recorded[k] });
     expect(r).toMatchObject({ ok: 2, sizeOnly: 1, problems: 0 });
     expect(t.days[0]!.findings).toEqual([{ day: "d/", key: "d/big2", status: "size-only", note: "size only (multipart)" }]);
 
     const changed = deps({ src, dst });
-    const r2 = await runVerify(changed.deps, ["d/"], { recordedEtag: (k) => (k === "d/big" ? "m-9" : undefined) });
+    const r2 = await runVerify(changed.deps, ["d/"], { multipartThreshold, recordedEtag: (k) => (k === "d/big" ? "m-9" : undefined) });
     expect(r2).toMatchObject({ etagMismatch: 1, sizeOnly: 1, problems: 1 });
   });
 
   it("rethrows a listing error and reports no day after it", async () => {
     const t = deps({ src: [o("d/a", 1)], dst: [] }, "dst");
-    await expect(runVerify(t.deps, ["d/"])).rejects.toMatchObject({ name: "RequestError", classified: { code: "AccessDenied" } });
+    await expect(runVerify(t.deps, ["d/"], { multipartThreshold })).rejects.toMatchObject({ name: "RequestError", classified: { code: "AccessDenied" } });
     expect(t.days).toEqual([]);
   });
 
@@ -84,7 +86,7 @@ describe("runVerify", () => {
     const ac = new AbortController();
     ac.abort();
     const t = deps({ src: [o("d/a", 1)], dst: [] });
-    const r = await runVerify(t.deps, ["d/"], { signal: ac.signal });
+    const r = await runVerify(t.deps, ["d/"], { multipartThreshold, signal: ac.signal });
     expect(r).toMatchObject({ days: 0, problems: 0, interrupted: true });
     expect(t.calls).toEqual([]);
   });

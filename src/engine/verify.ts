@@ -3,9 +3,6 @@ import { compareDay, type Comparison } from "./compare.js";
 import { listObjects, type Listing } from "./listing.js";
 import { bareEtag, type ObjInfo } from "./skip.js";
 
-/** The copy engine's default (512 MiB): above it fetch copies in parts, so ETags are not comparable. */
-const DEFAULT_MULTIPART_THRESHOLD = 512 * 2 ** 20;
-
 /**
  * What verify says of one key. Problems: missing (in the source, not in the destination),
  * size-mismatch, etag-mismatch, extra (in the destination, not in the source). "size-only" is not a
@@ -57,8 +54,8 @@ export interface VerifyDeps {
 export interface VerifyOptions {
   /** The destination ETag the resume journal recorded for a multipart copy; undefined if none. */
   recordedEtag?: (key: string) => string | undefined;
-  /** fetch's --multipart-threshold: objects at least this large were copied in parts. Default 512 MiB. */
-  multipartThreshold?: number;
+  /** fetch's --multipart-threshold (config's multipartThreshold): objects at least this large were copied in parts. */
+  multipartThreshold: number;
   /** Days listed at once. Default 8. */
   dayConcurrency?: number;
   signal?: AbortSignal;
@@ -108,7 +105,7 @@ function tally(c: VerifyCounts, status: "ok" | VerifyStatus): void {
 }
 
 /** Verifies one day (or prefix unit): lists both sides and compares them key by key. */
-export async function verifyDay(deps: VerifyDeps, day: string, opts: VerifyOptions = {}): Promise<DayVerify> {
+export async function verifyDay(deps: VerifyDeps, day: string, opts: VerifyOptions): Promise<DayVerify> {
   const { listing, sourceBucket, destBucket } = deps;
   const result: DayVerify = { day, ...emptyCounts(), findings: [] };
   // One day is at most a few hundred objects: both listings are held, then compared like fetch's skip rule.
@@ -125,7 +122,7 @@ export async function verifyDay(deps: VerifyDeps, day: string, opts: VerifyOptio
   }
   const srcByKey = new Map(src.map((o) => [o.key, o]));
   const destByKey = new Map(dest.map((o) => [o.key, o]));
-  for (const c of compareDay(src, dest, { recorded, multipartThreshold: opts.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD })) {
+  for (const c of compareDay(src, dest, { recorded, multipartThreshold: opts.multipartThreshold })) {
     const { status, note } = finding(c, srcByKey.get(c.key), destByKey.get(c.key));
     tally(result, status);
     if (status !== "ok") result.findings.push({ day, key: c.key, status, note });
@@ -142,7 +139,7 @@ export async function verifyDay(deps: VerifyDeps, day: string, opts: VerifyOptio
  * few at a time; results are reported through `deps.onDay` in unit order. Listing errors (e.g.
  * AccessDenied) are thrown.
  */
-export async function runVerify(deps: VerifyDeps, units: string[], opts: VerifyOptions = {}): Promise<VerifyReport> {
+export async function runVerify(deps: VerifyDeps, units: string[], opts: VerifyOptions): Promise<VerifyReport> {
   const total: VerifyReport = { days: 0, ...emptyCounts(), problems: 0, interrupted: false };
   const limit = pLimit(Math.max(1, opts.dayConcurrency ?? 8));
   // The first listing error stops further days from starting and is rethrown once the rest settle.

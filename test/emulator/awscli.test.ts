@@ -1,20 +1,20 @@
 // The manual's own procedure, run with the real AWS CLI against the emulator:
 //   aws sts assume-role …; export AWS_ACCESS_KEY_ID/…; aws s3 ls …; aws s3 cp … --recursive --acl bucket-owner-full-control
-// Needs `aws` on PATH (AWS CLI v1 via pip, or v2 / Debian package "awscli"). Set FLEXCOPY_SKIP_AWSCLI=1 to skip.
-import { spawnSync } from "node:child_process";
+// Needs `aws` on PATH (AWS CLI v1 via pip, or v2 / Debian package "awscli"); skipped with one line when missing
+// (test/support/interop.ts).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../src/emulator/index.js";
 import { bucketPolicy, multipartBucketPolicy } from "../../src/iam/manual.js";
-import { assumeRole, runProcess, type Run } from "../support/tools.js";
+import { assertInterop, skipInterop } from "../support/interop.js";
+import { assumeRole } from "../../scripts/emulator-env.mjs";
+import { runProcess, type Run } from "../support/tools.js";
 
 const SRC = "dataservice-flex-bucket";
 const DEST = "flex-dest";
 const GiB = 1024 ** 3;
-const skip = process.env.FLEXCOPY_SKIP_AWSCLI === "1";
-const hasAws = spawnSync("aws", ["--version"], { encoding: "utf8" }).status === 0;
 
 let dir: string;
 let configFile: string;
@@ -44,16 +44,16 @@ function aws(emu: Emulator, args: string[], creds: Record<string, string>): Prom
 const baseCreds = (emu: Emulator) => ({ AWS_ACCESS_KEY_ID: emu.accessKeyId, AWS_SECRET_ACCESS_KEY: emu.secretAccessKey });
 
 async function roleCreds(emu: Emulator): Promise<Record<string, string>> {
-  const c = await assumeRole(emu, "s3copy", 43200);
+  const c = await assumeRole(emu, { RoleSessionName: "s3copy", DurationSeconds: 43200 });
   return { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken };
 }
 
-describe.skipIf(skip)("AWS CLI against the emulator (the manual's procedure)", () => {
+describe.skipIf(skipInterop("aws"))("AWS CLI against the emulator (the manual's procedure)", () => {
   let emu: Emulator;
   let role: Record<string, string>;
 
   beforeAll(async () => {
-    if (!hasAws) throw new Error("the AWS CLI (`aws`) is not on PATH: `pip install awscli` or `apt-get install awscli`, or set FLEXCOPY_SKIP_AWSCLI=1");
+    assertInterop("aws");
     dir = mkdtempSync(join(tmpdir(), "flexcopy-awscli-"));
     configFile = join(dir, "config");
     writeFileSync(configFile, "[default]\nregion = ap-northeast-1\noutput = json\ns3 =\n    addressing_style = path\n");

@@ -2,8 +2,8 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterEach, describe, expect, it } from "vitest";
+import { assumeRole } from "../../scripts/emulator-env.mjs";
 import { parseCopyRate, parseProbability, parseTimeScale } from "../../src/cli/commands/emulator.js";
 
 const BIN = join(import.meta.dirname, "../../bin/flexcopy");
@@ -76,18 +76,15 @@ describe("flexcopy emulator (process)", () => {
     expect(info.destBuckets).toEqual(["my-flex", "my-flex-2"]);
     expect(info.accessKeyId && info.secretAccessKey).toBeTruthy();
 
-    const sts = new STSClient({ region: info.region, endpoint: info.endpoint, credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey } });
-    const role = await sts.send(new AssumeRoleCommand({ RoleArn: info.roleArn, RoleSessionName: "cli-test" }));
-    const c = role.Credentials;
+    const c = await assumeRole(info, { RoleSessionName: "cli-test" });
     const s3 = new S3Client({
       region: info.region,
       endpoint: info.endpoint,
       forcePathStyle: true,
-      credentials: { accessKeyId: c?.AccessKeyId ?? "", secretAccessKey: c?.SecretAccessKey ?? "", sessionToken: c?.SessionToken ?? "" },
+      credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken },
     });
     const l = await s3.send(new ListObjectsV2Command({ Bucket: "dataservice-flex-bucket", Prefix: "2021/05/", Delimiter: "/" }));
     expect(l.CommonPrefixes?.map((x) => x.Prefix)).toContain("2021/05/31/");
-    sts.destroy();
     s3.destroy();
 
     expect(await p.stop("SIGTERM")).toBe(0);

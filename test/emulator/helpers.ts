@@ -1,7 +1,10 @@
 // Shared helpers for the emulator tests: real AWS SDK v3 clients pointed at the emulator.
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
-import { AssumeRoleCommand, STSClient, type AssumeRoleCommandInput } from "@aws-sdk/client-sts";
+import { STSClient } from "@aws-sdk/client-sts";
 import type { Emulator } from "../../src/emulator/index.js";
+
+/** AssumeRole into the provider role (scripts/emulator-env.mjs): `assume(em, input?, caller?)`. */
+export { assumeRole as assume } from "../../scripts/emulator-env.mjs";
 
 export interface Creds {
   accessKeyId: string;
@@ -22,15 +25,6 @@ export function s3(em: Emulator, credentials: Creds, extra: Partial<S3ClientConf
 
 export function sts(em: Emulator, credentials: Creds = baseCreds(em)): STSClient {
   return new STSClient({ endpoint: em.endpoint, region: em.region, credentials, maxAttempts: 1 });
-}
-
-export async function assume(em: Emulator, input: Partial<AssumeRoleCommandInput> = {}, caller: Creds = baseCreds(em)): Promise<Creds> {
-  const out = await sts(em, caller).send(new AssumeRoleCommand({ RoleArn: em.roleArn, RoleSessionName: "test", ...input }));
-  const c = out.Credentials;
-  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error("AssumeRole returned no credentials");
-  const creds: Creds = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
-  if (c.Expiration) creds.expiration = c.Expiration;
-  return creds;
 }
 
 /** Run `fn`, expect it to throw an SDK error; return name, HTTP status and message. */

@@ -2,18 +2,17 @@
 // spaces, server-side copy with the bucket-owner-full-control ACL, a > 5 GiB object by UploadPartCopy.
 // Findings: rclone's HEAD after a server-side copy is denied by the manual's bucket policy; Go clients
 // escape quotes in XML as &#34; (the > 5 GiB test below).
-// Needs `rclone` on PATH (Debian package "rclone"); set FLEXCOPY_SKIP_RCLONE=1 to skip.
-import { spawnSync } from "node:child_process";
+// Needs `rclone` on PATH (Debian package "rclone"); skipped with one line when missing (test/support/interop.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../src/emulator/index.js";
 import { bucketPolicy, multipartBucketPolicy } from "../../src/iam/manual.js";
-import { assumeRole, runProcess, type Run } from "../support/tools.js";
+import { assertInterop, skipInterop } from "../support/interop.js";
+import { assumeRole } from "../../scripts/emulator-env.mjs";
+import { runProcess, type Run } from "../support/tools.js";
 
 const SRC = "dataservice-flex-bucket";
 const DEST = "flex-dest";
 const GiB = 1024 ** 3;
-const skip = process.env.FLEXCOPY_SKIP_RCLONE === "1";
-const hasRclone = spawnSync("rclone", ["version"], { encoding: "utf8" }).status === 0;
 
 function rclone(emu: Emulator, creds: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, args: string[]): Promise<Run> {
   const env: Record<string, string> = {
@@ -37,14 +36,14 @@ function rclone(emu: Emulator, creds: { accessKeyId: string; secretAccessKey: st
   return runProcess("rclone", [...args, "--s3-no-head", "--retries", "1", "--low-level-retries", "1"], env);
 }
 
-describe.skipIf(skip)("rclone against the emulator", () => {
+describe.skipIf(skipInterop("rclone"))("rclone against the emulator", () => {
   let emu: Emulator;
   let role: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 
   beforeAll(async () => {
-    if (!hasRclone) throw new Error("rclone is not on PATH: `apt-get install rclone`, or set FLEXCOPY_SKIP_RCLONE=1");
+    assertInterop("rclone");
     emu = await startEmulator({ seed: "demo", destBuckets: [DEST] });
-    role = await assumeRole(emu, "rclone");
+    role = await assumeRole(emu, { RoleSessionName: "rclone" });
   });
 
   afterAll(async () => {

@@ -3,7 +3,7 @@
 import { ListMultipartUploadsCommand, PutBucketOwnershipControlsCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
-import { assumeRole } from "../support/tools.js";
+import { assumeRole } from "../../scripts/emulator-env.mjs";
 import { cliEnv, emulator, eventsOf, runCli, summaryOf } from "./harness.js";
 
 const SRC = "dataservice-flex-bucket";
@@ -83,7 +83,7 @@ describe("fetch under the manual's bucket policy", () => {
 
   it("with --credentials env (no owner credentials) only the object that needs parts probes, and what is left is said", async () => {
     emu = await world();
-    const c = await assumeRole(emu, "env-test");
+    const c = await assumeRole(emu, { RoleSessionName: "env-test" });
     const env = cliEnv(emu, { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken });
     const r = await runCli(["fetch", "2021/05/28", "--credentials", "env", "--json"], { env });
     expect(r.code, r.stderr).toBe(1);

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
+import { assumeRole } from "../../scripts/emulator-env.mjs";
 import { cliEnv, emulator, eventsOf, runCli } from "./harness.js";
 
 const SRC = "dataservice-flex-bucket";
@@ -13,24 +13,18 @@ afterEach(async () => {
   emu = undefined;
 });
 
-const base = (e: Emulator) => ({ region: e.region, endpoint: e.endpoint, credentials: { accessKeyId: e.accessKeyId, secretAccessKey: e.secretAccessKey } });
-
 /** An S3 client with the provider role's credentials, as flexcopy's copies use. */
 async function roleClient(e: Emulator): Promise<S3Client> {
-  const out = await new STSClient(base(e)).send(new AssumeRoleCommand({ RoleArn: e.roleArn, RoleSessionName: "cleanup-test" }));
-  const c = out.Credentials!;
-  return new S3Client({
-    region: e.region,
-    endpoint: e.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! },
-  });
+  const { accessKeyId, secretAccessKey, sessionToken } = await assumeRole(e, { RoleSessionName: "cleanup-test" });
+  return new S3Client({ region: e.region, endpoint: e.endpoint, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey, sessionToken } });
 }
 
 async function startUpload(s3: S3Client, bucket: string, key: string): Promise<string> {
   const out = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ACL: "bucket-owner-full-control" }));
   return out.UploadId!;
 }
+
+const base = (e: Emulator) => ({ region: e.region, endpoint: e.endpoint, credentials: { accessKeyId: e.accessKeyId, secretAccessKey: e.secretAccessKey } });
 
 /** Upload ids still in the destination (listed by its owner). */
 async function remaining(e: Emulator): Promise<string[]> {
@@ -138,20 +132,19 @@ describe("flexcopy cleanup", () => {
 
   it("exits 3 with a hint when no credential may list uploads (--credentials env with the role's)", async () => {
     emu = await emulator();
-    const out = await new STSClient(base(emu)).send(new AssumeRoleCommand({ RoleArn: emu.roleArn, RoleSessionName: "cleanup-test" }));
-    const c = out.Credentials!;
+    const c = await assumeRole(emu, { RoleSessionName: "cleanup-test" });
     const env = cliEnv(emu, {
-      AWS_ACCESS_KEY_ID: c.AccessKeyId!,
-      AWS_SECRET_ACCESS_KEY: c.SecretAccessKey!,
-      AWS_SESSION_TOKEN: c.SessionToken!,
+      AWS_ACCESS_KEY_ID: c.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
+      AWS_SESSION_TOKEN: c.sessionToken,
       FLEXCOPY_CREDENTIALS: "env",
     });
     const r = await runCli(["cleanup"], { env });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/listing incomplete uploads in s3:\/\/flex-dest was denied/);
     expect(r.stderr).toMatch(/--profile/);
-    expect(r.stderr).not.toContain(c.SecretAccessKey!);
-    expect(r.stderr).not.toContain(c.SessionToken!);
+    expect(r.stderr).not.toContain(c.secretAccessKey);
+    expect(r.stderr).not.toContain(c.sessionToken);
   });
 
   it("exits 2 without a destination bucket", async () => {

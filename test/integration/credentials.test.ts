@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
 import { cliEnv, emulator, eventsOf, runCli, summaryOf } from "./harness.js";
-import { assumeRole } from "../support/tools.js";
+import { assumeRole } from "../../scripts/emulator-env.mjs";
 
 const SRC = "dataservice-flex-bucket";
 let emu: Emulator | undefined;
@@ -51,7 +51,7 @@ describe("credentials never expire mid-run", () => {
 
 describe("--credentials env (the manual's exported variables)", () => {
   async function roleEnv(e: Emulator) {
-    const c = await assumeRole(e, "manual", 3600);
+    const c = await assumeRole(e, { RoleSessionName: "manual", DurationSeconds: 3600 });
     return { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken };
   }
 

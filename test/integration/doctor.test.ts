@@ -1,7 +1,7 @@
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator, EmulatorOptions } from "../../src/emulator/index.js";
 import { bucketPolicy, multipartBucketPolicy } from "../../src/iam/manual.js";
+import { assumeRole } from "../../scripts/emulator-env.mjs";
 import { cliEnv, emulator, MULTIPART_SETUP, runCli } from "./harness.js";
 import { doctorLines, firstFailure, lineOf } from "./doctor-helpers.js";
 
@@ -159,13 +159,12 @@ describe("flexcopy doctor against the emulator", () => {
 
   it("role chaining (temporary base credentials): sessions of 1 h, refreshed automatically", async () => {
     emu = await emulator();
-    const sts = new STSClient({ region: "ap-northeast-1", endpoint: emu.endpoint, credentials: { accessKeyId: emu.accessKeyId, secretAccessKey: emu.secretAccessKey } });
-    const c = (await sts.send(new AssumeRoleCommand({ RoleArn: emu.roleArn, RoleSessionName: "ci", DurationSeconds: 3600 }))).Credentials!;
-    const env = cliEnv(emu, { AWS_ACCESS_KEY_ID: c.AccessKeyId!, AWS_SECRET_ACCESS_KEY: c.SecretAccessKey!, AWS_SESSION_TOKEN: c.SessionToken! });
+    const c = await assumeRole(emu, { RoleSessionName: "ci", DurationSeconds: 3600 });
+    const env = cliEnv(emu, { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken });
     const r = await runCli(["doctor"], { env });
     expect(lineOf(r, "assume role").detail).toMatch(/sessions of 1 h \(role chaining/);
-    expect(r.stdout + r.stderr).not.toContain(c.SecretAccessKey!);
-    expect(r.stdout + r.stderr).not.toContain(c.SessionToken!);
+    expect(r.stdout + r.stderr).not.toContain(c.secretAccessKey);
+    expect(r.stdout + r.stderr).not.toContain(c.sessionToken);
   });
 
   it("under the manual's policy: ✓ list and copy with the ACL, ✓ copy without it refused, ✗ every multipart step but create, with the fix", async () => {

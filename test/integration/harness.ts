@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index.js";
 import { multipartBucketPolicy } from "../../src/iam/manual.js";
 import type { RunSummary } from "../../src/engine/events.js";
+import { flexcopyEnv } from "../../scripts/emulator-env.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const BIN = path.join(root, "bin/flexcopy");
@@ -35,20 +36,7 @@ export async function emulator(options: EmulatorOptions = {}): Promise<Emulator>
 /** Environment for the CLI: the emulator's base user as the AWS credentials, nothing from this machine. */
 export function cliEnv(emu: Emulator, extra: Record<string, string> = {}): Record<string, string> {
   const home = mkdtempSync(path.join(tmpdir(), "flexcopy-home-"));
-  return {
-    PATH: process.env.PATH ?? "",
-    HOME: home,
-    AWS_ACCESS_KEY_ID: emu.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: emu.secretAccessKey,
-    AWS_CONFIG_FILE: path.join(home, "none"),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(home, "none"),
-    AWS_EC2_METADATA_DISABLED: "true",
-    FLEXCOPY_ACCOUNT_ID: emu.accountId,
-    FLEXCOPY_DEST_BUCKET: emu.destBuckets[0]!,
-    FLEXCOPY_ENDPOINT_URL: emu.endpoint,
-    FLEXCOPY_FORCE_PATH_STYLE: "true",
-    ...extra,
-  };
+  return { PATH: process.env.PATH ?? "", ...flexcopyEnv(emu, home), ...extra };
 }
 
 export interface RunOptions {
