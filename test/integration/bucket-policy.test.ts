@@ -101,4 +101,16 @@ describe("fetch under the manual's bucket policy", () => {
     const text = await runCli(["fetch", "2021/05/28", "--credentials", "env"], { env });
     expect(text.stdout + text.stderr).toMatch(/incomplete multipart upload/);
   });
+
+  it("where the initiator may abort its own uploads (the other reading of the docs), --credentials env leaves nothing", async () => {
+    emu = await emulator({ seed: "none", initiatorMayAbort: true });
+    for (const [name, size] of Object.entries(SIZES)) emu.putObject(SRC, `${DAY}${name}`, size);
+    const c = await assumeRole(emu, { RoleSessionName: "env-test" });
+    const env = cliEnv(emu, { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken });
+    const r = await runCli(["fetch", "2021/05/28", "--credentials", "env", "--json"], { env });
+    expect(r.code).toBe(1);
+    expect(eventsOf(r, "upload-left")).toHaveLength(0);
+    expect(emu.requestLog().some((l) => l.op === "AbortMultipartUpload" && l.principal === "role" && l.status === 204)).toBe(true);
+    expect(await incompleteUploads(emu)).toEqual([]);
+  });
 });
