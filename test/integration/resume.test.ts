@@ -121,7 +121,7 @@ describe("interrupt", () => {
         }, 600),
     });
     expect(expired).toBe(true);
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr + JSON.stringify(r.events.filter((e) => e.kind === "failed" || e.kind === "notice"))).toBe(0);
     expect(summaryOf(r).failed).toBe(0);
     assertComplete(emu);
   });

@@ -42,10 +42,14 @@ describe("layers/direction", () => {
     expect(lint("setup/doctor.ts", 'import { e } from "../engine/copy.js";\nimport { f } from "../config/schema.js";\n')).toEqual([]);
   });
 
-  it("keeps the emulator apart from the client code and the client code from it (cli excepted)", () => {
-    for (const layer of Object.keys(LAYERS).filter((l) => l !== "emulator" && l !== "cli")) {
+  it("keeps the emulator apart from the client code and the client code from it (cli excepted; iam/ is shared)", () => {
+    for (const layer of Object.keys(LAYERS).filter((l) => l !== "emulator" && l !== "cli" && l !== "iam")) {
       expect(lint("emulator/index.ts", `import { a } from "../${layer}/x.js";\n`), layer).toHaveLength(1);
       expect(lint(`${layer}/x.ts`, 'import { a } from "../emulator/index.js";\n'), layer).toHaveLength(1);
     }
+    // The IAM evaluator is the one thing both sides share, so doctor and the emulator decide alike.
+    expect(lint("emulator/access.ts", 'import { a } from "../iam/evaluate.js";\n')).toEqual([]);
+    expect(lint("setup/doctor-policy.ts", 'import { a } from "../iam/evaluate.js";\n')).toEqual([]);
+    expect(lint("iam/evaluate.ts", 'import { a } from "../emulator/index.js";\n')).toHaveLength(1);
   });
 });
