@@ -80,6 +80,7 @@ export function copyContext(run: CopyRun): CopyContext {
     multipartThreshold: config.multipartThreshold,
     emit: run.emit,
     signal: run.signal,
+    owner: session.owner?.(run.emit, run.signal),
   };
 }
 

@@ -64,6 +64,13 @@ export interface CleanupOptions {
   dryRun?: boolean;
   /** Upload ids flexcopy recorded in its resume journal; when given, these (and only these) are flexcopy's. */
   knownUploadIds?: Set<string>;
+  /**
+   * Keys of the journals' `intent` records (an upload was about to be created when a run died):
+   * uploads of these keys that the provider's role initiated are flexcopy's too (see orphans.ts).
+   */
+  intentKeys?: Set<string>;
+  /** The provider's account id, to recognise the role as an upload's initiator. */
+  roleAccount?: string;
   signal?: AbortSignal;
 }
 
@@ -131,16 +138,36 @@ export async function* listUploads(via: IdentityFallback, bucket: string, prefix
  * the key (flexcopy copies keep the provider's key, so an upload whose key is in the provider's
  * bucket is taken to be flexcopy's). `all` takes every upload.
  */
-export function decideAbort(u: UploadInfo, opts: { all?: boolean; knownUploadIds?: Set<string> }, inSource?: boolean): { abort: boolean; reason: string } {
+export function decideAbort(
+  u: UploadInfo,
+  opts: { all?: boolean; knownUploadIds?: Set<string>; intentKeys?: Set<string>; roleAccount?: string },
+  inSource?: boolean,
+): { abort: boolean; reason: string } {
   if (opts.all) return { abort: true, reason: "--all" };
   if (opts.knownUploadIds) {
-    return opts.knownUploadIds.has(u.uploadId)
-      ? { abort: true, reason: "started by flexcopy: recorded in its journal" }
-      : { abort: false, reason: "not recorded in flexcopy's journal; --all aborts it anyway" };
+    if (opts.knownUploadIds.has(u.uploadId)) return { abort: true, reason: "started by flexcopy: recorded in its journal" };
+    if (opts.intentKeys && isOrphan(u, opts.intentKeys, opts.knownUploadIds, opts.roleAccount)) {
+      return { abort: true, reason: "started by flexcopy and lost in a crash: its journal has an intent record for the key" };
+    }
+    return { abort: false, reason: "not recorded in flexcopy's journal; --all aborts it anyway" };
   }
   return inSource
     ? { abort: true, reason: "its key is in the provider's bucket: a flexcopy copy" }
     : { abort: false, reason: "its key is not in the provider's bucket, so not a flexcopy copy; --all aborts it anyway" };
+}
+
+/**
+ * Uploads orphaned by a crash. flexcopy writes an `intent` line to its journal just before each
+ * CreateMultipartUpload and a `start` line with the upload id once S3 answers; a process killed in
+ * between leaves an upload that only the `intent` points to. Such an upload is flexcopy's when its
+ * key is an intent's key, S3 says the provider's role initiated it, and the journal does not record
+ * it (a recorded upload is continued, not removed).
+ */
+export function isOrphan(u: UploadInfo, intentKeys: Set<string>, knownUploadIds: Set<string>, roleAccount?: string): boolean {
+  if (!intentKeys.has(u.key) || knownUploadIds.has(u.uploadId)) return false;
+  // S3 names an assumed-role initiator by its ARN (which holds the provider's account id); an
+  // upload some other principal started under the same key is not flexcopy's.
+  return roleAccount === undefined || u.initiator === undefined || u.initiator.includes(roleAccount);
 }
 
 const codeOf = (err: unknown): string => (err instanceof RequestError ? err.classified.code : err instanceof Error ? err.name : "Error");
@@ -174,7 +201,7 @@ export async function cleanupUploads(deps: CleanupDeps, opts: CleanupOptions = {
       report.wouldAbort += 1;
     } else {
       try {
-        await abortUpload(aborter, deps.destBucket, u);
+        await abortListed(aborter, deps.destBucket, u);
         item.action = "aborted";
         report.aborted += 1;
       } catch (err) {
@@ -188,7 +215,8 @@ export async function cleanupUploads(deps: CleanupDeps, opts: CleanupOptions = {
   return report;
 }
 
-async function abortUpload(via: IdentityFallback, bucket: string, u: UploadInfo): Promise<void> {
+/** Aborts a listed upload with the first identity allowed to; an upload already gone counts as aborted. */
+export async function abortListed(via: IdentityFallback, bucket: string, u: UploadInfo): Promise<void> {
   try {
     await via.run((l) =>
       l.requester.send("AbortMultipartUpload", u.key, "dest", () =>

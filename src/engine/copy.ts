@@ -1,5 +1,4 @@
 import {
-  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
@@ -13,6 +12,8 @@ import { partRanges, partSizeFor } from "./parts.js";
 import type { Requester } from "./request.js";
 import type { ObjInfo } from "./skip.js";
 import type { UploadJournal } from "./journal.js";
+import type { Listing } from "./listing.js";
+import { abortUpload, resumeUpload } from "./uploads.js";
 
 export interface CopyContext {
   s3: S3Client;
@@ -25,6 +26,8 @@ export interface CopyContext {
   /** Aborted: start no new requests (in-flight ones finish). */
   signal?: AbortSignal;
   journal?: UploadJournal;
+  /** The bucket owner's (base) credentials, to list parts and abort where the role may not. */
+  owner?: Listing;
 }
 
 export interface CopyResult {
@@ -76,13 +79,14 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo): Promise<CopyResult
   const { s3, requester, journal } = ctx;
   const partSize = partSizeFor(obj.size, ctx.partSize);
   const ranges = partRanges(obj.size, partSize);
-  const resumed = journal ? await journal.resume(ctx, obj, partSize) : undefined;
+  const resumed = await resumeUpload(ctx, obj, partSize);
   let uploadId = resumed?.uploadId;
   const done = new Map<number, string>(resumed?.parts ?? []);
   if (!uploadId) {
     const head = await requester.send("HeadObject", obj.key, "source", () =>
       s3.send(new HeadObjectCommand({ Bucket: ctx.sourceBucket, Key: obj.key, IfMatch: obj.etag })),
     );
+    await journal?.intent(obj);
     const created = await requester.send("CreateMultipartUpload", obj.key, "dest", () =>
       s3.send(
         new CreateMultipartUploadCommand({
@@ -156,18 +160,9 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo): Promise<CopyResult
   } catch (err) {
     // Interrupted: keep the upload and its finished parts for the next run. Failed: leave nothing behind.
     if (!(err instanceof Interrupted) && !(journal && ctx.signal?.aborted)) {
-      await abortUpload(ctx, obj.key, id);
-      await journal?.forget(obj);
+      // An upload nobody could abort stays in the journal: the next run or `flexcopy cleanup` removes it.
+      if (await abortUpload(ctx, obj.key, id)) await journal?.forget(obj);
     }
     throw err;
-  }
-}
-
-/** Best effort: a failed abort is reported by `flexcopy cleanup` later, never hides the first error. */
-export async function abortUpload(ctx: Pick<CopyContext, "s3" | "destBucket">, key: string, uploadId: string): Promise<void> {
-  try {
-    await ctx.s3.send(new AbortMultipartUploadCommand({ Bucket: ctx.destBucket, Key: key, UploadId: uploadId }));
-  } catch {
-    // ignored on purpose
   }
 }

@@ -10,6 +10,8 @@ export type EngineEvent =
   | { kind: "refreshed"; reason: string; expiration: string; durationSeconds: number }
   | { kind: "progress"; bytes: number }
   | { kind: "notice"; message: string }
+  /** Uploads a crashed run orphaned: looked for before the first copy; `cleanup` is the command that removes what is left. */
+  | { kind: "orphans"; keys: number; found: number; removed: number; left: number; unchecked: number; cleanup?: string }
   | { kind: "summary"; summary: RunSummary };
 
 export interface RunSummary {
