@@ -75,7 +75,7 @@ function checkFileValues(file: { path: string; values: Record<string, unknown> }
     const value = file.values[k.key];
     if (value === undefined || value === null) continue;
     const r = configSchema.shape[k.key].safeParse(value);
-    if (!r.success) throw new ConfigError(k.flag, `${k.key} in ${file.path} ${r.error.issues[0]?.message ?? "is invalid"} (got ${show(value)})`);
+    if (!r.success) throw new ConfigError(k.flag, `${k.flag} ${r.error.issues[0]?.message ?? "is invalid"} (got ${show(value)} from ${file.path})`);
   }
 }
 

@@ -9,6 +9,8 @@ export interface UploadInfo {
   initiated?: Date;
   /** Who started it (an ARN or canonical id), as S3 reports it. */
   initiator?: string;
+  /** The initiator's display name, as S3 reports it. */
+  initiatorName?: string;
 }
 
 export type CleanupAction = "aborted" | "would-abort" | "kept" | "failed";
@@ -122,7 +124,7 @@ export async function* listUploads(via: IdentityFallback, bucket: string, prefix
     );
     for (const u of page.Uploads ?? []) {
       if (u.Key === undefined || u.UploadId === undefined) continue;
-      yield { key: u.Key, uploadId: u.UploadId, initiated: u.Initiated, initiator: u.Initiator?.ID ?? u.Initiator?.DisplayName };
+      yield { key: u.Key, uploadId: u.UploadId, initiated: u.Initiated, initiator: u.Initiator?.ID ?? u.Initiator?.DisplayName, initiatorName: u.Initiator?.DisplayName };
     }
     if (!page.IsTruncated) return;
     const nextKey = page.NextKeyMarker;
@@ -165,9 +167,14 @@ export function decideAbort(
  */
 export function isOrphan(u: UploadInfo, intentKeys: Set<string>, knownUploadIds: Set<string>, roleAccount?: string): boolean {
   if (!intentKeys.has(u.key) || knownUploadIds.has(u.uploadId)) return false;
-  // S3 names an assumed-role initiator by its ARN (which holds the provider's account id); an
-  // upload some other principal started under the same key is not flexcopy's.
-  return roleAccount === undefined || u.initiator === undefined || u.initiator.includes(roleAccount);
+  // S3 names an IAM initiator (an assumed role too) by its ARN, which holds its account id
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_Initiator.html); an upload another
+  // account's principal started under the same key is not flexcopy's. A bare canonical id says
+  // nothing about the account: the intent record decides.
+  if (roleAccount === undefined) return true;
+  const names = [u.initiator, u.initiatorName].filter((x): x is string => x !== undefined);
+  const accounts = names.flatMap((n) => (/^\d{12}$/.test(n) ? [n] : [...n.matchAll(/^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/g)].map((m) => m[1]!)));
+  return accounts.length === 0 || accounts.includes(roleAccount);
 }
 
 const codeOf = (err: unknown): string => (err instanceof RequestError ? err.classified.code : err instanceof Error ? err.name : "Error");

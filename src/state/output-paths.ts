@@ -37,8 +37,8 @@ function kindOf(p: string): Kind {
     return s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return "missing";
-    if (code === "ENOTDIR") return "other";
+    // ENOTDIR: a part of the path is a file, so this path does not exist either.
+    if (code === "ENOENT" || code === "ENOTDIR") return "missing";
     throw err;
   }
 }

@@ -189,7 +189,7 @@ async function removeOrphans(ctx: CopyContext, config: FlexConfig, journal: File
   });
   if (sweep.keys === 0) return undefined;
   const command = ["flexcopy", "cleanup", "--dest-bucket", ctx.destBucket];
-  if (flags.stateDir) command.push("--state-dir", path.resolve(flags.stateDir));
+  command.push("--state-dir", path.dirname(journal.file));
   if (config.credentials === "env") command.push("--credentials", "assume-role");
   if (config.profile) command.push("--profile", config.profile);
   const e: EventOf<"orphans"> = { kind: "orphans", ...sweep, cleanup: command.map(shellQuote).join(" ") };
