@@ -49,7 +49,7 @@ export class FileJournal implements UploadJournal {
         if (existsSync(file)) this.replay(readFileSync(file, "utf8"));
         return;
       }
-      ensureWritableDir("--state-dir", path.dirname(file));
+      ensureWritableDir("state directory", path.dirname(file));
       this.lock();
       if (existsSync(file)) this.replay(readFileSync(file, "utf8"));
       this.compact();
@@ -57,7 +57,7 @@ export class FileJournal implements UploadJournal {
     } catch (err) {
       if (err instanceof JournalBusy || err instanceof JournalError) throw err;
       this.close();
-      if (err instanceof OutputPathError) throw new JournalError(file, err.message);
+      if (err instanceof OutputPathError) throw new JournalError(file, err.reason);
       throw new JournalError(file, reasonOf(err));
     }
   }

@@ -9,7 +9,8 @@ export class OutputPathError extends Error {
   constructor(
     readonly what: string,
     readonly target: string,
-    reason: string,
+    /** Why, naming the path at fault. */
+    readonly reason: string,
   ) {
     super(`${what} ${target}: ${reason}`);
     this.name = "OutputPathError";
@@ -67,7 +68,7 @@ function probeDir(what: string, shown: string, dir: string): void {
     closeSync(openSync(probe, "wx", 0o600));
     unlinkSync(probe);
   } catch (err) {
-    throw new OutputPathError(what, shown, dir === path.resolve(shown) ? reasonOf(err) : `${dir} is not writable (${reasonOf(err)})`);
+    throw new OutputPathError(what, shown, `${dir} is not writable (${reasonOf(err)})`);
   }
 }
 
@@ -80,7 +81,7 @@ export function ensureWritableDir(what: string, dir: string, mode = 0o700): stri
   const abs = path.resolve(dir);
   const { existing, missing } = nearestExisting(abs);
   const k = kindOf(existing);
-  if (k !== "dir") throw new OutputPathError(what, dir, existing === abs ? "is a file, not a directory" : `${existing} is a file, not a directory`);
+  if (k !== "dir") throw new OutputPathError(what, dir, `${existing} is a file, not a directory`);
   probeDir(what, dir, existing);
   for (const part of missing) {
     try {
