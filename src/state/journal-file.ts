@@ -1,8 +1,6 @@
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import path from "node:path";
-import type { JournalUpload, UploadJournal, UploadRecord } from "../engine/journal.js";
-import type { ObjInfo } from "../engine/skip.js";
-import { parseLines, type Line } from "./journal-records.js";
+import { parseLines, type JournalObject, type JournalUpload, type Line, type UploadRecord } from "./journal-records.js";
 import { ensureWritableDir, OutputPathError } from "./output-paths.js";
 
 /** The journal cannot be opened at all (a directory, unreadable, its directory not writable). */
@@ -24,9 +22,11 @@ const reasonOf = (err: unknown): string => REASONS[(err as NodeJS.ErrnoException
  * created, started, part finished, completed), so a kill -9 at any moment loses at most the line
  * being written. Every line read back is validated; damaged lines are skipped and counted
  * (`damaged`). Compacted (write to a temp file, fsync, rename) each time it is opened for writing.
- * Pure storage: it sends no S3 request and decides nothing.
+ * Pure storage: it sends no S3 request, decides nothing and imports nothing of the engine; it has
+ * the shape of the engine's UploadJournal (engine/journal.ts), which the compiler checks where a
+ * command hands it to the engine.
  */
-export class FileJournal implements UploadJournal {
+export class FileJournal {
   private readonly uploads = new Map<string, JournalUpload>();
   private readonly intents = new Set<string>();
   private readonly completed = new Map<string, string>();
@@ -164,7 +164,7 @@ export class FileJournal implements UploadJournal {
     return this.completed.get(key);
   }
 
-  async intent(obj: ObjInfo): Promise<void> {
+  async intent(obj: JournalObject): Promise<void> {
     this.append({ t: "intent", key: obj.key });
   }
 
@@ -172,21 +172,21 @@ export class FileJournal implements UploadJournal {
     this.append({ t: "swept", key });
   }
 
-  async started(obj: ObjInfo, rec: UploadRecord): Promise<void> {
+  async started(obj: JournalObject, rec: UploadRecord): Promise<void> {
     this.append({ t: "start", key: obj.key, uploadId: rec.uploadId, partSize: rec.partSize, sourceEtag: rec.sourceEtag, size: obj.size });
   }
 
-  async partDone(obj: ObjInfo, partNumber: number, etag: string): Promise<void> {
+  async partDone(obj: JournalObject, partNumber: number, etag: string): Promise<void> {
     const u = this.uploads.get(obj.key);
     if (u) this.append({ t: "part", key: obj.key, uploadId: u.uploadId, n: partNumber, etag });
   }
 
-  async finished(obj: ObjInfo, destEtag: string): Promise<void> {
+  async finished(obj: JournalObject, destEtag: string): Promise<void> {
     const u = this.uploads.get(obj.key);
     this.append({ t: "done", key: obj.key, uploadId: u?.uploadId ?? "", etag: destEtag });
   }
 
-  async forget(obj: ObjInfo): Promise<void> {
+  async forget(obj: JournalObject): Promise<void> {
     this.append({ t: "forget", key: obj.key });
   }
 }

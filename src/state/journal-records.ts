@@ -41,3 +41,21 @@ export function parseLines(text: string): { lines: Line[]; damaged: number } {
   });
   return { lines, damaged };
 }
+
+/** The object a line is about (the engine passes its listing entry). */
+export interface JournalObject {
+  key: string;
+  size: number;
+}
+
+export interface UploadRecord {
+  uploadId: string;
+  partSize: number;
+  sourceEtag: string;
+}
+
+/** A multipart upload the journal recorded, with the parts it saw finish. */
+export interface JournalUpload extends UploadRecord {
+  size: number;
+  parts: Map<number, string>;
+}

@@ -140,7 +140,7 @@ async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<
   try {
     const run: CopyRun = { session, config, reporter: out.reporter, units: [], flags, resumeCommand: commandLine(process.argv), signal, emit };
     const ctx = { ...copyContext(run), journal };
-    const orphans = flags.dryRun ? undefined : await removeOrphans(ctx, config, journal, flags);
+    const orphans = flags.dryRun ? undefined : await removeOrphans(ctx, config, journal);
     if (retry) {
       run.units = [...new Set(retry.keys.map((k) => k.slice(0, k.lastIndexOf("/") + 1)))].sort();
     } else {
@@ -178,7 +178,7 @@ async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<
  * Before the first copy: aborts the uploads an interrupted run orphaned (see engine/orphans.ts) and
  * emits what was found, with the `cleanup` command for what could not be removed.
  */
-async function removeOrphans(ctx: CopyContext, config: FlexConfig, journal: FileJournal, flags: FetchFlags): Promise<EventOf<"orphans"> | undefined> {
+async function removeOrphans(ctx: CopyContext, config: FlexConfig, journal: FileJournal): Promise<EventOf<"orphans"> | undefined> {
   const sweep = await sweepOrphans({
     destBucket: ctx.destBucket,
     journal,
