@@ -137,10 +137,11 @@ async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<
       process.exit(EXIT.interrupted);
     },
   );
+  let orphans: EventOf<"orphans"> | undefined;
   try {
     const run: CopyRun = { session, config, reporter: out.reporter, units: [], flags, resumeCommand: commandLine(process.argv), signal, emit };
     const ctx = { ...copyContext(run), journal };
-    const orphans = flags.dryRun ? undefined : await removeOrphans(ctx, config, journal);
+    orphans = flags.dryRun ? undefined : await removeOrphans(ctx, config, journal);
     if (retry) {
       run.units = [...new Set(retry.keys.map((k) => k.slice(0, k.lastIndexOf("/") + 1)))].sort();
     } else {
@@ -154,8 +155,6 @@ async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<
       return EXIT.ok;
     }
     const result = await executeCopy(run, ctx, retry ? new Set(retry.keys) : undefined);
-    const left = orphans && orphansLeftText(orphans);
-    if (left) out.reporter.line(left);
     if (!flags.verify || flags.dryRun || result.code === EXIT.interrupted) return result.code;
     const write = (line: string) => process.stdout.write(redact(line) + "\n");
     const printer = verifyPrinter({ json: flags.json, quiet: !flags.verbose }, write);
@@ -167,6 +166,9 @@ async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<
     printer.summary(report);
     return Math.max(result.code, verifyExitCode(report));
   } finally {
+    // Said last, whatever the outcome: uploads a crash left that this run could not remove.
+    const left = orphans && orphansLeftText(orphans);
+    if (left) out.reporter.line(left);
     dispose();
     journal.close();
     out.reporter.close();
