@@ -176,4 +176,23 @@ describe("uploads orphaned by a crash", () => {
     expect(eventsOf(cleanup, "cleanup").filter((i) => i.action === "aborted").map((i) => i.uploadId).sort()).toEqual([...lost].sort());
     expect((await uploads(emu)).map((u) => u.uploadId)).toEqual([mine]);
   });
+
+  it("cleanup leaves the intents of a journal a running fetch holds (its uploads in creation are not orphans)", async () => {
+    emu = await emulator();
+    const { stateDir, lost, mine } = await crashedState(emu);
+    const env = cliEnv(emu);
+    writeFileSync(`${journalFile(stateDir, emu)}.lock`, String(process.pid)); // this test runner: alive
+    const held = await runCli(["cleanup", "--state-dir", stateDir, "--json"], { env });
+    expect(held.code, held.stderr).toBe(0);
+    expect(eventsOf(held, "cleanup").every((i) => i.action === "kept")).toBe(true);
+    expect((await uploads(emu)).length).toBe(3);
+
+    writeFileSync(`${journalFile(stateDir, emu)}.lock`, "999999999"); // left by a process killed with -9
+    const free = await runCli(["cleanup", "--state-dir", stateDir, "--json"], { env });
+    expect(free.code, free.stderr).toBe(0);
+    expect(eventsOf(free, "cleanup").filter((i) => i.action === "aborted")).toEqual(
+      lost.map((uploadId) => expect.objectContaining({ uploadId, reason: expect.stringMatching(/intent record/) })),
+    );
+    expect((await uploads(emu)).map((u) => u.uploadId)).toEqual([mine]);
+  });
 });
