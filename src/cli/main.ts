@@ -60,7 +60,13 @@ export async function main(argv: string[]): Promise<void> {
   }
   const debug = argv.includes("--debug");
   try {
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram();
+    // `flexcopy help nope` would print the whole help as an error; it is an unknown command like any other.
+    const [verb, topic] = argv.slice(2);
+    if (verb === "help" && topic !== undefined && !program.commands.some((c) => c.name() === topic || c.aliases().includes(topic))) {
+      return fail(`unknown command '${topic}' (run with --help for usage)`, EXIT.usage);
+    }
+    await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version exit 0; every other parse error is a usage error (commander printed it).

@@ -87,6 +87,7 @@ const CASES: Case[] = [
   { name: "doctor --config with invalid JSON", args: () => ["doctor", "--config", badJson()], says: /is not valid JSON/ },
   { name: "spec with an unknown version", args: () => ["spec", "Standard", "99.9", "Japanese"], says: /no Standard version matches "99\.9"/, afterAssume: true },
   { name: "unknown command", args: () => ["frobnicate"], says: /unknown command 'frobnicate'/ },
+  { name: "help for an unknown command", args: () => ["help", "frobnicate"], says: /unknown command 'frobnicate'/ },
   { name: "unknown option", args: () => ["fetch", "2021/05/31", "--frobnicate"], says: /unknown option '--frobnicate'/ },
   { name: "unknown option of ls", args: () => ["ls", "--nope"], says: /unknown option '--nope'/ },
   { name: "a 100 KB selector is cut", args: () => ["fetch", `2021/${"9".repeat(100_000)}`], says: /more characters\)$/ },
