@@ -41,3 +41,14 @@ export function shellQuote(arg: string): string {
 export function commandLine(argv: string[]): string {
   return ["flexcopy", ...argv.slice(2).filter((a) => a !== "--force")].map(shellQuote).join(" ");
 }
+
+/** The one warning line for a journal with damaged lines (they were skipped; the rest is used). */
+export function damagedJournalText(j: { file: string; damaged: number }): string {
+  return `skipped ${j.damaged} damaged ${j.damaged === 1 ? "line" : "lines"} in the resume journal ${j.file}`;
+}
+
+/** Reads journals for a command that only reads them, warning once per journal with damaged lines. */
+export function warnDamaged<J extends { file: string; damaged: number }>(journals: J[]): J[] {
+  for (const j of journals) if (j.damaged > 0) process.stderr.write(`flexcopy: warning: ${damagedJournalText(j)}\n`);
+  return journals;
+}

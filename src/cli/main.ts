@@ -3,6 +3,8 @@ import { RequestError } from "../engine/request.js";
 import { DestinationDenied } from "../engine/run.js";
 import { AuthError, EXIT, EXIT_CODES_HELP, UsageError } from "./errors.js";
 import { redact, registerEnvSecrets } from "./redact.js";
+import { JournalBusy, JournalError } from "../state/journal-file.js";
+import { OutputPathError } from "../state/output-paths.js";
 import { fetchCommand } from "./commands/fetch.js";
 import { lsCommand } from "./commands/ls.js";
 import { specCommand } from "./commands/spec.js";
@@ -17,19 +19,32 @@ export function buildProgram(): Command {
   const program = new Command("flexcopy")
     .description("Copy JPX FLEX Historical data from dataservice-flex-bucket into your own S3 bucket")
     .version(process.env.npm_package_version ?? "0.1.0")
-    .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(redact(str)) })
+    .configureOutput({ outputError: commanderError })
     .addHelpText("after", EXIT_CODES_HELP);
   for (const cmd of [fetchCommand(), lsCommand(), specCommand(), emulatorCommand(), verifyCommand(), cleanupCommand(), policyCommand(), initCommand(), doctorCommand()]) {
-    program.addCommand(cmd.exitOverride());
+    program.addCommand(cmd.exitOverride().configureOutput({ outputError: commanderError }));
   }
   return program;
 }
 
+/** Longest error line printed: bad input is echoed in errors, and may be 100 KB long. */
+export const MAX_ERROR_CHARS = 400;
+
+/** One line, cut to MAX_ERROR_CHARS (the cut says how much was left out). */
+export function oneLine(message: string): string {
+  const flat = message.replace(/\s*\r?\n\s*/g, " ").trim();
+  return flat.length <= MAX_ERROR_CHARS ? flat : `${flat.slice(0, MAX_ERROR_CHARS)}… (${flat.length - MAX_ERROR_CHARS} more characters)`;
+}
+
+/** Commander's parse errors ("error: unknown option '--x'") in flexcopy's one-line form. */
+function commanderError(str: string, write: (s: string) => void): void {
+  write(redact(`flexcopy: error: ${oneLine(str.replace(/^error:\s*/, ""))} (run with --help for usage)\n`));
+}
+
 function fail(message: string, code: number, hint?: string): void {
-  process.stderr.write(redact(`flexcopy: error: ${message}\n`));
-  if (hint) process.stderr.write(redact(`  hint: ${hint}\n`));
+  process.stderr.write(redact(`flexcopy: error: ${oneLine(message)}\n`));
+  if (hint) process.stderr.write(redact(`  hint: ${oneLine(hint)}\n`));
   process.exitCode = code;
 }
 
@@ -45,7 +60,13 @@ export async function main(argv: string[]): Promise<void> {
   }
   const debug = argv.includes("--debug");
   try {
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram();
+    // `flexcopy help nope` would print the whole help as an error; it is an unknown command like any other.
+    const [verb, topic] = argv.slice(2);
+    if (verb === "help" && topic !== undefined && !program.commands.some((c) => c.name() === topic || c.aliases().includes(topic))) {
+      return fail(`unknown command '${topic}' (run with --help for usage)`, EXIT.usage);
+    }
+    await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version exit 0; every other parse error is a usage error (commander printed it).
@@ -53,7 +74,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     if (debug && err instanceof Error && err.stack) process.stderr.write(redact(err.stack) + "\n");
-    if (err instanceof UsageError) return fail(err.message, EXIT.usage);
+    if (err instanceof UsageError || err instanceof OutputPathError || err instanceof JournalError || err instanceof JournalBusy) return fail(err.message, EXIT.usage);
     if (err instanceof AuthError) return fail(err.message, EXIT.auth, err.hint);
     if (err instanceof DestinationDenied) return fail(err.message, EXIT.auth, err.hint);
     if (err instanceof RequestError) {

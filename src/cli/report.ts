@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { z } from "zod";
 import type { EngineEvent, RunSummary } from "../engine/events.js";
+import { parseDayPrefix } from "../plan/days.js";
 import { UsageError } from "./errors.js";
 
 interface DayStats {
@@ -24,6 +25,8 @@ export interface RunReport {
   failures: { key: string; size: number; code: string; message: string; hint?: string }[];
   refreshes: { at: string; reason: string; expiration: string; durationSeconds: number }[];
   retries: number;
+  /** Incomplete uploads an interrupted earlier run left: found, removed, and left for `cleanup`. */
+  orphanedUploads?: { found: number; removed: number; left: number; unchecked: number; cleanup?: string };
   summary?: RunSummary;
 }
 
@@ -62,6 +65,7 @@ export class ReportCollector {
       }
     } else if (e.kind === "refreshed") r.refreshes.push({ at: new Date().toISOString(), reason: e.reason, expiration: e.expiration, durationSeconds: e.durationSeconds });
     else if (e.kind === "retry") r.retries += 1;
+    else if (e.kind === "orphans") r.orphanedUploads = { found: e.found, removed: e.removed, left: e.left, unchecked: e.unchecked, cleanup: e.cleanup };
     else if (e.kind === "summary") {
       r.summary = e.summary;
       r.finishedAt = new Date().toISOString();
@@ -96,5 +100,16 @@ export function failedKeys(file: string): { keys: string[]; sourceBucket: string
   }
   const parsed = reportSchema.safeParse(data);
   if (!parsed.success) throw new UsageError(`--retry-failed: ${file} is not a flexcopy report (written by --report)`);
+  // Failures are objects of the provider's date layout; anything else was not written by flexcopy.
+  const bad = parsed.data.failures.find((f) => !isDataKey(f.key));
+  if (bad) throw new UsageError(`--retry-failed: ${file} is not a flexcopy report: ${JSON.stringify(bad.key)} is not a key of the provider's bucket (YYYY/MM/DD/<file>)`);
   return { keys: [...new Set(parsed.data.failures.map((f) => f.key))], sourceBucket: parsed.data.sourceBucket, destBucket: parsed.data.destBucket };
+}
+
+/** A data object's key: a valid day folder ("2021/05/31/", or under testdata/) and a file name, no "." or ".." parts. */
+export function isDataKey(key: string): boolean {
+  const slash = key.lastIndexOf("/");
+  const name = key.slice(slash + 1);
+  if (slash < 0 || !name || key.split("/").some((p) => p === "." || p === "..")) return false;
+  return parseDayPrefix(key.slice(0, slash + 1)) !== undefined;
 }

@@ -80,9 +80,9 @@ export function copyContext(run: CopyRun): CopyContext {
     partSize: config.partSize,
     multipartThreshold: config.multipartThreshold,
     gate: new MultipartGate({ multipartThreshold: config.multipartThreshold, canCleanUp: session.owner !== undefined }),
-    ...(session.owner ? { ownerS3: session.owner } : {}),
     emit: run.emit,
     signal: run.signal,
+    owner: session.owner?.(run.emit, run.signal),
   };
 }
 

@@ -6,6 +6,7 @@ import { makeS3Client, makeStsClient, type ClientSettings } from "../aws/clients
 import { baseCredentials, EnvCredentials, RoleCredentials } from "../aws/credentials.js";
 import { defaultRoleArn, type FlexConfig } from "../config/schema.js";
 import type { Emit } from "../engine/events.js";
+import type { Listing } from "../engine/listing.js";
 import { Requester, type CredentialRefresher } from "../engine/request.js";
 import { AuthError, UsageError } from "./errors.js";
 import { registerSecret } from "./redact.js";
@@ -13,13 +14,13 @@ import { registerSecret } from "./redact.js";
 export interface Session {
   config: FlexConfig;
   s3: S3Client;
-  /** The bucket owner's (base) credentials, when flexcopy assumed the role from them: may abort uploads the role cannot. */
-  owner?: S3Client;
   sts: STSClient;
   roleArn?: string;
   refresher: CredentialRefresher;
   refreshCount(): number;
   requester(emit: Emit, signal?: AbortSignal): Requester;
+  /** The bucket owner's (base) credentials, to list and abort uploads the role may not; absent with `--credentials env`. */
+  owner?(emit: Emit, signal?: AbortSignal): Listing;
 }
 
 export function clientSettings(config: FlexConfig): ClientSettings {
@@ -104,8 +105,18 @@ export async function openSession(config: FlexConfig, emit: Emit, env: Record<st
       return true;
     },
   };
-  const owner = makeS3Client(settings, base);
-  return { config, s3, owner, sts, roleArn, refresher, refreshCount: () => creds.refreshCount, requester: (e, signal) => requester(config, refresher, e, signal) };
+  const ownerS3 = makeS3Client(settings, base);
+  const fixed: CredentialRefresher = { currentKeyId: undefined, refreshRejected: async () => false };
+  return {
+    config,
+    s3,
+    sts,
+    roleArn,
+    refresher,
+    refreshCount: () => creds.refreshCount,
+    requester: (e, signal) => requester(config, refresher, e, signal),
+    owner: (e, signal) => ({ s3: ownerS3, requester: requester(config, fixed, e, signal) }),
+  };
 }
 
 function requester(config: FlexConfig, credentials: CredentialRefresher, emit: Emit, signal?: AbortSignal): Requester {

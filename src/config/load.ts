@@ -29,6 +29,7 @@ export async function loadConfig(src: ConfigSources): Promise<FlexConfig> {
 export async function resolveConfig(src: ConfigSources): Promise<ResolvedConfig> {
   const keys = configKeys();
   const file = await readConfigFile(src);
+  if (file) checkFileValues(file);
   const raw: Record<string, unknown> = {};
   const origins: ConfigOrigins = {};
   for (const k of keys) {
@@ -63,6 +64,19 @@ export async function resolveConfig(src: ConfigSources): Promise<ResolvedConfig>
     origins.roleArn = `derived from ${flagOf("accountId")}`;
   }
   return file ? { config, origins, file: file.path } : { config, origins };
+}
+
+/**
+ * Every value of the config file must be valid, also those a flag or FLEXCOPY_* variable overrides
+ * today: the file is used again when the override is gone.
+ */
+function checkFileValues(file: { path: string; values: Record<string, unknown> }): void {
+  for (const k of configKeys()) {
+    const value = file.values[k.key];
+    if (value === undefined || value === null) continue;
+    const r = configSchema.shape[k.key].safeParse(value);
+    if (!r.success) throw new ConfigError(k.flag, `${k.flag} ${r.error.issues[0]?.message ?? "is invalid"} (got ${show(value)} from ${file.path})`);
+  }
 }
 
 function flagOf(key: keyof FlexConfig): string {

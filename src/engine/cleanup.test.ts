@@ -1,6 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
-import { cleanupUploads, decideAbort, type CleanupItem, type Identity } from "./cleanup.js";
+import { cleanupUploads, decideAbort, isOrphan, type CleanupItem, type Identity } from "./cleanup.js";
 import { Requester } from "./request.js";
 
 interface Up {
@@ -121,4 +121,27 @@ describe("cleanupUploads", () => {
     expect(r).toMatchObject({ found: 5, aborted: 5, failed: 0 });
     expect(items.find((i) => i.uploadId === "u2")?.action).toBe("aborted");
   });
+});
+
+describe("isOrphan: uploads a crash lost, found through the journal's intent records", () => {
+  const ROLE = "461810399597";
+  const intents = new Set(["2021/05/31/a.pcap.gz"]);
+  const known = new Set(["recorded"]);
+  const up = (over: Partial<{ key: string; uploadId: string; initiator: string; initiatorName: string }>) => ({ key: "2021/05/31/a.pcap.gz", uploadId: "lost", ...over });
+  const cases: [string, ReturnType<typeof up>, boolean][] = [
+    ["the role's assumed-role ARN", up({ initiator: `arn:aws:sts::${ROLE}:assumed-role/JeuServiceRoleForS3Copy_123456789012/flexcopy` }), true],
+    ["the role's account as display name (canonical id)", up({ initiator: "a".repeat(64), initiatorName: ROLE }), true],
+    ["no initiator at all", up({}), true],
+    ["an opaque canonical id only", up({ initiator: "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be" }), true],
+    ["another account's IAM user", up({ initiator: "arn:aws:iam::123456789012:user/backup" }), false],
+    ["the bucket owner's account", up({ initiator: "b".repeat(64), initiatorName: "123456789012" }), false],
+    ["an upload the journal records (continued, not removed)", up({ uploadId: "recorded", initiator: `arn:aws:sts::${ROLE}:assumed-role/r/s` }), false],
+    ["a key without an intent", up({ key: "2021/05/31/b.pcap.gz" }), false],
+  ];
+  for (const [name, u, expected] of cases) {
+    it(`${name}: ${expected ? "orphan" : "kept"}`, () => {
+      expect(isOrphan(u, intents, known, ROLE)).toBe(expected);
+      expect(decideAbort(u, { knownUploadIds: known, intentKeys: intents, roleAccount: ROLE }).abort).toBe(expected || u.uploadId === "recorded");
+    });
+  }
 });

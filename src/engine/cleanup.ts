@@ -9,6 +9,8 @@ export interface UploadInfo {
   initiated?: Date;
   /** Who started it (an ARN or canonical id), as S3 reports it. */
   initiator?: string;
+  /** The initiator's display name, as S3 reports it. */
+  initiatorName?: string;
 }
 
 export type CleanupAction = "aborted" | "would-abort" | "kept" | "failed";
@@ -64,6 +66,13 @@ export interface CleanupOptions {
   dryRun?: boolean;
   /** Upload ids flexcopy recorded in its resume journal; when given, these (and only these) are flexcopy's. */
   knownUploadIds?: Set<string>;
+  /**
+   * Keys of the journals' `intent` records (an upload was about to be created when a run died):
+   * uploads of these keys that the provider's role initiated are flexcopy's too (see orphans.ts).
+   */
+  intentKeys?: Set<string>;
+  /** The provider's account id, to recognise the role as an upload's initiator. */
+  roleAccount?: string;
   signal?: AbortSignal;
 }
 
@@ -115,7 +124,7 @@ export async function* listUploads(via: IdentityFallback, bucket: string, prefix
     );
     for (const u of page.Uploads ?? []) {
       if (u.Key === undefined || u.UploadId === undefined) continue;
-      yield { key: u.Key, uploadId: u.UploadId, initiated: u.Initiated, initiator: u.Initiator?.ID ?? u.Initiator?.DisplayName };
+      yield { key: u.Key, uploadId: u.UploadId, initiated: u.Initiated, initiator: u.Initiator?.ID ?? u.Initiator?.DisplayName, initiatorName: u.Initiator?.DisplayName };
     }
     if (!page.IsTruncated) return;
     const nextKey = page.NextKeyMarker;
@@ -131,16 +140,41 @@ export async function* listUploads(via: IdentityFallback, bucket: string, prefix
  * the key (flexcopy copies keep the provider's key, so an upload whose key is in the provider's
  * bucket is taken to be flexcopy's). `all` takes every upload.
  */
-export function decideAbort(u: UploadInfo, opts: { all?: boolean; knownUploadIds?: Set<string> }, inSource?: boolean): { abort: boolean; reason: string } {
+export function decideAbort(
+  u: UploadInfo,
+  opts: { all?: boolean; knownUploadIds?: Set<string>; intentKeys?: Set<string>; roleAccount?: string },
+  inSource?: boolean,
+): { abort: boolean; reason: string } {
   if (opts.all) return { abort: true, reason: "--all" };
   if (opts.knownUploadIds) {
-    return opts.knownUploadIds.has(u.uploadId)
-      ? { abort: true, reason: "started by flexcopy: recorded in its journal" }
-      : { abort: false, reason: "not recorded in flexcopy's journal; --all aborts it anyway" };
+    if (opts.knownUploadIds.has(u.uploadId)) return { abort: true, reason: "started by flexcopy: recorded in its journal" };
+    if (opts.intentKeys && isOrphan(u, opts.intentKeys, opts.knownUploadIds, opts.roleAccount)) {
+      return { abort: true, reason: "started by flexcopy and lost in a crash: its journal has an intent record for the key" };
+    }
+    return { abort: false, reason: "not recorded in flexcopy's journal; --all aborts it anyway" };
   }
   return inSource
     ? { abort: true, reason: "its key is in the provider's bucket: a flexcopy copy" }
     : { abort: false, reason: "its key is not in the provider's bucket, so not a flexcopy copy; --all aborts it anyway" };
+}
+
+/**
+ * Uploads orphaned by a crash. flexcopy writes an `intent` line to its journal just before each
+ * CreateMultipartUpload and a `start` line with the upload id once S3 answers; a process killed in
+ * between leaves an upload that only the `intent` points to. Such an upload is flexcopy's when its
+ * key is an intent's key, S3 says the provider's role initiated it, and the journal does not record
+ * it (a recorded upload is continued, not removed).
+ */
+export function isOrphan(u: UploadInfo, intentKeys: Set<string>, knownUploadIds: Set<string>, roleAccount?: string): boolean {
+  if (!intentKeys.has(u.key) || knownUploadIds.has(u.uploadId)) return false;
+  // S3 names an IAM initiator (an assumed role too) by its ARN, which holds its account id
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_Initiator.html); an upload another
+  // account's principal started under the same key is not flexcopy's. A bare canonical id says
+  // nothing about the account: the intent record decides.
+  if (roleAccount === undefined) return true;
+  const names = [u.initiator, u.initiatorName].filter((x): x is string => x !== undefined);
+  const accounts = names.flatMap((n) => (/^\d{12}$/.test(n) ? [n] : [...n.matchAll(/^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/g)].map((m) => m[1]!)));
+  return accounts.length === 0 || accounts.includes(roleAccount);
 }
 
 const codeOf = (err: unknown): string => (err instanceof RequestError ? err.classified.code : err instanceof Error ? err.name : "Error");
@@ -174,7 +208,7 @@ export async function cleanupUploads(deps: CleanupDeps, opts: CleanupOptions = {
       report.wouldAbort += 1;
     } else {
       try {
-        await abortUpload(aborter, deps.destBucket, u);
+        await abortListed(aborter, deps.destBucket, u);
         item.action = "aborted";
         report.aborted += 1;
       } catch (err) {
@@ -188,7 +222,8 @@ export async function cleanupUploads(deps: CleanupDeps, opts: CleanupOptions = {
   return report;
 }
 
-async function abortUpload(via: IdentityFallback, bucket: string, u: UploadInfo): Promise<void> {
+/** Aborts a listed upload with the first identity allowed to; an upload already gone counts as aborted. */
+export async function abortListed(via: IdentityFallback, bucket: string, u: UploadInfo): Promise<void> {
   try {
     await via.run((l) =>
       l.requester.send("AbortMultipartUpload", u.key, "dest", () =>

@@ -1,5 +1,4 @@
 import {
-  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
@@ -14,6 +13,8 @@ import { RequestError, type Requester } from "./request.js";
 import { COPY_OBJECT_MAX, MultipartGate } from "./strategy.js";
 import type { ObjInfo } from "./skip.js";
 import type { UploadJournal } from "./journal.js";
+import type { Listing } from "./listing.js";
+import { abortUpload, resumeUpload } from "./uploads.js";
 
 export interface CopyContext {
   s3: S3Client;
@@ -28,11 +29,8 @@ export interface CopyContext {
   journal?: UploadJournal;
   /** What the run knows of multipart permission; one per run (see strategy.ts). */
   gate: MultipartGate;
-  /**
-   * A client with the bucket owner's (base) credentials, when at hand: under the manual's bucket policy the
-   * role may create an upload but not abort it; the bucket owner may.
-   */
-  ownerS3?: S3Client;
+  /** The bucket owner's (base) credentials, to list parts and abort where the role may not. */
+  owner?: Listing;
 }
 
 export const MULTIPART_HINT =
@@ -77,7 +75,7 @@ export class Interrupted extends Error {
 /** Copy one object: CopyObject, or parts where they are needed or known to help (see strategy.ts). */
 export async function copyOne(ctx: CopyContext, obj: ObjInfo): Promise<CopyResult> {
   // An upload an earlier run made parts of is continued (parts were allowed then; if no longer, see below).
-  const plan = ctx.journal?.hasParts(obj.key) ? "multipart" : await ctx.gate.plan(obj.size);
+  const plan = (ctx.journal?.upload(obj.key)?.parts.size ?? 0) > 0 ? "multipart" : await ctx.gate.plan(obj.size);
   if (plan === "single") return copySingle(ctx, obj);
   if (plan === "too-large") throw new MultipartDenied(obj.key);
   try {
@@ -130,13 +128,14 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () =
   const { s3, requester, journal } = ctx;
   const partSize = partSizeFor(obj.size, ctx.partSize);
   const ranges = partRanges(obj.size, partSize);
-  const resumed = journal ? await journal.resume(ctx, obj, partSize) : undefined;
+  const resumed = await resumeUpload(ctx, obj, partSize);
   let uploadId = resumed?.uploadId;
   const done = new Map<number, string>(resumed?.parts ?? []);
   if (!uploadId) {
     const head = await requester.send("HeadObject", obj.key, "source", () =>
       s3.send(new HeadObjectCommand({ Bucket: ctx.sourceBucket, Key: obj.key, IfMatch: obj.etag })),
     );
+    await journal?.intent(obj);
     const created = await requester.send("CreateMultipartUpload", obj.key, "dest", () =>
       s3.send(
         new CreateMultipartUploadCommand({
@@ -211,8 +210,8 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () =
   } catch (err) {
     // Interrupted: keep the upload and its finished parts for the next run. Failed: leave nothing behind.
     if (!(err instanceof Interrupted) && !(journal && ctx.signal?.aborted)) {
-      const removed = await abortUpload(ctx, obj.key, id);
-      if (removed) await journal?.forget(obj);
+      // An upload nobody could abort stays in the journal: the next run or `flexcopy cleanup` removes it.
+      if (await abortUpload(ctx, obj.key, id)) await journal?.forget(obj);
       else ctx.emit({ kind: "upload-left", key: obj.key, uploadId: id, command: cleanupCommand(ctx.destBucket, obj.key) });
     }
     if (err instanceof RequestError && err.classified.code === "AccessDenied" && (err.op === "UploadPartCopy" || err.op === "CompleteMultipartUpload")) {
@@ -226,21 +225,4 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () =
 export function cleanupCommand(bucket: string, key: string): string {
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   return `flexcopy cleanup --dest-bucket ${q(bucket)} --prefix ${q(key)}`;
-}
-
-/**
- * Abort with the bucket owner's credentials first (the role may not: the manual's bucket policy grants it no
- * s3:AbortMultipartUpload), then with the role's. Best effort: false when neither could.
- */
-export async function abortUpload(ctx: Pick<CopyContext, "s3" | "destBucket" | "ownerS3">, key: string, uploadId: string): Promise<boolean> {
-  for (const client of ctx.ownerS3 ? [ctx.ownerS3, ctx.s3] : [ctx.s3]) {
-    try {
-      await client.send(new AbortMultipartUploadCommand({ Bucket: ctx.destBucket, Key: key, UploadId: uploadId }));
-      return true;
-    } catch (err) {
-      // NoSuchUpload: already gone (completed, aborted, or expired by a lifecycle rule).
-      if ((err as { name?: string }).name === "NoSuchUpload") return true;
-    }
-  }
-  return false;
 }

@@ -12,6 +12,8 @@ export type EngineEvent =
   | { kind: "notice"; message: string }
   /** An incomplete multipart upload flexcopy created and could not abort (billed until removed). */
   | { kind: "upload-left"; key: string; uploadId: string; command: string }
+  /** Uploads a crashed run orphaned: looked for before the first copy; `cleanup` is the command that removes what is left. */
+  | { kind: "orphans"; keys: number; found: number; removed: number; left: number; unchecked: number; cleanup?: string }
   | { kind: "summary"; summary: RunSummary };
 
 export interface RunSummary {

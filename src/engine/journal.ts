@@ -1,4 +1,3 @@
-import type { CopyContext } from "./copy.js";
 import type { ObjInfo } from "./skip.js";
 
 export interface UploadRecord {
@@ -7,19 +6,32 @@ export interface UploadRecord {
   sourceEtag: string;
 }
 
+/** A multipart upload the journal recorded, with the parts it saw finish. */
+export interface JournalUpload extends UploadRecord {
+  size: number;
+  parts: Map<number, string>;
+}
+
 /**
- * Where multipart copies in flight are remembered across runs (see state/journal-file.ts), so a
- * re-run continues an upload instead of starting over.
+ * Where multipart copies in flight are remembered across runs (see state/journal-file.ts): pure
+ * storage. What to do with what it holds (continue, abort, remove orphans) is decided by
+ * engine/uploads.ts and engine/orphans.ts.
  */
 export interface UploadJournal {
-  /** An upload to continue for this object, with its finished parts; undefined to start fresh. */
-  resume(ctx: CopyContext, obj: ObjInfo, partSize: number): Promise<{ uploadId: string; parts: [number, string][] } | undefined>;
+  /** The upload recorded for this key, if any. */
+  upload(key: string): JournalUpload | undefined;
+  /** Written just before CreateMultipartUpload: a crash before `started` leaves an upload only this line points to. */
+  intent(obj: ObjInfo): Promise<void>;
   started(obj: ObjInfo, rec: UploadRecord): Promise<void>;
   partDone(obj: ObjInfo, partNumber: number, etag: string): Promise<void>;
   finished(obj: ObjInfo, destEtag: string): Promise<void>;
   forget(obj: ObjInfo): Promise<void>;
-  /** An earlier run started a multipart upload of this key with finished parts (so parts were allowed then). */
-  hasParts(key: string): boolean;
+  /** Keys whose `intent` was never followed by a recorded upload: uploads of them may be orphaned. */
+  intentKeys(): string[];
+  /** The orphans of an intent were removed (or there were none). */
+  swept(key: string): Promise<void>;
+  /** Upload ids this journal records. */
+  uploadIds(): Set<string>;
   /** The destination ETag recorded when this flexcopy completed the object's multipart copy. */
   recordedEtag(key: string): string | undefined;
 }

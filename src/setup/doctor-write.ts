@@ -2,7 +2,9 @@
 import { CreateMultipartUploadCommand, ListObjectsV2Command, UploadPartCopyCommand, type S3Client } from "@aws-sdk/client-s3";
 import { OWNER_FULL_CONTROL } from "../aws/acl.js";
 import { formatBytes } from "../config/sizes.js";
-import { abortUpload, cleanupCommand, copyOne, copySource } from "../engine/copy.js";
+import { cleanupCommand, copyOne, copySource } from "../engine/copy.js";
+import { abortUpload, type UploadAccess } from "../engine/uploads.js";
+import type { CredentialRefresher } from "../engine/request.js";
 import { Requester } from "../engine/request.js";
 import { MultipartGate } from "../engine/strategy.js";
 import type { ObjInfo } from "../engine/skip.js";
@@ -62,7 +64,10 @@ export const multipartWriteTestCheck: Step<DoctorContext> = {
     const obj = ctx.writeTestObject;
     const key = `${obj.key}.flexcopy-doctor-multipart-test`;
     // Your own credentials (the bucket owner's) may abort what the role may not; not with --credentials env.
-    const via = { s3, destBucket: c.destBucket!, ...(c.credentials === "env" ? {} : { ownerS3: ctx.baseS3 }) };
+    const requester = (credentials: CredentialRefresher) => new Requester({ concurrency: 1, maxAttempts: c.maxAttempts, credentials, emit: () => undefined });
+    const fixed: CredentialRefresher = { currentKeyId: undefined, refreshRejected: async () => false };
+    const via: UploadAccess = { s3, requester: requester(ctx.role!.refresher), destBucket: c.destBucket! };
+    if (c.credentials !== "env") via.owner = { s3: ctx.baseS3, requester: requester(fixed) };
     let uploadId: string | undefined;
     try {
       uploadId = (await s3.send(new CreateMultipartUploadCommand({ Bucket: c.destBucket!, Key: key, ACL: OWNER_FULL_CONTROL }))).UploadId;

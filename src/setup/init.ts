@@ -2,7 +2,8 @@
  * `flexcopy init`: the settings a config file should hold, validated with the same schema as every
  * other source, reduced to the values that differ from the defaults, and written owner-only.
  */
-import { chmod, mkdir, open, rename, rm } from "node:fs/promises";
+import { chmod, open, rename, rm } from "node:fs/promises";
+import { ensureWritableDir } from "../state/output-paths.js";
 import { dirname, join } from "node:path";
 import { ConfigError, configKeys, configSchema, type FlexConfig } from "../config/schema.js";
 
@@ -60,7 +61,8 @@ export type WriteResult = { written: true; path: string } | { written: false; pa
  * is left alone; with it, the new content replaces it atomically (temp file + rename).
  */
 export async function writeConfigFile(path: string, values: ConfigFileValues, force: boolean): Promise<WriteResult> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  // Never a recursive mkdir on an unchecked path (it never returns under /proc on Node 20).
+  ensureWritableDir("--path", dirname(path));
   const text = `${JSON.stringify(values, null, 2)}\n`;
   const target = force ? join(dirname(path), `.flexcopy-init-${process.pid}.tmp`) : path;
   let handle;

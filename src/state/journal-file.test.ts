@@ -1,8 +1,8 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { FileJournal, JournalBusy, journalFiles, journalPath, shardJournalPath } from "./journal-file.js";
+import { FileJournal, JournalBusy, JournalError, journalFiles, journalPath, shardJournalPath } from "./journal-file.js";
 
 const obj = { key: "2023/01/04/big.pcap.gz", size: 6 * 2 ** 30, etag: '"abc"' };
 
@@ -94,5 +94,58 @@ describe("FileJournal", () => {
     new FileJournal(s2).close();
     new FileJournal(path.join(dir, "bb.journal.ndjson")).close();
     expect(journalFiles("b", { FLEXCOPY_STATE_DIR: dir }, "/home/u").sort()).toEqual([main, s2].sort());
+  });
+
+  it("an intent without a recorded upload survives restarts and compaction until swept or started", async () => {
+    const file = tmpFile();
+    const j = new FileJournal(file);
+    await j.intent(obj);
+    const other = { key: "2023/01/04/other.pcap.gz", size: 7, etag: '"o"' };
+    await j.intent(other);
+    await j.started(other, { uploadId: "u9", partSize: 5, sourceEtag: '"o"' });
+    j.close();
+    const again = new FileJournal(file);
+    expect(again.intentKeys()).toEqual([obj.key]);
+    await again.swept(obj.key);
+    again.close();
+    expect(new FileJournal(file, { readOnly: true }).intentKeys()).toEqual([]);
+    expect(new FileJournal(file, { readOnly: true }).upload(other.key)?.uploadId).toBe("u9");
+  });
+
+  it("damaged lines (null, wrong types, binary, unknown records) are skipped and counted, never trusted", async () => {
+    const file = tmpFile();
+    const good = { t: "start", key: obj.key, uploadId: "u1", partSize: 5, sourceEtag: '"abc"', size: obj.size };
+    const lines = [
+      "null",
+      JSON.stringify(good),
+      JSON.stringify({ t: "done", key: "2023/01/04/x", uploadId: "", etag: 42 }),
+      "\u0000\u0001\u00ff garbage",
+      JSON.stringify({ t: "part", key: obj.key, uploadId: "u1", n: "1", etag: '"p"' }),
+      JSON.stringify({ t: "launch", key: obj.key }),
+      "[]",
+      JSON.stringify({ t: "part", key: obj.key, uploadId: "u1", n: 2, etag: '"p2"' }),
+    ];
+    writeFileSync(file, lines.join("\n") + "\n");
+    const j = new FileJournal(file);
+    expect(j.damaged).toBe(6);
+    expect(j.recordedEtag("2023/01/04/x")).toBeUndefined();
+    expect([...j.upload(obj.key)!.parts]).toEqual([[2, '"p2"']]);
+    j.close();
+    // Compaction dropped them: the next opening is clean.
+    const again = new FileJournal(file);
+    expect(again.damaged).toBe(0);
+    again.close();
+  });
+
+  it("a journal that cannot be opened is a JournalError naming the path", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "journal-dir-"));
+    const asDir = path.join(dir, "b.journal.ndjson");
+    mkdirSync(asDir);
+    expect(() => new FileJournal(asDir)).toThrow(JournalError);
+    expect(() => new FileJournal(asDir, { readOnly: true })).toThrow(asDir);
+    const file = path.join(dir, "plain");
+    writeFileSync(file, "");
+    expect(() => new FileJournal(path.join(file, "b.journal.ndjson"))).toThrow(/cannot open the resume journal .*plain/);
+    expect(() => journalFiles("b", { FLEXCOPY_STATE_DIR: file }, "/home/u")).toThrow(JournalError);
   });
 });

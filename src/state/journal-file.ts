@@ -1,51 +1,65 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import path from "node:path";
-import { ListMultipartUploadsCommand, ListPartsCommand, type Part } from "@aws-sdk/client-s3";
-import { abortUpload, type CopyContext } from "../engine/copy.js";
-import type { UploadJournal, UploadRecord } from "../engine/journal.js";
-import type { ObjInfo } from "../engine/skip.js";
+import { parseLines, type JournalObject, type JournalUpload, type Line, type UploadRecord } from "./journal-records.js";
+import { ensureWritableDir, OutputPathError } from "./output-paths.js";
 
-type Line =
-  | { t: "intent"; key: string }
-  | { t: "start"; key: string; uploadId: string; partSize: number; sourceEtag: string; size: number }
-  | { t: "part"; key: string; uploadId: string; n: number; etag: string }
-  | { t: "done"; key: string; uploadId: string; etag: string }
-  | { t: "forget"; key: string };
-
-interface Upload extends UploadRecord {
-  size: number;
-  parts: Map<number, string>;
+/** The journal cannot be opened at all (a directory, unreadable, its directory not writable). */
+export class JournalError extends Error {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`cannot open the resume journal ${file}: ${reason}`);
+    this.name = "JournalError";
+  }
 }
 
+const REASONS: Record<string, string> = { EISDIR: "it is a directory", EACCES: "permission denied", EPERM: "not permitted", EROFS: "read-only file system", ENOTDIR: "a part of its path is a file" };
+const reasonOf = (err: unknown): string => REASONS[(err as NodeJS.ErrnoException).code ?? ""] ?? ((err as Error).message ?? String(err)).split("\n")[0]!;
+
 /**
- * The resume journal: an append-only NDJSON file, one fsync'd line per event (upload started, part
- * finished, upload completed), so a kill -9 at any moment loses at most the line being written; a
- * torn last line is ignored. Compacted (write to a temp file, fsync, rename) each time it is opened.
+ * The resume journal: an append-only NDJSON file, one fsync'd line per event (upload about to be
+ * created, started, part finished, completed), so a kill -9 at any moment loses at most the line
+ * being written. Every line read back is validated; damaged lines are skipped and counted
+ * (`damaged`). Compacted (write to a temp file, fsync, rename) each time it is opened for writing.
+ * Pure storage: it sends no S3 request, decides nothing and imports nothing of the engine; it has
+ * the shape of the engine's UploadJournal (engine/journal.ts), which the compiler checks where a
+ * command hands it to the engine.
  */
-export class FileJournal implements UploadJournal {
-  private readonly uploads = new Map<string, Upload>();
+export class FileJournal {
+  private readonly uploads = new Map<string, JournalUpload>();
   private readonly intents = new Set<string>();
   private readonly completed = new Map<string, string>();
   private fd?: number;
   private lockHeld = false;
+  /** Lines that were not valid journal records (skipped). */
+  damaged = 0;
 
   /**
    * Opens the journal for a run: takes its lock (one writer at a time), replays it, compacts it.
    * With `readOnly` (verify, cleanup) it only reads, and never rewrites what a running fetch appends.
+   * Throws JournalError (or JournalBusy) when it cannot be opened.
    */
   constructor(
     readonly file: string,
     opts: { readOnly?: boolean } = {},
   ) {
-    if (opts.readOnly) {
+    try {
+      if (opts.readOnly) {
+        if (existsSync(file)) this.replay(readFileSync(file, "utf8"));
+        return;
+      }
+      ensureWritableDir("state directory", path.dirname(file));
+      this.lock();
       if (existsSync(file)) this.replay(readFileSync(file, "utf8"));
-      return;
+      this.compact();
+      this.fd = openSync(file, "a", 0o600);
+    } catch (err) {
+      if (err instanceof JournalBusy || err instanceof JournalError) throw err;
+      this.close();
+      if (err instanceof OutputPathError) throw new JournalError(file, err.reason);
+      throw new JournalError(file, reasonOf(err));
     }
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    this.lock();
-    if (existsSync(file)) this.replay(readFileSync(file, "utf8"));
-    this.compact();
-    this.fd = openSync(file, "a", 0o600);
   }
 
   /** `<journal>.lock` holds the writer's pid; a lock left by a dead process (kill -9) is taken over. */
@@ -60,8 +74,8 @@ export class FileJournal implements UploadJournal {
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-        const pid = Number(readFileSync(lockFile, "utf8").trim());
-        if (pid > 0 && pid !== process.pid && isAlive(pid)) throw new JournalBusy(this.file, pid);
+        const pid = lockHolder(this.file);
+        if (pid !== undefined) throw new JournalBusy(this.file, pid);
         unlinkSync(lockFile);
       }
     }
@@ -69,16 +83,9 @@ export class FileJournal implements UploadJournal {
   }
 
   private replay(text: string): void {
-    for (const raw of text.split("\n")) {
-      if (!raw.trim()) continue;
-      let l: Line;
-      try {
-        l = JSON.parse(raw) as Line;
-      } catch {
-        continue; // torn write at a crash
-      }
-      this.apply(l);
-    }
+    const { lines, damaged } = parseLines(text);
+    this.damaged += damaged;
+    for (const l of lines) this.apply(l);
   }
 
   private apply(l: Line): void {
@@ -95,17 +102,19 @@ export class FileJournal implements UploadJournal {
       this.completed.set(l.key, l.etag);
     } else if (l.t === "forget") {
       this.uploads.delete(l.key);
+    } else if (l.t === "swept") {
       this.intents.delete(l.key);
     }
   }
 
   private lines(): Line[] {
     const out: Line[] = [];
-    for (const key of this.intents) out.push({ t: "intent", key });
     for (const [key, u] of this.uploads) {
       out.push({ t: "start", key, uploadId: u.uploadId, partSize: u.partSize, sourceEtag: u.sourceEtag, size: u.size });
       for (const [n, etag] of u.parts) out.push({ t: "part", key, uploadId: u.uploadId, n, etag });
     }
+    // After the uploads: an intent replayed after its key's `start` stays an intent.
+    for (const key of this.intents) out.push({ t: "intent", key });
     for (const [key, etag] of this.completed) out.push({ t: "done", key, uploadId: "", etag });
     return out;
   }
@@ -139,89 +148,59 @@ export class FileJournal implements UploadJournal {
     }
   }
 
-  /** Upload ids this journal knows (for `flexcopy cleanup`). */
+  upload(key: string): JournalUpload | undefined {
+    return this.uploads.get(key);
+  }
+
   uploadIds(): Set<string> {
     return new Set([...this.uploads.values()].map((u) => u.uploadId));
   }
 
-  hasParts(key: string): boolean {
-    return (this.uploads.get(key)?.parts.size ?? 0) > 0;
+  intentKeys(): string[] {
+    return [...this.intents];
   }
 
   recordedEtag(key: string): string | undefined {
     return this.completed.get(key);
   }
 
-  async resume(ctx: CopyContext, obj: ObjInfo, partSize: number): Promise<{ uploadId: string; parts: [number, string][] } | undefined> {
-    if (this.intents.has(obj.key)) await this.abortOrphans(ctx, obj.key);
+  async intent(obj: JournalObject): Promise<void> {
     this.append({ t: "intent", key: obj.key });
-    const u = this.uploads.get(obj.key);
-    if (!u) return undefined;
-    if (u.sourceEtag !== (obj.etag ?? "") || u.partSize !== partSize || u.size !== obj.size) {
-      await abortUpload(ctx, obj.key, u.uploadId);
-      this.append({ t: "forget", key: obj.key });
-      return undefined;
-    }
-    const listed = await this.listParts(ctx, obj.key, u.uploadId);
-    if (listed === "gone") {
-      this.append({ t: "forget", key: obj.key });
-      return undefined;
-    }
-    // The server's list is the truth when we may read it (a part may have finished just before a
-    // crash, before its journal line); otherwise the journal's own record.
-    const parts = listed ?? u.parts;
-    return { uploadId: u.uploadId, parts: [...parts] };
   }
 
-  /** Parts of an upload, "gone" if the upload no longer exists, undefined if we may not list them. */
-  private async listParts(ctx: CopyContext, key: string, uploadId: string): Promise<Map<number, string> | "gone" | undefined> {
-    const parts = new Map<number, string>();
-    let marker: string | undefined;
-    try {
-      do {
-        const out = await ctx.requester.send("ListParts", key, "dest", () =>
-          ctx.s3.send(new ListPartsCommand({ Bucket: ctx.destBucket, Key: key, UploadId: uploadId, PartNumberMarker: marker })),
-        );
-        for (const p of out.Parts ?? ([] as Part[])) if (p.PartNumber && p.ETag) parts.set(p.PartNumber, p.ETag);
-        marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
-      } while (marker);
-      return parts;
-    } catch (err) {
-      const code = (err as { classified?: { code?: string } }).classified?.code;
-      if (code === "NoSuchUpload") return "gone";
-      if (code === "AccessDenied") return undefined;
-      throw err;
-    }
+  async swept(key: string): Promise<void> {
+    this.append({ t: "swept", key });
   }
 
-  /** A crash between CreateMultipartUpload and its journal line leaves an upload we never recorded. */
-  private async abortOrphans(ctx: CopyContext, key: string): Promise<void> {
-    const known = this.uploads.get(key)?.uploadId;
-    try {
-      const out = await ctx.s3.send(new ListMultipartUploadsCommand({ Bucket: ctx.destBucket, Prefix: key }));
-      for (const u of out.Uploads ?? []) if (u.Key === key && u.UploadId && u.UploadId !== known) await abortUpload(ctx, key, u.UploadId);
-    } catch {
-      // Not allowed to list uploads: `flexcopy cleanup` can still remove them.
-    }
-  }
-
-  async started(obj: ObjInfo, rec: UploadRecord): Promise<void> {
+  async started(obj: JournalObject, rec: UploadRecord): Promise<void> {
     this.append({ t: "start", key: obj.key, uploadId: rec.uploadId, partSize: rec.partSize, sourceEtag: rec.sourceEtag, size: obj.size });
   }
 
-  async partDone(obj: ObjInfo, partNumber: number, etag: string): Promise<void> {
+  async partDone(obj: JournalObject, partNumber: number, etag: string): Promise<void> {
     const u = this.uploads.get(obj.key);
     if (u) this.append({ t: "part", key: obj.key, uploadId: u.uploadId, n: partNumber, etag });
   }
 
-  async finished(obj: ObjInfo, destEtag: string): Promise<void> {
+  async finished(obj: JournalObject, destEtag: string): Promise<void> {
     const u = this.uploads.get(obj.key);
     this.append({ t: "done", key: obj.key, uploadId: u?.uploadId ?? "", etag: destEtag });
   }
 
-  async forget(obj: ObjInfo): Promise<void> {
+  async forget(obj: JournalObject): Promise<void> {
     this.append({ t: "forget", key: obj.key });
   }
+}
+
+/** The pid of a live process holding the journal's lock, if any (a running fetch). */
+export function lockHolder(file: string): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`${file}.lock`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const pid = Number(text.trim());
+  return pid > 0 && pid !== process.pid && isAlive(pid) ? pid : undefined;
 }
 
 function isAlive(pid: number): boolean {
@@ -259,7 +238,13 @@ export function journalFiles(destBucket: string, env: Record<string, string | un
   const dir = path.dirname(main);
   if (!existsSync(dir)) return [];
   const prefix = `${destBucket}.`;
-  return readdirSync(dir)
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw new JournalError(dir, (err as NodeJS.ErrnoException).code === "ENOTDIR" ? "the state directory is a file" : reasonOf(err));
+  }
+  return names
     .filter((f) => f.startsWith(prefix) && f.endsWith(".journal.ndjson") && (f === path.basename(main) || /^shard-\d+-of-\d+\.journal\.ndjson$/.test(f.slice(prefix.length))))
     .map((f) => path.join(dir, f));
 }

@@ -9,8 +9,8 @@ import { formatDuration } from "../../config/sizes.js";
 import { bucketHasKey, cleanupUploads, type CleanupItem, type CleanupReport, type Identity } from "../../engine/cleanup.js";
 import type { Emit } from "../../engine/events.js";
 import { RequestError, Requester } from "../../engine/request.js";
-import { FileJournal, journalFiles } from "../../state/journal-file.js";
-import { makeOutput, type OutputFlags } from "../common.js";
+import { FileJournal, journalFiles, lockHolder } from "../../state/journal-file.js";
+import { makeOutput, warnDamaged, type OutputFlags } from "../common.js";
 import { AuthError, EXIT } from "../errors.js";
 import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { redact, registerSecret } from "../redact.js";
@@ -31,7 +31,8 @@ up only when you will not resume, and never while a fetch into the same bucket i
 
 Which uploads are flexcopy's:
   - the upload ids in flexcopy's resume journal (~/.local/state/flexcopy/<dest-bucket>.journal.ndjson,
-    or --state-dir), when that journal exists;
+    or --state-dir), when that journal exists, and the uploads a crash orphaned: those the provider's
+    role started for a key the journal was about to upload (an "intent" record) but never recorded;
   - otherwise, uploads whose key is also a key of the provider's bucket (flexcopy keeps the keys);
   - --all: every incomplete upload in the bucket (or under --prefix).
 
@@ -70,12 +71,20 @@ export function cleanupCommand(): Command {
   return cmd;
 }
 
-/** Upload ids recorded by the resume journal, or undefined when there is no journal for this bucket. */
-function journalUploadIds(destBucket: string, stateDir: string | undefined): Set<string> | undefined {
+/**
+ * What the resume journals say is flexcopy's: the upload ids they record, and the keys of their
+ * `intent` records (uploads a crash orphaned); undefined when there is no journal for this bucket.
+ * The intents of a journal a running fetch holds are left out: its uploads in creation are not orphans.
+ */
+function fromJournals(destBucket: string, stateDir: string | undefined): { knownUploadIds: Set<string>; intentKeys: Set<string> } | undefined {
   const files = journalFiles(destBucket, process.env, os.homedir(), stateDir && path.resolve(stateDir));
   if (files.length === 0) return undefined;
   // Read-only: a fetch may be appending to the same journal right now.
-  return new Set(files.flatMap((f) => [...new FileJournal(f, { readOnly: true }).uploadIds()]));
+  const journals = warnDamaged(files.map((f) => new FileJournal(f, { readOnly: true })));
+  return {
+    knownUploadIds: new Set(journals.flatMap((j) => [...j.uploadIds()])),
+    intentKeys: new Set(journals.filter((j) => lockHolder(j.file) === undefined).flatMap((j) => j.intentKeys())),
+  };
 }
 
 /**
@@ -128,8 +137,8 @@ async function cleanup(flags: CleanupFlags, self: Command): Promise<number> {
   const destBucket = requireDestBucket(config);
   const out = makeOutput({ ...flags, quiet: true });
   const write = (line: string) => process.stdout.write(redact(line) + "\n");
+  const journals = flags.all ? undefined : fromJournals(destBucket, flags.stateDir);
   const session = await openSession(config, out.emit);
-  const knownUploadIds = flags.all ? undefined : journalUploadIds(destBucket, flags.stateDir);
   const { signal, dispose } = interruptibleQuietly("requests");
   try {
     const dest = identities(session, config, out.emit, signal);
@@ -143,7 +152,7 @@ async function cleanup(flags: CleanupFlags, self: Command): Promise<number> {
         onItem: print.item,
         onNotice: (message) => (flags.json ? out.emit({ kind: "notice", message }) : flags.verbose && process.stderr.write(redact(`note: ${message}\n`))),
       },
-      { prefix: flags.prefix, all: flags.all, dryRun: flags.dryRun, knownUploadIds, signal },
+      { prefix: flags.prefix, all: flags.all, dryRun: flags.dryRun, ...journals, roleAccount: config.roleArn?.split(":")[4], signal },
     ));
     print.summary(report, destBucket);
     if (report.failed > 0) return EXIT.someFailed;

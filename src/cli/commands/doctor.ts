@@ -5,7 +5,7 @@ import { resolveConfig } from "../../config/load.js";
 import { ConfigError, configKeys, type FlexConfig } from "../../config/schema.js";
 import { DOCTOR_STEPS, type DoctorContext } from "../../setup/doctor-checks.js";
 import { DateProbe, runChecks, type Check } from "../../setup/doctor.js";
-import { EXIT } from "../errors.js";
+import { EXIT, UsageError } from "../errors.js";
 import { defaultLoadDeps, withConfigOptions } from "../options.js";
 import { redact } from "../redact.js";
 import { clientSettings, registering } from "../session.js";
@@ -32,7 +32,7 @@ Examples:
   flexcopy doctor --write-test
   flexcopy doctor --json          one JSON object per check: {"name","ok","status","detail","fix"}
 
-Exit codes: 0 every check passed (warnings allowed), 1 a check failed, 2 usage error (bad flag).`;
+Exit codes: 0 every check passed (warnings allowed), 1 a check failed, 2 usage error (bad flag, variable or config file).`;
 
 export function doctorCommand(): Command {
   const cmd = new Command("doctor")
@@ -58,7 +58,8 @@ async function loadSettings(self: Command): Promise<{ config?: FlexConfig; error
     const r = await resolveConfig({ flags, env: deps.env, cwd: deps.cwd, home: deps.home, configPath: opts.config as string | undefined });
     return { config: r.config, source: r.file };
   } catch (err) {
-    if (err instanceof ConfigError) return { error: err.message };
+    // A bad flag, variable or config file is a usage error like in every other command (exit 2, stderr).
+    if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
 }

@@ -6,12 +6,18 @@ import { planDays } from "../../plan/days.js";
 import { listPrefixes } from "../../engine/listing.js";
 import { inShard, parseShard } from "../../engine/shard.js";
 import type { EngineEvent } from "../../engine/events.js";
-import { FileJournal, JournalBusy, journalPath, shardJournalPath } from "../../state/journal-file.js";
+import { sweepOrphans } from "../../engine/orphans.js";
+import type { EventOf } from "../../engine/events.js";
+import { FileJournal, journalPath, shardJournalPath } from "../../state/journal-file.js";
+import { checkWritableFile } from "../../state/output-paths.js";
+import { orphansLeftText } from "../output/text.js";
+import type { FlexConfig } from "../../config/schema.js";
 import { EXIT, EXIT_CODES_HELP, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
-import { commandLine, makeOutput, withOutputOptions, type OutputFlags } from "../common.js";
-import { openSession } from "../session.js";
+import { commandLine, damagedJournalText, makeOutput, shellQuote, withOutputOptions, type OutputFlags } from "../common.js";
+import { openSession, type Session } from "../session.js";
 import { copyContext, executeCopy, interruptible, type CopyRun } from "../run-copy.js";
+import type { CopyContext } from "../../engine/copy.js";
 import { failedKeys, ReportCollector } from "../report.js";
 import { redact } from "../redact.js";
 import { runVerify } from "../../engine/verify.js";
@@ -100,6 +106,11 @@ async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<
     throw new UsageError(`--retry-failed: the report was for s3://${retry.destBucket}, not s3://${destBucket}`);
   }
 
+  // Every output is checked before AssumeRole and the first copy: a bad path fails now, not after hours.
+  if (flags.report) checkWritableFile("--report", flags.report);
+  const stateDir = flags.stateDir && path.resolve(flags.stateDir);
+  const journal = new FileJournal(shardJournalPath(journalPath(destBucket, process.env, os.homedir(), stateDir), shard));
+
   const out = makeOutput(flags);
   const collector = flags.report ? new ReportCollector(commandLine(process.argv), config.sourceBucket, destBucket) : undefined;
   const emit = (e: EngineEvent) => {
@@ -109,12 +120,12 @@ async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<
   const writeReport = () => {
     if (collector && flags.report) collector.write(flags.report);
   };
-  const session = await openSession(config, emit);
-  let journal: FileJournal;
+  if (journal.damaged > 0) emit({ kind: "notice", message: damagedJournalText(journal) });
+  let session: Session;
   try {
-    journal = new FileJournal(shardJournalPath(journalPath(destBucket, process.env, os.homedir(), flags.stateDir && path.resolve(flags.stateDir)), shard));
+    session = await openSession(config, emit);
   } catch (err) {
-    if (err instanceof JournalBusy) throw new UsageError(err.message);
+    journal.close();
     throw err;
   }
   const { signal, dispose } = interruptible(
@@ -126,9 +137,11 @@ async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<
       process.exit(EXIT.interrupted);
     },
   );
+  let orphans: EventOf<"orphans"> | undefined;
   try {
     const run: CopyRun = { session, config, reporter: out.reporter, units: [], flags, resumeCommand: commandLine(process.argv), signal, emit };
     const ctx = { ...copyContext(run), journal };
+    orphans = flags.dryRun ? undefined : await removeOrphans(ctx, config, journal);
     if (retry) {
       run.units = [...new Set(retry.keys.map((k) => k.slice(0, k.lastIndexOf("/") + 1)))].sort();
     } else {
@@ -153,9 +166,35 @@ async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<
     printer.summary(report);
     return Math.max(result.code, verifyExitCode(report));
   } finally {
+    // Said last, whatever the outcome: uploads a crash left that this run could not remove.
+    const left = orphans && orphansLeftText(orphans);
+    if (left) out.reporter.line(left);
     dispose();
     journal.close();
     out.reporter.close();
     writeReport();
   }
+}
+
+/**
+ * Before the first copy: aborts the uploads an interrupted run orphaned (see engine/orphans.ts) and
+ * emits what was found, with the `cleanup` command for what could not be removed.
+ */
+async function removeOrphans(ctx: CopyContext, config: FlexConfig, journal: FileJournal): Promise<EventOf<"orphans"> | undefined> {
+  const sweep = await sweepOrphans({
+    destBucket: ctx.destBucket,
+    journal,
+    role: ctx,
+    owner: ctx.owner,
+    roleAccount: config.roleArn?.split(":")[4],
+    signal: ctx.signal,
+  });
+  if (sweep.keys === 0) return undefined;
+  const command = ["flexcopy", "cleanup", "--dest-bucket", ctx.destBucket];
+  command.push("--state-dir", path.dirname(journal.file));
+  if (config.credentials === "env") command.push("--credentials", "assume-role");
+  if (config.profile) command.push("--profile", config.profile);
+  const e: EventOf<"orphans"> = { kind: "orphans", ...sweep, cleanup: command.map(shellQuote).join(" ") };
+  ctx.emit(e);
+  return e;
 }

@@ -4,6 +4,7 @@ import { createInterface } from "node:readline/promises";
 import { Command } from "commander";
 import { ConfigError, configKeys, configSchema, type FlexConfig } from "../../config/schema.js";
 import { configFileValues, writeConfigFile, type ConfigFileValues } from "../../setup/init.js";
+import { OutputPathError } from "../../state/output-paths.js";
 import { EXIT, UsageError } from "../errors.js";
 import { withConfigOptions } from "../options.js";
 
@@ -79,7 +80,7 @@ async function init(flags: InitFlags, self: Command): Promise<number> {
     throw err;
   }
   const result = await writeConfigFile(path, values, flags.force ?? false).catch((err: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot write ${path}: ${err.code ?? err.message}`);
+    throw new UsageError(`cannot write ${path}: ${err instanceof OutputPathError ? err.reason : (err.code ?? err.message)}`);
   });
   if (!result.written) throw new UsageError(`${path} already exists; use --force to overwrite it`);
   process.stdout.write(`wrote ${path} (mode 600): ${Object.keys(values).join(", ")}\nnext: flexcopy doctor\n`);

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
+import { ensureWritableDir } from "../../state/output-paths.js";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import {
@@ -88,9 +89,8 @@ async function policy(flags: PolicyFlags, self: Command): Promise<number> {
   const out = (s: string) => process.stdout.write(s);
 
   if (flags.outDir !== undefined) {
-    const dir = resolve(process.cwd(), flags.outDir);
+    const dir = ensureWritableDir("--out-dir", resolve(process.cwd(), flags.outDir), 0o755);
     try {
-      await mkdir(dir, { recursive: true });
       for (const d of docs) await writeFile(join(dir, d.file), d.text);
     } catch (err) {
       throw new UsageError(`--out-dir: cannot write to ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);

@@ -5,6 +5,7 @@ import { EXIT, EXIT_CODES_HELP, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { commandLine, makeOutput, withOutputOptions, type OutputFlags } from "../common.js";
 import { openSession } from "../session.js";
+import type { EngineEvent } from "../../engine/events.js";
 import { copyContext, executeCopy, interruptible } from "../run-copy.js";
 
 interface SpecFlags extends OutputFlags {
@@ -64,11 +65,21 @@ async function spec(args: (string | undefined)[], flags: SpecFlags, self: Comman
   const config = await commandConfig(self);
   if (!flags.list) requireDestBucket(config);
   const out = makeOutput(flags);
-  const session = await openSession(config, out.emit);
-  const l: Listing = { s3: session.s3, requester: session.requester(out.emit) };
+  // Held back until the input is known to be good: an error run prints its one error line only.
+  const held: EngineEvent[] = [];
+  let emit: (e: EngineEvent) => void = (e) => {
+    held.push(e);
+  };
+  const release = () => {
+    emit = out.emit;
+    for (const e of held.splice(0)) out.emit(e);
+  };
+  const session = await openSession(config, (e) => emit(e));
+  const l: Listing = { s3: session.s3, requester: session.requester((e) => emit(e)) };
   const bucket = config.sourceBucket;
 
   if (flags.list) {
+    release();
     const kinds = kind ? [kind] : await names(l, bucket, ROOT);
     const rows: { kind: string; version: string; languages: string[] }[] = [];
     for (const k of kinds) {
@@ -87,6 +98,7 @@ async function spec(args: (string | undefined)[], flags: SpecFlags, self: Comman
   const lang = languages.find((x) => x.toLowerCase() === language!.toLowerCase());
   if (!lang) throw new UsageError(`${kind} ${version} has no ${language} edition; available: ${languages.join(", ") || "none"}`);
 
+  release();
   const { signal, dispose } = interruptible(
     () => undefined,
     () => process.exit(EXIT.interrupted),

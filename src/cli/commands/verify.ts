@@ -6,7 +6,7 @@ import { listPrefixes, type Listing } from "../../engine/listing.js";
 import { runVerify, type DayVerify, type VerifyFinding, type VerifyReport } from "../../engine/verify.js";
 import { planDays } from "../../plan/days.js";
 import { parseSelectors, SelectorError } from "../../plan/selectors.js";
-import { commandLine, makeOutput, type OutputFlags } from "../common.js";
+import { commandLine, makeOutput, warnDamaged, type OutputFlags } from "../common.js";
 import { EXIT, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { redact } from "../redact.js";
@@ -83,7 +83,7 @@ async function verify(args: string[], flags: VerifyFlags, self: Command): Promis
     }
     const printer = verifyPrinter(flags, write);
     // Multipart copies are checked against the ETags the resume journals recorded (read-only).
-    const journals = journalFiles(destBucket, process.env, os.homedir(), flags.stateDir && path.resolve(flags.stateDir)).map((f) => new FileJournal(f, { readOnly: true }));
+    const journals = warnDamaged(journalFiles(destBucket, process.env, os.homedir(), flags.stateDir && path.resolve(flags.stateDir)).map((f) => new FileJournal(f, { readOnly: true })));
     const report = await runVerify({ listing, sourceBucket: config.sourceBucket, destBucket, onDay: printer.day }, units, {
       multipartThreshold: config.multipartThreshold,
       recordedEtag: (key) => journals.map((j) => j.recordedEtag(key)).find((e) => e !== undefined),

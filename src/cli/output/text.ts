@@ -20,6 +20,7 @@ export const TEXT: Formatters = {
   progress: () => undefined,
   notice: (e) => `note: ${e.message}`,
   "upload-left": (e) => `left    ${e.key}: an incomplete multipart upload that flexcopy could not abort (billed until removed): ${e.command}`,
+  orphans: (e) => (e.removed > 0 ? `removed ${e.removed} incomplete ${e.removed === 1 ? "upload" : "uploads"} an interrupted run left behind` : undefined),
   summary: (e) => summaryText(e.summary),
 };
 
@@ -35,4 +36,14 @@ export function summaryText(s: RunSummary): string {
     `  ${formatDuration(secs)} elapsed, ${rate}, ${s.retries} retries, ${s.refreshes} credential refreshes`,
     ...(s.uploadsLeft > 0 ? [`  ${s.uploadsLeft} incomplete multipart upload(s) left in your bucket: the "left" lines above give the command that removes them`] : []),
   ].join("\n");
+}
+
+/** The end-of-run warning when uploads orphaned by a crash could not be removed; undefined when none. */
+export function orphansLeftText(e: EventOf<"orphans">): string | undefined {
+  if (e.left === 0 && e.unchecked === 0) return undefined;
+  const what =
+    e.left > 0
+      ? `${e.left} incomplete ${e.left === 1 ? "upload" : "uploads"} left by an interrupted run could not be aborted`
+      : `incomplete uploads of ${e.unchecked} ${e.unchecked === 1 ? "object" : "objects"} may be left by an interrupted run and could not be looked for`;
+  return `warning: ${what} (they are billed until removed); remove them with the bucket owner's credentials:\n  ${e.cleanup ?? "flexcopy cleanup"}`;
 }

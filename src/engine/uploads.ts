@@ -1,0 +1,96 @@
+import { AbortMultipartUploadCommand, ListPartsCommand, type Part } from "@aws-sdk/client-s3";
+import type { UploadJournal } from "./journal.js";
+import type { Listing } from "./listing.js";
+import { RequestError } from "./request.js";
+import type { ObjInfo } from "./skip.js";
+
+/**
+ * What the engine needs to continue or remove a multipart upload: the role's client (it created
+ * the upload) and, when known, the bucket owner's (base) credentials. Under the provider manual's
+ * bucket policy the role may create uploads but not list, list parts of, or abort them; the bucket
+ * owner may (S3 grants the owner s3:ListBucketMultipartUploads, s3:ListMultipartUploadParts and
+ * s3:AbortMultipartUpload on its bucket by default).
+ */
+export interface UploadAccess extends Listing {
+  destBucket: string;
+  journal?: UploadJournal;
+  /** The bucket owner's (base) credentials; absent with `--credentials env`. */
+  owner?: Listing;
+}
+
+const codeOf = (err: unknown): string | undefined => (err instanceof RequestError ? err.classified.code : undefined);
+const isDenied = (err: unknown): boolean => err instanceof RequestError && (err.classified.code === "AccessDenied" || err.classified.status === 403);
+
+/** Runs `fn` as the role, and again as the bucket owner if the role is denied. */
+export async function asRoleThenOwner<T>(a: UploadAccess, fn: (l: Listing) => Promise<T>): Promise<T> {
+  try {
+    return await fn(a);
+  } catch (err) {
+    if (!a.owner || !isDenied(err)) throw err;
+    return fn(a.owner);
+  }
+}
+
+/**
+ * Aborts an upload, as the role and else as the bucket owner. True when it is gone (aborted, or
+ * already gone); false when nobody allowed could abort it (it stays in the journal for the next
+ * run or `flexcopy cleanup`). Never throws: a failed abort must not hide the copy's own error.
+ */
+export async function abortUpload(a: UploadAccess, key: string, uploadId: string): Promise<boolean> {
+  try {
+    await asRoleThenOwner(a, (l) =>
+      l.requester.send("AbortMultipartUpload", key, "dest", () => l.s3.send(new AbortMultipartUploadCommand({ Bucket: a.destBucket, Key: key, UploadId: uploadId }))),
+    );
+    return true;
+  } catch (err) {
+    return codeOf(err) === "NoSuchUpload";
+  }
+}
+
+/** Parts of an upload, "gone" if the upload no longer exists, undefined if nobody may list them. */
+async function listParts(a: UploadAccess, key: string, uploadId: string): Promise<Map<number, string> | "gone" | undefined> {
+  try {
+    return await asRoleThenOwner(a, async (l) => {
+      const parts = new Map<number, string>();
+      let marker: string | undefined;
+      do {
+        const out = await l.requester.send("ListParts", key, "dest", () =>
+          l.s3.send(new ListPartsCommand({ Bucket: a.destBucket, Key: key, UploadId: uploadId, PartNumberMarker: marker })),
+        );
+        for (const p of out.Parts ?? ([] as Part[])) if (p.PartNumber && p.ETag) parts.set(p.PartNumber, p.ETag);
+        marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
+      } while (marker);
+      return parts;
+    });
+  } catch (err) {
+    if (codeOf(err) === "NoSuchUpload") return "gone";
+    if (isDenied(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The upload to continue for this object, with its finished parts, or undefined to start fresh.
+ * An upload recorded for another version of the source (ETag, size or part size changed) is
+ * aborted and forgotten; if it cannot be aborted the object fails and the journal keeps the upload,
+ * so it is never lost (a re-run with the owner's credentials, or `flexcopy cleanup`, removes it).
+ */
+export async function resumeUpload(a: UploadAccess, obj: ObjInfo, partSize: number): Promise<{ uploadId: string; parts: [number, string][] } | undefined> {
+  const u = a.journal?.upload(obj.key);
+  if (!a.journal || !u) return undefined;
+  if (u.sourceEtag !== (obj.etag ?? "") || u.partSize !== partSize || u.size !== obj.size) {
+    if (!(await abortUpload(a, obj.key, u.uploadId))) {
+      throw new Error(`the incomplete upload ${u.uploadId} of an earlier version of this object could not be aborted; run flexcopy cleanup with the bucket owner's credentials`);
+    }
+    await a.journal.forget(obj);
+    return undefined;
+  }
+  const listed = await listParts(a, obj.key, u.uploadId);
+  if (listed === "gone") {
+    await a.journal.forget(obj);
+    return undefined;
+  }
+  // The server's list is the truth when it may be read (a part may have finished just before a
+  // crash, before its journal line); otherwise the journal's own record.
+  return { uploadId: u.uploadId, parts: [...(listed ?? u.parts)] };
+}

@@ -1,0 +1,105 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { describe, expect, it } from "vitest";
+import { FileJournal } from "../../src/state/journal-file.js";
+import type { Listing } from "../../src/engine/listing.js";
+import { Requester } from "../../src/engine/request.js";
+import { abortUpload, resumeUpload, type UploadAccess } from "../../src/engine/uploads.js";
+
+/** In-memory uploads of one bucket: upload id -> part number -> ETag. */
+type Store = Map<string, Map<number, string>>;
+
+const error = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+
+/**
+ * A client for `who` over a shared store. The role is refused ListParts and AbortMultipartUpload,
+ * as under the provider manual's bucket policy; the owner may do both.
+ */
+function client(who: "role" | "owner", store: Store, log: string[]): Listing {
+  const s3 = {
+    send: async (cmd: { constructor: { name: string }; input: { UploadId?: string } }) => {
+      const op = cmd.constructor.name.replace(/Command$/, "");
+      log.push(`${who} ${op}`);
+      if (who === "role") throw error("AccessDenied", 403);
+      const parts = store.get(cmd.input.UploadId ?? "");
+      if (!parts) throw error("NoSuchUpload", 404);
+      if (op === "AbortMultipartUpload") {
+        store.delete(cmd.input.UploadId!);
+        return {};
+      }
+      if (op === "ListParts") return { Parts: [...parts].map(([PartNumber, ETag]) => ({ PartNumber, ETag })), IsTruncated: false };
+      throw new Error(`unexpected ${op}`);
+    },
+  } as unknown as S3Client;
+  return { s3, requester: new Requester({ concurrency: 2, maxAttempts: 1, credentials: { refreshRejected: async () => false }, emit: () => undefined }) };
+}
+
+function access(store: Store, log: string[], withOwner: boolean): UploadAccess & { journal: FileJournal } {
+  const journal = new FileJournal(path.join(mkdtempSync(path.join(tmpdir(), "uploads-")), "d.journal.ndjson"));
+  return { ...client("role", store, log), destBucket: "d", journal, owner: withOwner ? client("owner", store, log) : undefined };
+}
+
+const obj = { key: "2021/05/31/big.pcap.gz", size: 100, etag: '"src"' };
+
+describe("abortUpload", () => {
+  it("the role is denied: the bucket owner aborts", async () => {
+    const store: Store = new Map([["u1", new Map()]]);
+    const log: string[] = [];
+    expect(await abortUpload(access(store, log, true), obj.key, "u1")).toBe(true);
+    expect(log).toEqual(["role AbortMultipartUpload", "owner AbortMultipartUpload"]);
+    expect(store.has("u1")).toBe(false);
+  });
+
+  it("without owner credentials (--credentials env) the upload stays, and the caller is told", async () => {
+    const store: Store = new Map([["u1", new Map()]]);
+    expect(await abortUpload(access(store, [], false), obj.key, "u1")).toBe(false);
+    expect(store.has("u1")).toBe(true);
+  });
+
+  it("an upload already gone counts as aborted", async () => {
+    expect(await abortUpload(access(new Map(), [], true), obj.key, "gone")).toBe(true);
+  });
+});
+
+describe("resumeUpload", () => {
+  it("continues a recorded upload with the parts the owner lists (a part may have finished after the last journal line)", async () => {
+    const store: Store = new Map([["u1", new Map([[1, '"p1"'], [2, '"p2"']])]]);
+    const log: string[] = [];
+    const a = access(store, log, true);
+    await a.journal.started(obj, { uploadId: "u1", partSize: 50, sourceEtag: '"src"' });
+    await a.journal.partDone(obj, 1, '"p1"');
+    expect(await resumeUpload(a, obj, 50)).toEqual({ uploadId: "u1", parts: [[1, '"p1"'], [2, '"p2"']] });
+    expect(log).toEqual(["role ListParts", "owner ListParts"]);
+  });
+
+  it("nobody may list parts: the journal's own parts", async () => {
+    const store: Store = new Map([["u1", new Map([[1, '"p1"'], [2, '"p2"']])]]);
+    const a = access(store, [], false);
+    await a.journal.started(obj, { uploadId: "u1", partSize: 50, sourceEtag: '"src"' });
+    await a.journal.partDone(obj, 1, '"p1"');
+    expect(await resumeUpload(a, obj, 50)).toEqual({ uploadId: "u1", parts: [[1, '"p1"']] });
+  });
+
+  it("an upload for an older source is aborted and forgotten; one that cannot be aborted fails the object and stays recorded", async () => {
+    const store: Store = new Map([["u1", new Map()]]);
+    const a = access(store, [], true);
+    await a.journal.started(obj, { uploadId: "u1", partSize: 50, sourceEtag: '"old"' });
+    expect(await resumeUpload(a, obj, 50)).toBeUndefined();
+    expect(store.has("u1")).toBe(false);
+    expect(a.journal.upload(obj.key)).toBeUndefined();
+
+    const b = access(new Map([["u2", new Map()]]), [], false);
+    await b.journal.started(obj, { uploadId: "u2", partSize: 50, sourceEtag: '"old"' });
+    await expect(resumeUpload(b, obj, 50)).rejects.toThrow(/u2 .*could not be aborted; run flexcopy cleanup/);
+    expect(b.journal.upload(obj.key)?.uploadId).toBe("u2");
+  });
+
+  it("an upload that is gone is forgotten and the object starts fresh", async () => {
+    const a = access(new Map(), [], true);
+    await a.journal.started(obj, { uploadId: "u1", partSize: 50, sourceEtag: '"src"' });
+    expect(await resumeUpload(a, obj, 50)).toBeUndefined();
+    expect(a.journal.uploadIds().size).toBe(0);
+  });
+});
