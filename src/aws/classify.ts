@@ -179,6 +179,11 @@ export function classifyError(err: unknown, ctx: { side?: Side } = {}): Classifi
     if (side === "sts") return fatal("your own AWS credentials have expired: renew them (e.g. `aws sso login`) and re-run");
     return { action: "refresh", ...base };
   }
+  // A bare 400 with no error code is what a HEAD request gets for an expired or invalid session token:
+  // responses to HEAD carry no body, so S3's <Code>ExpiredToken</Code> never arrives (S3 API reference, "Error
+  // responses"; HeadObject: "a HEAD request has the same options as a GET ... but without the body"). Refreshing
+  // is harmless for any other 400: the requester refreshes a request at most a few times, then fails it.
+  if (code === "HTTP 400" && side !== "sts") return { action: "refresh", ...base };
   if (THROTTLING.has(code) || TRANSIENT.has(code)) return retry();
   if (code === "AccessDenied" || code === "AccessDeniedException" || code === "Forbidden") {
     return { action: "fatal", ...base, code: "AccessDenied", hint: ACCESS_DENIED_HINTS[side] };
