@@ -67,6 +67,13 @@ export interface ObjectInfo {
   contentType?: string;
   metadata: Record<string, string>;
   lastModified: string;
+  storageClass?: string; // absent = STANDARD
+}
+
+export interface PutObjectOptions {
+  contentType?: string;
+  metadata?: Record<string, string>;
+  storageClass?: string; // e.g. "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"; default STANDARD
 }
 
 export interface Emulator {
@@ -82,7 +89,7 @@ export interface Emulator {
   requestLog(): RequestLogEntry[];
   clearLog(): void;
   objects(bucket: string): ObjectInfo[];
-  putObject(bucket: string, key: string, size: number, opts?: { contentType?: string; metadata?: Record<string, string> }): void;
+  putObject(bucket: string, key: string, size: number, opts?: PutObjectOptions): void;
   deleteObject(bucket: string, key: string): void;
   setFaults(f: Partial<Faults>): void;
   expireAllTokens(): void;
