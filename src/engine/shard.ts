@@ -2,6 +2,7 @@
  * Deterministic split of day folders over n machines: a day belongs to exactly one shard, chosen
  * by a stable hash of its zero-padded name, so "2021/5/3/" and "2021/05/03/" land together.
  */
+import { splitDayPrefix } from "./day-key.js";
 
 export interface Shard {
   /** 1-based. */
@@ -22,9 +23,7 @@ export function parseShard(text: string): Shard {
 
 /** "2021/5/3/" -> "2021/05/03"; "testdata/2021/5/3" -> "testdata/2021/05/03"; other prefixes lose their trailing slash. */
 export function normalizeDay(day: string): string {
-  const m = /^(testdata\/)?(\d{4})\/(\d{1,2})\/(\d{1,2})\/?$/.exec(day);
-  if (!m) return day.replace(/\/+$/, "");
-  return `${m[1] ?? ""}${m[2]}/${(m[3] ?? "").padStart(2, "0")}/${(m[4] ?? "").padStart(2, "0")}`;
+  return splitDayPrefix(day)?.padded ?? day.replace(/\/+$/, "");
 }
 
 /** 32-bit FNV-1a over UTF-8, finished with murmur3's fmix32 so that n consecutive days spread evenly. */
