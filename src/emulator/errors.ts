@@ -73,5 +73,6 @@ export const FAULT_STATUS: Record<string, [number, string]> = {
   RequestTimeTooSkewed: [403, "The difference between the request time and the current time is too large."],
   RequestTimeout: [400, "Your socket connection to the server was not read from or written to within the timeout period."],
   NoSuchKey: [404, "The specified key does not exist."],
+  InvalidObjectState: [403, "The operation is not valid for the object's storage class"],
   Throttling: [400, "Rate exceeded"],
 };

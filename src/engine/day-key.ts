@@ -3,7 +3,9 @@
  * the zero-padded day key "YYYY/MM/DD". The planner, the shard split and the contract ranges use it.
  */
 
-const DAY_PREFIX = /^(testdata\/)?(\d{4})\/(\d{1,2})\/(\d{1,2})\/?$/;
+const DAY = String.raw`(testdata\/)?(\d{4})\/(\d{1,2})\/(\d{1,2})`;
+const DAY_PREFIX = new RegExp(`^${DAY}\\/?$`);
+const DAY_FOLDER_OF_KEY = new RegExp(`^${DAY}\\/`);
 
 export function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
@@ -27,4 +29,9 @@ export function parseDayPrefix(day: string): { key: string; sample: boolean } | 
   const p = splitDayPrefix(day);
   if (!p || p.month < 1 || p.month > 12 || p.day < 1 || p.day > daysInMonth(p.year, p.month)) return undefined;
   return { key: dateKey(p.year, p.month, p.day), sample: p.sample };
+}
+
+/** The day folder ("2021/05/31/", "testdata/2021/5/3/") a key lies in, or undefined. */
+export function dayFolderOf(key: string): string | undefined {
+  return DAY_FOLDER_OF_KEY.exec(key)?.[0];
 }

@@ -21,6 +21,37 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
+/**
+ * `--shard auto`: the shard from a batch runner's environment (0-based indexes become 1-based).
+ *  - AWS Batch array jobs: AWS_BATCH_JOB_ARRAY_INDEX (0..size-1) and AWS_BATCH_JOB_ARRAY_SIZE, both
+ *    set by AWS Batch in every child job (AWS Batch User Guide, "AWS Batch job environment variables").
+ *  - Kubernetes Indexed Jobs: JOB_COMPLETION_INDEX (0..completions-1) is set by Kubernetes; the count
+ *    is not, so FLEXCOPY_SHARD_COUNT must carry the Job's `completions`.
+ * FLEXCOPY_SHARD_COUNT, when set, overrides the count in both cases. Throws a one-line Error.
+ */
+export function shardFromEnv(env: Record<string, string | undefined>): Shard & { source: string } {
+  const batch = env.AWS_BATCH_JOB_ARRAY_INDEX;
+  const k8s = env.JOB_COMPLETION_INDEX;
+  const override = env.FLEXCOPY_SHARD_COUNT;
+  let index: string;
+  let count: string | undefined;
+  let source: string;
+  if (batch !== undefined && batch !== "") {
+    [index, count, source] = [batch, override || env.AWS_BATCH_JOB_ARRAY_SIZE, "AWS_BATCH_JOB_ARRAY_INDEX"];
+    if (!count) throw new Error("AWS_BATCH_JOB_ARRAY_INDEX is set but neither AWS_BATCH_JOB_ARRAY_SIZE nor FLEXCOPY_SHARD_COUNT is");
+  } else if (k8s !== undefined && k8s !== "") {
+    [index, count, source] = [k8s, override, "JOB_COMPLETION_INDEX"];
+    if (!count) throw new Error("JOB_COMPLETION_INDEX is set (Kubernetes Indexed Job): set FLEXCOPY_SHARD_COUNT to the Job's completions");
+  } else {
+    throw new Error(
+      "auto needs AWS_BATCH_JOB_ARRAY_INDEX and AWS_BATCH_JOB_ARRAY_SIZE (AWS Batch array job) or JOB_COMPLETION_INDEX and FLEXCOPY_SHARD_COUNT (Kubernetes Indexed Job); neither is set",
+    );
+  }
+  if (!/^\d+$/.test(index.trim())) throw new Error(`${source} must be a whole number (got ${JSON.stringify(index)})`);
+  if (!/^\d+$/.test(count.trim())) throw new Error(`the shard count must be a whole number (got ${JSON.stringify(count)})`);
+  return { ...parseShard(`${Number(index) + 1}/${Number(count)}`), source };
+}
+
 /** "2021/5/3/" -> "2021/05/03"; "testdata/2021/5/3" -> "testdata/2021/05/03"; other prefixes lose their trailing slash. */
 export function normalizeDay(day: string): string {
   return splitDayPrefix(day)?.padded ?? day.replace(/\/+$/, "");

@@ -59,6 +59,8 @@ export interface VerifyOptions {
   recordedEtag?: (key: string) => string | undefined;
   /** fetch's --multipart-threshold: objects at least this large were copied in parts. Default 512 MiB. */
   multipartThreshold?: number;
+  /** --include/--exclude/--match: objects (listed under a unit) to leave out on both sides. */
+  keep?: (key: string, unit: string) => boolean;
   /** Days listed at once. Default 8. */
   dayConcurrency?: number;
   signal?: AbortSignal;
@@ -112,9 +114,10 @@ export async function verifyDay(deps: VerifyDeps, day: string, opts: VerifyOptio
   const { listing, sourceBucket, destBucket } = deps;
   const result: DayVerify = { day, ...emptyCounts(), findings: [] };
   // One day is at most a few hundred objects: both listings are held, then compared like fetch's skip rule.
+  const keep = (o: ObjInfo) => !opts.keep || opts.keep(o.key, day);
   const [src, dest] = await Promise.all([
-    collect(listObjects(listing, sourceBucket, day, "source")),
-    collect(listObjects(listing, destBucket, day, "dest")),
+    collect(listObjects(listing, sourceBucket, day, "source")).then((l) => l.filter(keep)),
+    collect(listObjects(listing, destBucket, day, "dest")).then((l) => l.filter(keep)),
   ]);
   const recorded = new Map<string, string>();
   if (opts.recordedEtag) {

@@ -7,6 +7,9 @@ import { runVerify, type DayVerify, type VerifyFinding, type VerifyReport } from
 import { planDays } from "../../plan/days.js";
 import { parseSelectors, SelectorError } from "../../plan/selectors.js";
 import { commandLine, makeOutput, type OutputFlags } from "../common.js";
+import { nothingMatched, type Filter } from "../../plan/filters.js";
+import { FILTER_HELP, withFilterOptions } from "../filter-options.js";
+import { now } from "../clock.js";
 import { EXIT, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { redact } from "../redact.js";
@@ -31,6 +34,8 @@ Examples:
   flexcopy verify 2021/05
   flexcopy verify 2021/05/10..2021/06/03 --quiet      only days with problems
   flexcopy verify testdata/2021 --json > verify.ndjson
+  flexcopy verify latest:5 --exclude '*' --include '*_1_*'
+${FILTER_HELP}
 
 Exit codes:
   0    every object is there, with the same size (and ETag where comparable), nothing extra
@@ -42,7 +47,7 @@ Exit codes:
 export function verifyCommand(): Command {
   const cmd = new Command("verify")
     .description("check that your bucket holds exactly what the provider's bucket holds for the given dates (listings only)")
-    .argument("<selector...>", "dates to check, as for fetch: YYYY, YYYY/MM, YYYY/MM/DD, FROM..TO, testdata/...")
+    .argument("<selector...>", "dates to check, as for fetch: YYYY, YYYY/MM, YYYY/MM/DD, FROM..TO, today, latest:N, testdata/...")
     .option("--sample", "check the sample data under testdata/ instead of production data")
     .option("--state-dir <dir>", "where fetch's resume journal lives (multipart ETags it recorded) [FLEXCOPY_STATE_DIR]");
   withConfigOptions(cmd)
@@ -50,18 +55,19 @@ export function verifyCommand(): Command {
     .option("-q, --quiet", "leave out days without problems")
     .option("-v, --verbose", "list every object of a missing day, and the objects checked by size only")
     .option("--debug", "print stack traces of unexpected errors (secrets stay redacted)");
+  const filterOf = withFilterOptions(cmd);
   cmd.addHelpText("after", HELP);
   cmd.action(async (args: string[], flags: VerifyFlags, self: Command) => {
-    process.exitCode = await verify(args, flags, self);
+    process.exitCode = await verify(args, flags, self, filterOf());
   });
   return cmd;
 }
 
-async function verify(args: string[], flags: VerifyFlags, self: Command): Promise<number> {
+async function verify(args: string[], flags: VerifyFlags, self: Command, filter: Filter | undefined): Promise<number> {
   const config = await commandConfig(self);
   let selectors;
   try {
-    selectors = parseSelectors(args, { sample: flags.sample });
+    selectors = parseSelectors(args, { sample: flags.sample, now: now() });
   } catch (err) {
     if (err instanceof SelectorError) throw new UsageError(err.message);
     throw err;
@@ -87,8 +93,12 @@ async function verify(args: string[], flags: VerifyFlags, self: Command): Promis
     const report = await runVerify({ listing, sourceBucket: config.sourceBucket, destBucket, onDay: printer.day }, units, {
       multipartThreshold: config.multipartThreshold,
       recordedEtag: (key) => journals.map((j) => j.recordedEtag(key)).find((e) => e !== undefined),
+      keep: filter?.keep,
       signal,
     });
+    if (filter && report.ok + report.missing + report.sizeMismatch + report.etagMismatch + report.extra === 0) {
+      process.stderr.write(redact(`flexcopy: ${nothingMatched(filter)}\n`));
+    }
     printer.summary(report, commandLine(process.argv).replace(/^flexcopy verify/, "flexcopy fetch"));
     return verifyExitCode(report);
   } finally {
