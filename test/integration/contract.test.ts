@@ -53,6 +53,29 @@ describe("days outside the contract", () => {
     expect(summaryOf(r).notEntitled).toBe(notEntitled.flatMap((d) => keysOf(emu!, d)).length);
   });
 
+  it("verify and fetch --verify count days outside the contract as not entitled, not missing", async () => {
+    emu = await emulator({ contractedPeriods: ["2021/05"] });
+    const r = await runCli(["fetch", "2021/05/31..2021/06", "--verify"], { env: cliEnv(emu) });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/verified 3 units: .*, 0 missing, .*, 6 not entitled \(outside your contract\)/);
+    const text = await runCli(["verify", "2021/05/31..2021/06"], { env: cliEnv(emu) });
+    expect(text.stdout).toMatch(/2021\/06\/01\/ +outside your contract: 3 objects not entitled/);
+    emu.clearLog();
+    const v = await runCli(["verify", "2021/05/31..2021/06", "--json"], { env: cliEnv(emu) });
+    expect(v.code).toBe(0);
+    expect(eventsOf(v, "verify-summary")[0]).toMatchObject({ days: 3, missing: 0, notEntitled: 6 });
+    expect(eventsOf(v, "verify").map((e) => [e.day, e.status, e.objects])).toEqual([
+      ["2021/06/01/", "not-entitled", 3],
+      ["2021/06/02/", "not-entitled", 3],
+    ]);
+    // One HeadObject per day of which nothing was copied, none for the day that is there.
+    expect(emu.requestLog().filter((l) => l.op === "HeadObject").map((l) => l.key?.slice(0, 11)).sort()).toEqual(["2021/06/01/", "2021/06/02/"]);
+    // A day inside the contract that was not copied is still missing.
+    const missing = await runCli(["verify", "2021/05/28", "--json"], { env: cliEnv(emu) });
+    expect(missing.code).toBe(1);
+    expect(eventsOf(missing, "verify-summary")[0]).toMatchObject({ missing: keysOf(emu, "2021/05/28/").length });
+  });
+
   it("nothing readable at all exits 3 and says which cause is likelier", async () => {
     emu = await emulator({ contractedPeriods: ["2021/05"] });
     const r = await runCli(["fetch", "2021/06"], { env: cliEnv(emu) });
@@ -106,5 +129,10 @@ describe("archived objects", () => {
     const failed = eventsOf(it, "failed");
     expect(failed.map((e) => [e.key, e.code])).toEqual([[`${day}e.pcap.gz`, "InvalidObjectState"]]);
     expect(String(failed[0]?.hint)).toMatch(/archived .* restored/);
+
+    // verify does not call archived objects missing.
+    const v = await runCli(["verify", "2021/05/31", "--json"], { env: cliEnv(emu) });
+    expect(eventsOf(v, "verify-summary")[0]).toMatchObject({ ok: 2, missing: 1, archived: 2 });
+    expect(eventsOf(v, "verify").map((e) => e.key)).toEqual([`${day}e.pcap.gz`]);
   });
 });

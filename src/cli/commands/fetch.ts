@@ -18,6 +18,7 @@ import { copyContext, executeCopy, interruptible, type CopyRun } from "../run-co
 import { failedKeys, ReportCollector } from "../report.js";
 import { redact } from "../redact.js";
 import { runVerify } from "../../engine/verify.js";
+import { sourceReadable } from "../../engine/contract.js";
 import { verifyExitCode, verifyPrinter } from "./verify.js";
 
 interface FetchFlags extends OutputFlags {
@@ -169,6 +170,7 @@ async function fetch(args: string[], flags: FetchFlags, self: Command, filter: F
       multipartThreshold: config.multipartThreshold,
       recordedEtag: (k) => journal.recordedEtag(k),
       keep: filter?.keep,
+      entitled: (_day, key) => sourceReadable(ctx, config.sourceBucket, key),
       signal,
     });
     printer.summary(report);

@@ -3,7 +3,8 @@ import path from "node:path";
 import { Command } from "commander";
 import { FileJournal, journalFiles } from "../../state/journal-file.js";
 import { listPrefixes, type Listing } from "../../engine/listing.js";
-import { runVerify, type DayVerify, type VerifyFinding, type VerifyReport } from "../../engine/verify.js";
+import { sourceReadable } from "../../engine/contract.js";
+import { emptyCounts, runVerify, type DayVerify, type VerifyFinding, type VerifyReport } from "../../engine/verify.js";
 import { planDays } from "../../plan/days.js";
 import { parseSelectors, SelectorError } from "../../plan/selectors.js";
 import { commandLine, makeOutput, type OutputFlags } from "../common.js";
@@ -83,7 +84,7 @@ async function verify(args: string[], flags: VerifyFlags, self: Command, filter:
     const units: string[] = [];
     for await (const day of planDays(selectors, { listPrefixes: (p) => listPrefixes(listing, config.sourceBucket, p, "source") })) units.push(day);
     if (units.length === 0) {
-      if (flags.json) write(JSON.stringify(summaryRecord({ days: 0, ok: 0, missing: 0, sizeMismatch: 0, etagMismatch: 0, extra: 0, sizeOnly: 0, problems: 0, interrupted: false })));
+      if (flags.json) write(JSON.stringify(summaryRecord({ days: 0, ...emptyCounts(), problems: 0, interrupted: false })));
       else process.stderr.write(redact(`flexcopy: nothing in s3://${config.sourceBucket} matches ${args.join(" ")}\n`));
       return EXIT.ok;
     }
@@ -94,6 +95,7 @@ async function verify(args: string[], flags: VerifyFlags, self: Command, filter:
       multipartThreshold: config.multipartThreshold,
       recordedEtag: (key) => journals.map((j) => j.recordedEtag(key)).find((e) => e !== undefined),
       keep: filter?.keep,
+      entitled: (_day, key) => sourceReadable(listing, config.sourceBucket, key),
       signal,
     });
     if (filter && report.ok + report.missing + report.sizeMismatch + report.etagMismatch + report.extra === 0) {
@@ -120,8 +122,20 @@ export function findingRecord(f: VerifyFinding): Record<string, unknown> {
 
 /** NDJSON form of the summary. */
 export function summaryRecord(r: VerifyReport): Record<string, unknown> {
-  const { days, ok, missing, sizeMismatch, etagMismatch, extra, sizeOnly, interrupted } = r;
-  return { kind: "verify-summary", days, ok, missing, sizeMismatch, etagMismatch, extra, sizeOnly, ...(interrupted ? { interrupted } : {}) };
+  const { days, ok, missing, sizeMismatch, etagMismatch, extra, sizeOnly, notEntitled, archived, interrupted } = r;
+  return {
+    kind: "verify-summary",
+    days,
+    ok,
+    missing,
+    sizeMismatch,
+    etagMismatch,
+    extra,
+    sizeOnly,
+    ...(notEntitled ? { notEntitled } : {}),
+    ...(archived ? { archived } : {}),
+    ...(interrupted ? { interrupted } : {}),
+  };
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
@@ -136,6 +150,7 @@ export function verifyPrinter(opts: { json?: boolean; quiet?: boolean; verbose?:
   return {
     day: (d: DayVerify): void => {
       if (opts.json) {
+        if (d.notEntitled > 0) write(JSON.stringify({ kind: "verify", day: d.day, status: "not-entitled", objects: d.notEntitled, note: "outside your contract" }));
         for (const f of d.findings) write(JSON.stringify(findingRecord(f)));
         return;
       }
@@ -144,6 +159,10 @@ export function verifyPrinter(opts: { json?: boolean; quiet?: boolean; verbose?:
       if (!header) {
         write(`${"day".padEnd(24)} ${"ok".padStart(7)} ${"missing".padStart(8)} ${"mismatched".padStart(11)} ${"extra".padStart(6)}`);
         header = true;
+      }
+      if (d.notEntitled > 0) {
+        write(`${d.day.padEnd(24)} outside your contract: ${plural(d.notEntitled, "object")} not entitled`);
+        return;
       }
       const mismatched = d.sizeMismatch + d.etagMismatch;
       write(`${d.day.padEnd(24)} ${String(d.ok).padStart(7)} ${String(d.missing).padStart(8)} ${String(mismatched).padStart(11)} ${String(d.extra).padStart(6)}`);
@@ -161,7 +180,9 @@ export function verifyPrinter(opts: { json?: boolean; quiet?: boolean; verbose?:
       const sizeOnly = r.sizeOnly > 0 ? ` (${r.sizeOnly} by size only: multipart copies without a recorded ETag)` : "";
       write(
         `verified ${plural(r.days, "unit")}: ${plural(r.ok, "object")} ok${sizeOnly}, ${r.missing} missing, ` +
-          `${plural(r.sizeMismatch, "size mismatch", "size mismatches")}, ${plural(r.etagMismatch, "ETag mismatch", "ETag mismatches")}, ${r.extra} extra`,
+          `${plural(r.sizeMismatch, "size mismatch", "size mismatches")}, ${plural(r.etagMismatch, "ETag mismatch", "ETag mismatches")}, ${r.extra} extra` +
+          (r.notEntitled > 0 ? `, ${r.notEntitled} not entitled (outside your contract)` : "") +
+          (r.archived > 0 ? `, ${r.archived} archived (not copyable until restored)` : ""),
       );
       if (r.interrupted) write("interrupted: not every day was verified");
       if (r.missing + r.sizeMismatch + r.etagMismatch > 0 && fetchCommand) write(`to copy missing and differing objects again, run:\n  ${fetchCommand}`);
