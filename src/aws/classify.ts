@@ -203,18 +203,22 @@ function verdictOf(err: unknown): Classified {
 }
 
 /**
- * The one "is this a denial" rule: AccessDenied (S3), AccessDeniedException (STS), Forbidden, or
- * any other 403 (a HEAD response has no body, so no code) — except InvalidObjectState, S3's 403 for
- * an archived object, which is about the object's storage class, not permission.
+ * The one "is this a denial" rule: AccessDenied (S3), AccessDeniedException (STS), Forbidden, or a
+ * 403 without a code (a HEAD response has no body) — classifyError names all of them AccessDenied.
+ * A 403 with another code (InvalidObjectState for an archived object, RequestTimeTooSkewed,
+ * SignatureDoesNotMatch, …) is not a denial of permission.
  */
 export function isAccessDenied(err: unknown): boolean {
-  const c = verdictOf(err);
-  return c.code === "AccessDenied" || (c.status === 403 && c.code !== "InvalidObjectState");
+  return verdictOf(err).code === "AccessDenied";
 }
 
-/** A denial or refused credentials: authentication or authorization failed (exit 3 before anything is copied). */
+/**
+ * Authentication or authorization failed (exit 3): a denial, refused credentials, or any other 403
+ * but InvalidObjectState (which is about an archived object, not about who is asking).
+ */
 export function isAuthFailure(err: unknown): boolean {
-  return isAccessDenied(err) || CREDENTIAL_REFUSED.has(verdictOf(err).code);
+  const c = verdictOf(err);
+  return isAccessDenied(err) || CREDENTIAL_REFUSED.has(c.code) || (c.status === 403 && c.code !== "InvalidObjectState");
 }
 
 /** Exponential backoff with full jitter: random in [0, min(20 s, 100 ms * 2^(attempt-1))). */
