@@ -7,9 +7,9 @@ Filters (--include, --exclude: the AWS CLI's rules; --match: a regular expressio
   Every object starts included; --include/--exclude apply in the order given, a later match wins.
   A glob is matched against the key below its day folder (e.g. 20210531_1_001.pcap.gz):
   * any characters (also /), ? one character, [abc], [!abc]. --match is searched in the full key.
-  --exclude '*' --include '*_1_*'     only files of channel 1
+  --exclude '*' --include '*_1_*'     only objects whose name contains _1_
   --exclude '*.txt'                   everything but .txt files
-  --match '^2021/05/\\d+/\\d+_2_'     a regular expression on the full key`;
+  --match '^2021/05/\\d+/\\d+_2_'       a regular expression on the full key`;
 
 /**
  * Adds --include/--exclude (repeatable, order kept across both) and --match. Returns a function

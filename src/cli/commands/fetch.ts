@@ -48,6 +48,7 @@ Several selectors may be given; days that exist are found by listing, never gues
 Days outside your contract: the first object to copy in each day is checked with one HeadObject;
 if the provider's role may not read it, the day is counted as "not entitled" (one line per range
 of such days), not tried object by object. They do not make the run fail unless --strict-contract.
+--dry-run reads nothing, so it does not check the contract (flexcopy ls --check-access does).
 Objects in GLACIER or DEEP_ARCHIVE (per the listing) are skipped as "archived".
 ${FILTER_HELP}
 
@@ -70,7 +71,7 @@ export function fetchCommand(): Command {
   const cmd = new Command("fetch")
     .alias("copy")
     .description("copy FLEX data for the given dates from the provider's bucket into yours (server-side)")
-    .argument("[selector...]", "dates to copy: YYYY, YYYY/MM, YYYY/MM/DD, or FROM..TO")
+    .argument("[selector...]", "dates to copy: YYYY, YYYY/MM, YYYY/MM/DD, FROM..TO (either side open), today, yesterday, latest, latest:N")
     .option("--sample", "copy the sample data under testdata/ instead of production data")
     .option("--force", "copy again even objects that are already in your bucket")
     .option("-n, --dry-run", "show the plan (days, objects, bytes, estimated time) and copy nothing")
