@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { InvalidObjectState, NoSuchBucket, NoSuchKey, NoSuchUpload, S3ServiceException } from "@aws-sdk/client-s3";
 import { ExpiredTokenException, IDPCommunicationErrorException, RegionDisabledException, STSServiceException } from "@aws-sdk/client-sts";
-import { backoffMs, classifyError, type ErrorAction } from "./classify.js";
+import { backoffMs, classifyError, type ErrorAction, isAccessDenied, isAuthFailure } from "./classify.js";
 
 const s3 = (name: string, status: number, fault: "client" | "server" = status >= 500 ? "server" : "client") =>
   new S3ServiceException({ name, $fault: fault, $metadata: { httpStatusCode: status } });
@@ -155,5 +155,25 @@ describe("backoffMs", () => {
       expect(ms).toBeGreaterThanOrEqual(0);
       expect(ms).toBeLessThan(1600);
     }
+  });
+});
+
+describe("isAccessDenied / isAuthFailure: the one rule", () => {
+  const s3err = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+  it.each<[string, unknown, boolean, boolean]>([
+    ["S3 AccessDenied", s3err("AccessDenied", 403), true, true],
+    ["STS AccessDeniedException", s3err("AccessDeniedException", 403), true, true],
+    ["a HEAD 403 (no body, no code)", s3err("403", 403), true, true],
+    ["a 403 with another code (RequestTimeTooSkewed) is no denial, but an auth failure", s3err("RequestTimeTooSkewed", 403), false, true],
+    ["Forbidden", s3err("Forbidden", 403), true, true],
+    ["InvalidObjectState is a 403 about storage, not permission", s3err("InvalidObjectState", 403), false, false],
+    ["an expired token is refused credentials, not a denial", s3err("ExpiredToken", 400), false, true],
+    ["InvalidAccessKeyId", s3err("InvalidAccessKeyId", 403), false, true],
+    ["NoSuchKey", s3err("NoSuchKey", 404), false, false],
+    ["SlowDown", s3err("SlowDown", 503), false, false],
+    ["an engine RequestError carries its verdict", { classified: { action: "fatal", code: "AccessDenied", status: 403 } }, true, true],
+    ["a RequestError of a throttle", { classified: { action: "retry", code: "SlowDown", status: 503 } }, false, false],
+  ])("%s", (_name, err, denied, auth) => {
+    expect([isAccessDenied(err), isAuthFailure(err)]).toEqual([denied, auth]);
   });
 });

@@ -87,7 +87,8 @@ const REGION_HINT = "the bucket is not in ap-northeast-1 (Tokyo), where the prov
 const HINTS: Record<string, string> = {
   NoSuchKey: "the object was removed or renamed at the source after it was listed: re-run to plan again",
   NotFound: "the object was removed or renamed after it was listed: re-run to plan again",
-  InvalidObjectState: "the object is archived (Glacier / Deep Archive) and cannot be copied until it is restored",
+  InvalidObjectState:
+    "the object is archived (S3 Glacier Flexible Retrieval / Deep Archive, or an Intelligent-Tiering archive tier) and cannot be copied until it is restored: ask the provider, or leave it (flexcopy skips objects whose listing shows GLACIER or DEEP_ARCHIVE)",
   PreconditionFailed: "the source object changed during the copy: re-run to copy the new version",
   RequestTimeTooSkewed: CLOCK_HINT,
   RequestExpired: CLOCK_HINT,
@@ -195,6 +196,34 @@ export function classifyError(err: unknown, ctx: { side?: Side } = {}): Classifi
   // A 200 response whose body is an error (CopyObject, UploadPartCopy, CompleteMultipartUpload) is transient.
   if (status === 200) return retry();
   return fatal();
+}
+
+/** Codes that mean the credentials themselves were refused (wrong, unsigned, expired): exit 3 like a denial. */
+const CREDENTIAL_REFUSED = new Set(["InvalidAccessKeyId", "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException", "InvalidToken"]);
+
+/** The verdict of an error: a RequestError (engine) carries it as `classified`; anything else is classified here. */
+function verdictOf(err: unknown): Classified {
+  const c = (err as { classified?: Classified } | undefined)?.classified;
+  return c && typeof c.code === "string" ? c : classifyError(err);
+}
+
+/**
+ * The one "is this a denial" rule: AccessDenied (S3), AccessDeniedException (STS), Forbidden, or a
+ * 403 without a code (a HEAD response has no body) — classifyError names all of them AccessDenied.
+ * A 403 with another code (InvalidObjectState for an archived object, RequestTimeTooSkewed,
+ * SignatureDoesNotMatch, …) is not a denial of permission.
+ */
+export function isAccessDenied(err: unknown): boolean {
+  return verdictOf(err).code === "AccessDenied";
+}
+
+/**
+ * Authentication or authorization failed (exit 3): a denial, refused credentials, or any other 403
+ * but InvalidObjectState (which is about an archived object, not about who is asking).
+ */
+export function isAuthFailure(err: unknown): boolean {
+  const c = verdictOf(err);
+  return isAccessDenied(err) || CREDENTIAL_REFUSED.has(c.code) || (c.status === 403 && c.code !== "InvalidObjectState");
 }
 
 /** Exponential backoff with full jitter: random in [0, min(20 s, 100 ms * 2^(attempt-1))). */

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { isAuthFailure } from "../aws/classify.js";
 import { RequestError } from "../engine/request.js";
 import { DestinationDenied } from "../engine/run.js";
 import { AuthError, EXIT, EXIT_CODES_HELP, UsageError } from "./errors.js";
@@ -78,9 +79,7 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof AuthError) return fail(err.message, EXIT.auth, err.hint);
     if (err instanceof DestinationDenied) return fail(err.message, EXIT.auth, err.hint);
     if (err instanceof RequestError) {
-      const c = err.classified;
-      const authish = c.status === 403 || ["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"].includes(c.code);
-      return fail(err.message, authish ? EXIT.auth : EXIT.someFailed, c.hint);
+      return fail(err.message, isAuthFailure(err) ? EXIT.auth : EXIT.someFailed, err.classified.hint);
     }
     fail(err instanceof Error ? err.message : String(err), EXIT.someFailed);
   }

@@ -23,6 +23,8 @@ export interface RunReport {
   plan?: { days: number; objects: number; bytes: number; toCopy?: number; toCopyBytes?: number };
   days: Record<string, DayStats>;
   failures: { key: string; size: number; code: string; message: string; hint?: string }[];
+  /** Ranges of days outside the contract: their objects were counted, not tried. */
+  notEntitled: { from: string; to: string; days: number; objects: number; bytes: number }[];
   refreshes: { at: string; reason: string; expiration: string; durationSeconds: number }[];
   retries: number;
   /** Incomplete uploads an interrupted earlier run left: found, removed, and left for `cleanup`. */
@@ -40,7 +42,7 @@ export class ReportCollector {
     /** Day units of the run, to attribute objects to days (set once planned). */
     public units: string[] = [],
   ) {
-    this.report = { version: 1, command, sourceBucket, destBucket, startedAt: new Date().toISOString(), days: {}, failures: [], refreshes: [], retries: 0 };
+    this.report = { version: 1, command, sourceBucket, destBucket, startedAt: new Date().toISOString(), days: {}, failures: [], notEntitled: [], refreshes: [], retries: 0 };
   }
 
   private day(key: string): DayStats {
@@ -63,7 +65,8 @@ export class ReportCollector {
         d.failed += 1;
         r.failures.push({ key: e.key, size: e.size, code: e.code, message: e.message, hint: e.hint });
       }
-    } else if (e.kind === "refreshed") r.refreshes.push({ at: new Date().toISOString(), reason: e.reason, expiration: e.expiration, durationSeconds: e.durationSeconds });
+    } else if (e.kind === "not-entitled") r.notEntitled.push({ from: e.from, to: e.to, days: e.days, objects: e.objects, bytes: e.bytes });
+    else if (e.kind === "refreshed") r.refreshes.push({ at: new Date().toISOString(), reason: e.reason, expiration: e.expiration, durationSeconds: e.durationSeconds });
     else if (e.kind === "retry") r.retries += 1;
     else if (e.kind === "orphans") r.orphanedUploads = { found: e.found, removed: e.removed, left: e.left, unchecked: e.unchecked, cleanup: e.cleanup };
     else if (e.kind === "summary") {

@@ -4,7 +4,7 @@ import { formatDuration } from "../config/sizes.js";
 import type { CopyContext } from "../engine/copy.js";
 import type { EngineEvent, RunSummary } from "../engine/events.js";
 import { planUnits, runCopy } from "../engine/run.js";
-import { EXIT } from "./errors.js";
+import { AuthError, EXIT } from "./errors.js";
 import type { Reporter } from "./output/reporter.js";
 import type { Session } from "./session.js";
 import { summaryText } from "./output/text.js";
@@ -12,6 +12,8 @@ import { summaryText } from "./output/text.js";
 export interface CopyFlags {
   force?: boolean;
   dryRun?: boolean;
+  /** Any object outside the contract makes the run exit 1. */
+  strictContract?: boolean;
 }
 
 /** How long in-flight requests may finish after the first Ctrl-C before flexcopy stops waiting. */
@@ -87,26 +89,46 @@ export function copyContext(run: CopyRun): CopyContext {
 }
 
 /** Runs (or plans, with --dry-run) a copy of the given units and returns the exit code. */
-export async function executeCopy(run: CopyRun, ctx: CopyContext = copyContext(run), onlyKeys?: Set<string>): Promise<{ code: number; summary?: RunSummary }> {
+export async function executeCopy(
+  run: CopyRun,
+  ctx: CopyContext = copyContext(run),
+  onlyKeys?: Set<string>,
+  filter?: (key: string, unit: string) => boolean,
+): Promise<{ code: number; summary?: RunSummary; objects: number }> {
   const opts = {
     force: run.flags.force ?? false,
     dryRun: run.flags.dryRun ?? false,
     maxObjectsInFlight: Math.max(16, run.config.concurrency * 2),
     onlyKeys,
+    filter,
   };
   if (opts.dryRun) {
     const total = await planUnits(ctx, opts, run.units);
     run.reporter.line(`estimated time at the manual's 200 MB/s: ${formatDuration(total.toCopyBytes / 200e6)} (flexcopy is usually faster; see the README's benchmarks)`);
-    return { code: EXIT.ok };
+    return { code: EXIT.ok, objects: total.objects };
   }
   const summary = await runCopy(ctx, opts, run.units);
+  const objects = summary.copied + summary.skipped + summary.failed + summary.notEntitled + summary.archived;
   summary.refreshes = Math.max(0, run.session.refreshCount() - 1);
   run.emit({ kind: "summary", summary });
   run.reporter.close();
   run.reporter.line(summaryText(summary));
   if (summary.interrupted) {
     run.reporter.line(`interrupted: run the same command again to resume:\n  ${run.resumeCommand}`);
-    return { code: EXIT.interrupted, summary };
+    return { code: EXIT.interrupted, summary, objects };
   }
-  return { code: summary.failed > 0 ? EXIT.someFailed : EXIT.ok, summary };
+  if (filter && objects === 0) return { code: EXIT.ok, summary, objects };
+  if (nothingReadable(summary)) {
+    throw new AuthError(
+      `nothing could be read: all ${summary.notEntitled} objects of the selected days are outside your contract`,
+      "the provider's role could list the bucket, so its setup for your account is done; likelier your contract does not cover these dates or is not active yet — check the dates, or ask JPX to confirm the contract",
+    );
+  }
+  const strict = run.flags.strictContract && summary.notEntitled > 0;
+  return { code: summary.failed > 0 || strict ? EXIT.someFailed : EXIT.ok, summary, objects };
+}
+
+/** Every object that was tried was outside the contract: exit 3, the run could do nothing. */
+function nothingReadable(s: RunSummary): boolean {
+  return s.notEntitled > 0 && s.copied + s.skipped + s.failed + s.archived === 0;
 }

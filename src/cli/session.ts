@@ -93,7 +93,7 @@ export async function openSession(config: FlexConfig, emit: Emit, env: Record<st
     registerSecret(id.sessionToken);
   } catch (err) {
     const c = classifyError(err, { side: "sts" });
-    throw new AuthError(`cannot assume ${roleArn}: ${c.code}${messageOf(err)}`, c.hint ?? assumeHint(c.code));
+    throw new AuthError(`cannot assume ${roleArn}: ${c.code}${messageOf(err)}`, c.hint ?? "run `flexcopy doctor` to check your setup");
   }
   const s3 = makeS3Client(settings, registering(creds.provider));
   const refresher: CredentialRefresher = {
@@ -126,12 +126,4 @@ function requester(config: FlexConfig, credentials: CredentialRefresher, emit: E
 function messageOf(err: unknown): string {
   const m = (err as { message?: unknown }).message;
   return typeof m === "string" && m && m !== "UnknownError" ? ` (${m.split("\n")[0]})` : "";
-}
-
-function assumeHint(code: string): string {
-  if (code === "CredentialsProviderError")
-    return "no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, use --profile, or run `aws configure` (see `flexcopy doctor`)";
-  if (code === "AccessDenied")
-    return "your IAM user or role needs sts:AssumeRole on the provider role (`flexcopy policy --iam-policy`), the account id must be the one you registered with JPX, and the external id must match";
-  return "run `flexcopy doctor` to check your setup";
 }

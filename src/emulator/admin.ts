@@ -74,9 +74,10 @@ export async function handleAdmin(st: EmulatorState, req: IncomingMessage, res: 
       }
       if (m === "GET" && slash < 0) return json(res, 200, [...b.all()].map(toInfo));
       if (m === "POST" && slash < 0) {
-        const o = (await jsonBody(req)) as { key?: unknown; size?: unknown; contentType?: unknown; metadata?: unknown };
+        const o = (await jsonBody(req)) as { key?: unknown; size?: unknown; contentType?: unknown; metadata?: unknown; storageClass?: unknown };
         if (typeof o.key !== "string" || typeof o.size !== "number") return json(res, 400, { error: 'expected {"key": string, "size": number}' });
-        const opts: { contentType?: string; metadata?: Record<string, string> } = {};
+        const opts: { contentType?: string; metadata?: Record<string, string>; storageClass?: string } = {};
+        if (typeof o.storageClass === "string") opts.storageClass = o.storageClass;
         if (typeof o.contentType === "string") opts.contentType = o.contentType;
         if (o.metadata && typeof o.metadata === "object") opts.metadata = o.metadata as Record<string, string>;
         st.putVirtual(bucketName, o.key, o.size, opts);

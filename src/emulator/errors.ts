@@ -44,6 +44,15 @@ export const invalidArgument = (message: string, name?: string, value?: string):
 
 export const invalidRequest = (message: string): S3Error => new S3Error(400, "InvalidRequest", message);
 
+/**
+ * An archived object (S3 Glacier Flexible Retrieval, Deep Archive) read or used as a copy source
+ * before it is restored: 403 InvalidObjectState, "The operation is not valid for the current state
+ * of the object" (S3 API Reference, Error responses; CopyObject: "you can't copy an object that is
+ * archived ... you must first restore a copy").
+ */
+export const invalidObjectState = (storageClass: string): S3Error =>
+  new S3Error(403, "InvalidObjectState", "The operation is not valid for the object's storage class", { StorageClass: storageClass });
+
 export const malformedXml = (): S3Error =>
   new S3Error(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
 
@@ -64,5 +73,6 @@ export const FAULT_STATUS: Record<string, [number, string]> = {
   RequestTimeTooSkewed: [403, "The difference between the request time and the current time is too large."],
   RequestTimeout: [400, "Your socket connection to the server was not read from or written to within the timeout period."],
   NoSuchKey: [404, "The specified key does not exist."],
+  InvalidObjectState: [403, "The operation is not valid for the object's storage class"],
   Throttling: [400, "Rate exceeded"],
 };

@@ -93,7 +93,7 @@ function encoder(ctx: Ctx): (s: string) => string {
 function contentsXml(r: ObjRecord, enc: (s: string) => string, owner: boolean): string {
   return (
     `<Contents><Key>${enc(r.key)}</Key><LastModified>${lastModifiedIso(r)}</LastModified><ETag>&quot;${r.etag}&quot;</ETag>` +
-    `<Size>${r.size}</Size>${owner ? ownerXml("Owner", r.owner) : ""}<StorageClass>STANDARD</StorageClass></Contents>`
+    `<Size>${r.size}</Size>${owner ? ownerXml("Owner", r.owner) : ""}<StorageClass>${r.storageClass ?? "STANDARD"}</StorageClass></Contents>`
   );
 }
 

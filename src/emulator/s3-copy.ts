@@ -1,12 +1,12 @@
 // CopyObject, and the copy-source handling shared with UploadPartCopy. Copies share the source's content
 // descriptor (no bytes are copied) and record their source; a CopyObject keeps the source ETag.
 import { sleep } from "./faults.js";
-import { S3Error, accessDenied, invalidArgument, noSuchBucket, noSuchKey, preconditionFailed, invalidRequest } from "./errors.js";
+import { S3Error, accessDenied, invalidArgument, invalidObjectState, noSuchBucket, noSuchKey, preconditionFailed, invalidRequest } from "./errors.js";
 import { header, sendXml, type Ctx } from "./http.js";
 import { authorize, checkObjectAcl } from "./access.js";
 import { checkAclAccepted, newObjectAcl } from "./acl.js";
 import { aclHeader, checkKey, DEFAULT_CONTENT_TYPE, metadataFromHeaders } from "./s3-objects.js";
-import { lastModifiedIso, type Bucket, type ObjRecord } from "./store.js";
+import { ARCHIVED_CLASSES, lastModifiedIso, type Bucket, type ObjRecord } from "./store.js";
 import { FIVE_GIB } from "./types.js";
 import { s3Doc } from "./xml.js";
 
@@ -56,6 +56,8 @@ export function copySource(ctx: Ctx): CopySource {
   authorize(ctx, "GetObject", bucket, key);
   checkObjectAcl(ctx, rec);
   if (!rec) throw noSuchKey(key);
+  // An archived source (GLACIER, DEEP_ARCHIVE) cannot be copied until restored; GLACIER_IR can.
+  if (rec.storageClass !== undefined && ARCHIVED_CLASSES.has(rec.storageClass)) throw invalidObjectState(rec.storageClass);
   const unq = (e: string): string => e.trim().replace(/^"|"$/g, "");
   const im = header(ctx, "x-amz-copy-source-if-match");
   if (im !== undefined && !im.split(",").some((e) => unq(e) === rec.etag || unq(e) === "*")) throw preconditionFailed("x-amz-copy-source-If-Match");

@@ -1,11 +1,11 @@
 // Object-level S3 operations: HeadObject, GetObject, PutObject, DeleteObject(s), Get/PutObjectAcl, GetObjectTagging.
 import type { OutgoingHttpHeaders } from "node:http";
 import { bytesContent, md5hex, readContent } from "./content.js";
-import { accessDenied, invalidArgument, malformedXml, noSuchKey, notImplemented, preconditionFailed, S3Error } from "./errors.js";
+import { accessDenied, invalidArgument, invalidObjectState, malformedXml, noSuchKey, notImplemented, preconditionFailed, S3Error } from "./errors.js";
 import { header, payload, send, sendStream, sendXml, type Ctx } from "./http.js";
 import { decide, checkObjectAcl } from "./access.js";
 import { ALL_USERS, AUTH_USERS, CANNED_ACLS, aclNotSupported, checkAclAccepted, grantsFor, newObjectAcl } from "./acl.js";
-import type { Bucket, ObjRecord } from "./store.js";
+import { ARCHIVED_CLASSES, type Bucket, type ObjRecord } from "./store.js";
 import { esc, ownerXml, parseXml, s3Doc, text } from "./xml.js";
 
 export const DEFAULT_CONTENT_TYPE = "binary/octet-stream";
@@ -38,6 +38,8 @@ function objectHeaders(r: ObjRecord): OutgoingHttpHeaders {
     "accept-ranges": "bytes",
   };
   for (const [k, v] of Object.entries(r.metadata)) h[`x-amz-meta-${k}`] = v;
+  // S3 returns x-amz-storage-class on HEAD/GET for every class but STANDARD.
+  if (r.storageClass !== undefined) h["x-amz-storage-class"] = r.storageClass;
   return h;
 }
 
@@ -87,6 +89,8 @@ export async function getObject(ctx: Ctx, b: Bucket, key: string): Promise<void>
   const rec = b.get(key);
   checkObjectAcl(ctx, rec);
   if (!rec) throw noSuchKey(key);
+  // GET of an archived object before a restore: InvalidObjectState (HEAD still answers, with its class).
+  if (ctx.method !== "HEAD" && rec.storageClass !== undefined && ARCHIVED_CLASSES.has(rec.storageClass)) throw invalidObjectState(rec.storageClass);
   const cond = conditions(ctx, rec);
   if (cond === 412) throw preconditionFailed(header(ctx, "if-match") !== undefined ? "If-Match" : "If-Unmodified-Since");
   const h = objectHeaders(rec);

@@ -1,12 +1,13 @@
 // Seed from a JSON layout file. Two forms (they may be combined in one file):
 //   { "objects": [ { "key": "2021/05/31/20210531_1_001.pcap.gz", "size": 123, "contentType"?: "...",
-//                    "metadata"?: { "k": "v" }, "lastModified"?: "2021-06-01T04:31:36Z" } ] }
+//                    "metadata"?: { "k": "v" }, "lastModified"?: "2021-06-01T04:31:36Z", "storageClass"?: "GLACIER" } ] }
 //   { "days": { "2021/05/31": { "files": 3, "size": 1048576 },            // 3 files of 1 MiB each
 //               "testdata/2021/05/28": { "sizes": [1024, "2MiB"] } } }    // explicit sizes
 // Sizes are byte counts or strings such as "64MiB", "1.5GB" (KB/MB/GB/TB = 10^n, KiB/MiB/GiB/TiB = 2^n).
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { SeedObject } from "./seed.js";
+import { STORAGE_CLASSES } from "./store.js";
 import { type Ymd, compareKeys, isValidDate, pcapKey, uploadTime } from "./seed-util.js";
 
 /** S3's maximum object size: 5 TiB. */
@@ -52,12 +53,15 @@ const keySchema = z
 
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "lastModified must be an ISO 8601 date");
 
+const storageClassSchema = z.enum(STORAGE_CLASSES).optional();
+
 const objectSchema = z.strictObject({
   key: keySchema,
   size: sizeSchema,
   contentType: z.string().min(1).optional(),
   metadata: z.record(z.string(), z.string()).optional(),
   lastModified: isoDate.optional(),
+  storageClass: storageClassSchema,
 });
 
 const daySchema = z
@@ -67,6 +71,7 @@ const daySchema = z
     sizes: z.array(sizeSchema).min(1).max(1000).optional(),
     contentType: z.string().min(1).optional(),
     metadata: z.record(z.string(), z.string()).optional(),
+    storageClass: storageClassSchema,
   })
   .refine((d) => d.sizes !== undefined || d.size !== undefined, "give either \"size\" (with optional \"files\") or \"sizes\"")
   .refine((d) => !(d.sizes !== undefined && (d.size !== undefined || d.files !== undefined)), "\"sizes\" cannot be combined with \"size\"/\"files\"");
@@ -107,6 +112,7 @@ export function parseLayout(doc: unknown, file = "<inline>"): SeedObject[] {
     if (o.contentType !== undefined) obj.contentType = o.contentType;
     if (o.metadata !== undefined) obj.metadata = o.metadata;
     if (o.lastModified !== undefined) obj.lastModified = new Date(o.lastModified).toISOString();
+    if (o.storageClass !== undefined) obj.storageClass = o.storageClass;
     out.push(obj);
   }
   for (const [dayStr, spec] of Object.entries(res.data.days ?? {})) {
@@ -123,6 +129,7 @@ export function parseLayout(doc: unknown, file = "<inline>"): SeedObject[] {
         lastModified: uploadTime(day, (i + 1) * 7),
       };
       if (spec.metadata) obj.metadata = { ...spec.metadata };
+      if (spec.storageClass !== undefined) obj.storageClass = spec.storageClass;
       out.push(obj);
     });
   }

@@ -13,6 +13,7 @@ export interface SeedObject {
   contentType?: string;
   metadata?: Record<string, string>;
   lastModified?: string;
+  storageClass?: string; // default STANDARD
 }
 
 export const SEED_HELP = 'seed must be "demo", "year:YYYY" (2010–2023), "none" or a path to a JSON layout file';

@@ -8,8 +8,8 @@ import { bucketPolicy as manualBucketPolicy } from "../iam/manual.js";
 import { baseIdentityPolicy, roleIdentityPolicy, type World } from "./access.js";
 import { grantsFor } from "./acl.js";
 import { loadSeed } from "./seed.js";
-import { Bucket, type ObjRecord } from "./store.js";
-import type { EmulatorOptions, Session } from "./types.js";
+import { Bucket, STORAGE_CLASSES, type ObjRecord } from "./store.js";
+import type { EmulatorOptions, PutObjectOptions, Session } from "./types.js";
 
 export const DEFAULT_BASE_CREDENTIALS = {
   accessKeyId: "AKIAFLEXEMULATOR0001",
@@ -112,6 +112,7 @@ export class EmulatorState {
     const recs: ObjRecord[] = [];
     for (const s of loadSeed(o.seed ?? "demo")) {
       const rec = this.virtualRecord(src, s.key, s.size, s.contentType, s.metadata);
+      if (s.storageClass !== undefined && s.storageClass !== "STANDARD") rec.storageClass = s.storageClass;
       if (s.lastModified !== undefined) {
         const t = Date.parse(s.lastModified);
         if (!Number.isNaN(t)) rec.lastModified = t;
@@ -153,10 +154,14 @@ export class EmulatorState {
   }
 
   /** Declare a virtual object (bytes generated on read). */
-  putVirtual(bucketName: string, key: string, size: number, opts: { contentType?: string; metadata?: Record<string, string> } = {}): void {
+  putVirtual(bucketName: string, key: string, size: number, opts: PutObjectOptions = {}): void {
     const b = this.bucket(bucketName);
     if (!key || Buffer.byteLength(key) > 1024) throw new Error(`invalid key ${JSON.stringify(key)}`);
-    b.put(this.virtualRecord(b, key, size, opts.contentType, opts.metadata));
+    const rec = this.virtualRecord(b, key, size, opts.contentType, opts.metadata);
+    const sc = opts.storageClass;
+    if (sc !== undefined && !(STORAGE_CLASSES as readonly string[]).includes(sc)) throw new Error(`unknown storage class ${JSON.stringify(sc)} (one of ${STORAGE_CLASSES.join(", ")})`);
+    if (sc !== undefined && sc !== "STANDARD") rec.storageClass = sc;
+    b.put(rec);
   }
 
   /** PutBucketPolicy / DeleteBucketPolicy (undefined). Throws Error("...") when the document is malformed. */

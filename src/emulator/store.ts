@@ -16,6 +16,7 @@ export interface ObjRecord {
   copySource?: string; // "bucket/key" of the CopyObject / UploadPartCopy source
   contentType?: string;
   metadata: Record<string, string>;
+  storageClass?: string; // undefined = STANDARD
   partSizes?: number[]; // multipart objects
   lmIso?: string; // cached ISO time
 }
@@ -42,6 +43,17 @@ export interface Upload {
   initiated: number;
   parts: Map<number, Part>;
 }
+
+/**
+ * Storage classes whose objects are archived: not readable or copyable until restored (S3 User
+ * Guide, "Working with archived objects": S3 Glacier Flexible Retrieval = GLACIER and S3 Glacier
+ * Deep Archive = DEEP_ARCHIVE; S3 Glacier Instant Retrieval = GLACIER_IR "is not archived ... does
+ * not require a restore"). Restores are not modelled: an archived object here is never restored.
+ */
+export const ARCHIVED_CLASSES = new Set(["GLACIER", "DEEP_ARCHIVE"]);
+
+/** The storage classes ListObjectsV2 can report for an object (S3 API Reference, Object.StorageClass). */
+export const STORAGE_CLASSES = ["STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"] as const;
 
 /** Compare strings in UTF-8 byte order (UTF-16 code unit order differs only for surrogates vs U+E000..U+FFFF). */
 export function compareUtf8(a: string, b: string): number {
@@ -168,5 +180,6 @@ export function toInfo(r: ObjRecord): ObjectInfo {
   };
   if (r.copySource !== undefined) info.copySource = r.copySource;
   if (r.contentType !== undefined) info.contentType = r.contentType;
+  if (r.storageClass !== undefined) info.storageClass = r.storageClass;
   return info;
 }

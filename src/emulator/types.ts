@@ -85,6 +85,13 @@ export interface ObjectInfo {
   contentType?: string;
   metadata: Record<string, string>;
   lastModified: string;
+  storageClass?: string; // absent = STANDARD
+}
+
+export interface PutObjectOptions {
+  contentType?: string;
+  metadata?: Record<string, string>;
+  storageClass?: string; // e.g. "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"; default STANDARD
 }
 
 export interface Emulator {
@@ -100,7 +107,7 @@ export interface Emulator {
   requestLog(): RequestLogEntry[];
   clearLog(): void;
   objects(bucket: string): ObjectInfo[];
-  putObject(bucket: string, key: string, size: number, opts?: { contentType?: string; metadata?: Record<string, string> }): void;
+  putObject(bucket: string, key: string, size: number, opts?: PutObjectOptions): void;
   /** Incomplete multipart uploads of a bucket (what the owner's ListMultipartUploads shows). */
   uploads(bucket: string): { key: string; uploadId: string; initiator: string; initiated: string; parts: number }[];
   /** Set (document or JSON text) or remove (undefined) a bucket's policy, as PutBucketPolicy / DeleteBucketPolicy. */

@@ -1,4 +1,5 @@
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { isAccessDenied } from "../aws/classify.js";
 import type { Listing } from "./listing.js";
 import { RequestError } from "./request.js";
 
@@ -76,8 +77,7 @@ export interface CleanupOptions {
   signal?: AbortSignal;
 }
 
-const isDenied = (err: unknown): boolean =>
-  err instanceof RequestError && (err.classified.code === "AccessDenied" || err.classified.status === 403);
+const isDenied = (err: unknown): boolean => err instanceof RequestError && isAccessDenied(err);
 
 /** Runs an operation with the first identity that is not denied, remembering which one that was. */
 export class IdentityFallback {

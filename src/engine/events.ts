@@ -6,6 +6,8 @@ export type EngineEvent =
   | { kind: "copied"; key: string; size: number; multipart: boolean; parts?: number; etag?: string; ms: number }
   | { kind: "skipped"; key: string; size: number; reason: string }
   | { kind: "failed"; key: string; size: number; code: string; message: string; hint?: string }
+  /** Consecutive units outside the customer's contract: their objects were counted, not tried. */
+  | { kind: "not-entitled"; from: string; to: string; days: number; objects: number; bytes: number }
   | { kind: "retry"; key?: string; op: string; code: string; attempt: number; delayMs: number }
   | { kind: "refreshed"; reason: string; expiration: string; durationSeconds: number }
   | { kind: "progress"; bytes: number }
@@ -20,6 +22,10 @@ export interface RunSummary {
   copied: number;
   skipped: number;
   failed: number;
+  /** Objects in days outside the contract (not tried; not failures unless --strict-contract). */
+  notEntitled: number;
+  /** Objects in an archive storage class (GLACIER, DEEP_ARCHIVE): skipped, not copyable until restored. */
+  archived: number;
   bytesCopied: number;
   bytesSkipped: number;
   retries: number;
@@ -35,5 +41,5 @@ export type EventOf<K extends EventKind> = Extract<EngineEvent, { kind: K }>;
 export type Emit = (event: EngineEvent) => void;
 
 export function emptySummary(): RunSummary {
-  return { copied: 0, skipped: 0, failed: 0, bytesCopied: 0, bytesSkipped: 0, retries: 0, refreshes: 0, elapsedMs: 0, interrupted: false, uploadsLeft: 0 };
+  return { copied: 0, skipped: 0, failed: 0, notEntitled: 0, archived: 0, bytesCopied: 0, bytesSkipped: 0, retries: 0, refreshes: 0, elapsedMs: 0, interrupted: false, uploadsLeft: 0 };
 }

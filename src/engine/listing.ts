@@ -24,7 +24,7 @@ export async function* listObjects(l: Listing, bucket: string, prefix: string, s
     next?.catch(() => undefined);
     for (const o of current.Contents ?? []) {
       if (o.Key === undefined || o.Key.endsWith("/")) continue; // console-made "folder" markers carry no data
-      yield { key: o.Key, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified };
+      yield { key: o.Key, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified, storageClass: o.StorageClass };
     }
   }
 }
@@ -41,7 +41,7 @@ export async function* listLevel(l: Listing, bucket: string, prefix: string, sid
     for (const p of page.CommonPrefixes ?? []) if (p.Prefix) yield { prefix: p.Prefix };
     for (const o of page.Contents ?? []) {
       if (o.Key === undefined || o.Key === prefix) continue;
-      yield { object: { key: o.Key, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified } };
+      yield { object: { key: o.Key, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified, storageClass: o.StorageClass } };
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);

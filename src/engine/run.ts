@@ -1,11 +1,12 @@
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
-import { classifyError } from "../aws/classify.js";
+import { classifyError, isAccessDenied } from "../aws/classify.js";
+import { ContractGate, sourceReadable } from "./contract.js";
 import { copyOne, Interrupted, MultipartDenied, type CopyContext } from "./copy.js";
 import { emptySummary, type RunSummary } from "./events.js";
 import { listObjects, pairListings } from "./listing.js";
 import { RequestError } from "./request.js";
-import { decideCopy, type ObjInfo } from "./skip.js";
+import { decideCopy, REASONS, type ObjInfo } from "./skip.js";
 
 export interface RunOptions {
   force: boolean;
@@ -14,6 +15,8 @@ export interface RunOptions {
   maxObjectsInFlight: number;
   /** Only these keys (e.g. `--retry-failed`); everything else in the units is left alone. */
   onlyKeys?: Set<string>;
+  /** --include/--exclude/--match: false leaves the object (listed under `unit`) out entirely. */
+  filter?: (key: string, unit: string) => boolean;
   now?: () => number;
 }
 
@@ -35,7 +38,11 @@ interface DayCount {
 async function* pairs(ctx: CopyContext, opts: RunOptions, prefix: string): AsyncGenerator<[ObjInfo, ObjInfo | undefined]> {
   const l = { s3: ctx.s3, requester: ctx.requester };
   const all = pairListings(listObjects(l, ctx.sourceBucket, prefix, "source"), listObjects(l, ctx.destBucket, prefix, "dest"));
-  for await (const pair of all) if (!opts.onlyKeys || opts.onlyKeys.has(pair[0].key)) yield pair;
+  for await (const pair of all) if (keep(opts, pair[0].key, prefix)) yield pair;
+}
+
+function keep(opts: RunOptions, key: string, unit: string): boolean {
+  return (!opts.onlyKeys || opts.onlyKeys.has(key)) && (!opts.filter || opts.filter(key, unit));
 }
 
 function decide(ctx: CopyContext, opts: RunOptions, s: ObjInfo, d: ObjInfo | undefined) {
@@ -90,7 +97,7 @@ async function countSource(ctx: CopyContext, opts: RunOptions, units: string[]):
       limit(async () => {
         for await (const s of listObjects(l, ctx.sourceBucket, day, "source")) {
           if (ctx.signal?.aborted) return;
-          if (opts.onlyKeys && !opts.onlyKeys.has(s.key)) continue;
+          if (!keep(opts, s.key, day)) continue;
           objects += 1;
           bytes += s.size;
         }
@@ -106,7 +113,7 @@ async function deniedSide(ctx: CopyContext, key: string): Promise<"source" | "de
     await ctx.s3.send(new HeadObjectCommand({ Bucket: ctx.sourceBucket, Key: key }));
     return "dest";
   } catch (err) {
-    return classifyError(err).code === "AccessDenied" || classifyError(err).status === 403 ? "source" : "dest";
+    return isAccessDenied(err) ? "source" : "dest";
   }
 }
 
@@ -130,6 +137,7 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
   let fatal: unknown;
 
   const planning = countSource(ctx, opts, units).catch(() => undefined);
+  const contract = new ContractGate((key) => sourceReadable(ctx, ctx.sourceBucket, key), ctx.emit);
 
   const copy = async (s: ObjInfo) => {
     const t0 = now();
@@ -146,7 +154,7 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
         return;
       }
       let c = err instanceof RequestError ? err.classified : classifyError(err);
-      if (c.code === "AccessDenied") {
+      if (isAccessDenied(err)) {
         const side = await deniedSide(ctx, s.key);
         c = classifyError(err instanceof RequestError ? err.cause : err, { side });
         if (side === "dest" && summary.copied === 0) {
@@ -166,9 +174,15 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
         if (ctx.signal?.aborted || fatal) break outer;
         const decision = decide(ctx, opts, s, d);
         if (decision.action === "skip") {
-          summary.skipped += 1;
+          if (decision.reason.startsWith(REASONS.archived)) summary.archived += 1;
+          else summary.skipped += 1;
           summary.bytesSkipped += s.size;
           ctx.emit({ kind: "skipped", key: s.key, size: s.size, reason: decision.reason });
+          ctx.emit({ kind: "progress", bytes: s.size });
+          continue;
+        }
+        if (!(await contract.entitled(unit, s.key))) {
+          contract.skip(unit, s.size);
           ctx.emit({ kind: "progress", bytes: s.size });
           continue;
         }
@@ -177,12 +191,15 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
         const p: Promise<void> = copy(s).finally(() => inflight.delete(p));
         inflight.add(p);
       }
+      await contract.endUnit(unit);
     }
   } finally {
     await Promise.allSettled(inflight);
     await planning;
   }
   if (fatal) throw fatal;
+  contract.flush();
+  summary.notEntitled = contract.objects;
   summary.retries = ctx.requester.retries;
   summary.elapsedMs = now() - started;
   summary.interrupted = ctx.signal?.aborted ?? false;

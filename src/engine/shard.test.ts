@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { inShard, normalizeDay, parseShard, stableHash } from "./shard.js";
+import { inShard, normalizeDay, parseShard, shardFromEnv, stableHash } from "./shard.js";
 
 function daysOf(year: number): string[] {
   const out: string[] = [];
@@ -93,5 +93,27 @@ describe("normalizeDay", () => {
     ["ConnectionSpec/MBO/version 0.1/", "ConnectionSpec/MBO/version 0.1"],
   ])("%j -> %j", (day, norm) => {
     expect(normalizeDay(day)).toBe(norm);
+  });
+});
+
+describe("shardFromEnv (--shard auto)", () => {
+  it.each<[Record<string, string>, number, number, string]>([
+    [{ AWS_BATCH_JOB_ARRAY_INDEX: "0", AWS_BATCH_JOB_ARRAY_SIZE: "4" }, 1, 4, "AWS_BATCH_JOB_ARRAY_INDEX"],
+    [{ AWS_BATCH_JOB_ARRAY_INDEX: "3", AWS_BATCH_JOB_ARRAY_SIZE: "4" }, 4, 4, "AWS_BATCH_JOB_ARRAY_INDEX"],
+    [{ AWS_BATCH_JOB_ARRAY_INDEX: "1", AWS_BATCH_JOB_ARRAY_SIZE: "4", FLEXCOPY_SHARD_COUNT: "2" }, 2, 2, "AWS_BATCH_JOB_ARRAY_INDEX"],
+    [{ JOB_COMPLETION_INDEX: "2", FLEXCOPY_SHARD_COUNT: "5" }, 3, 5, "JOB_COMPLETION_INDEX"],
+  ])("%j -> shard %i of %i", (env, index, count, source) => {
+    expect(shardFromEnv(env)).toEqual({ index, count, source });
+  });
+
+  it.each<[Record<string, string>, RegExp]>([
+    [{}, /neither is set/],
+    [{ JOB_COMPLETION_INDEX: "0" }, /set FLEXCOPY_SHARD_COUNT to the Job's completions/],
+    [{ AWS_BATCH_JOB_ARRAY_INDEX: "0" }, /AWS_BATCH_JOB_ARRAY_SIZE/],
+    [{ AWS_BATCH_JOB_ARRAY_INDEX: "4", AWS_BATCH_JOB_ARRAY_SIZE: "4" }, /the shard index must be 1 to 4/],
+    [{ JOB_COMPLETION_INDEX: "x", FLEXCOPY_SHARD_COUNT: "2" }, /JOB_COMPLETION_INDEX must be a whole number/],
+    [{ JOB_COMPLETION_INDEX: "0", FLEXCOPY_SHARD_COUNT: "two" }, /shard count must be a whole number/],
+  ])("%j fails: %s", (env, message) => {
+    expect(() => shardFromEnv(env)).toThrow(message);
   });
 });

@@ -2,6 +2,7 @@
  * Deterministic split of day folders over n machines: a day belongs to exactly one shard, chosen
  * by a stable hash of its zero-padded name, so "2021/5/3/" and "2021/05/03/" land together.
  */
+import { splitDayPrefix } from "./day-key.js";
 
 export interface Shard {
   /** 1-based. */
@@ -20,11 +21,40 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
+/**
+ * `--shard auto`: the shard from a batch runner's environment (0-based indexes become 1-based).
+ *  - AWS Batch array jobs: AWS_BATCH_JOB_ARRAY_INDEX (0..size-1) and AWS_BATCH_JOB_ARRAY_SIZE, both
+ *    set by AWS Batch in every child job (AWS Batch User Guide, "AWS Batch job environment variables").
+ *  - Kubernetes Indexed Jobs: JOB_COMPLETION_INDEX (0..completions-1) is set by Kubernetes; the count
+ *    is not, so FLEXCOPY_SHARD_COUNT must carry the Job's `completions`.
+ * FLEXCOPY_SHARD_COUNT, when set, overrides the count in both cases. Throws a one-line Error.
+ */
+export function shardFromEnv(env: Record<string, string | undefined>): Shard & { source: string } {
+  const batch = env.AWS_BATCH_JOB_ARRAY_INDEX;
+  const k8s = env.JOB_COMPLETION_INDEX;
+  const override = env.FLEXCOPY_SHARD_COUNT;
+  let index: string;
+  let count: string | undefined;
+  let source: string;
+  if (batch !== undefined && batch !== "") {
+    [index, count, source] = [batch, override || env.AWS_BATCH_JOB_ARRAY_SIZE, "AWS_BATCH_JOB_ARRAY_INDEX"];
+    if (!count) throw new Error("AWS_BATCH_JOB_ARRAY_INDEX is set but neither AWS_BATCH_JOB_ARRAY_SIZE nor FLEXCOPY_SHARD_COUNT is");
+  } else if (k8s !== undefined && k8s !== "") {
+    [index, count, source] = [k8s, override, "JOB_COMPLETION_INDEX"];
+    if (!count) throw new Error("JOB_COMPLETION_INDEX is set (Kubernetes Indexed Job): set FLEXCOPY_SHARD_COUNT to the Job's completions");
+  } else {
+    throw new Error(
+      "auto needs AWS_BATCH_JOB_ARRAY_INDEX and AWS_BATCH_JOB_ARRAY_SIZE (AWS Batch array job) or JOB_COMPLETION_INDEX and FLEXCOPY_SHARD_COUNT (Kubernetes Indexed Job); neither is set",
+    );
+  }
+  if (!/^\d+$/.test(index.trim())) throw new Error(`${source} must be a whole number (got ${JSON.stringify(index)})`);
+  if (!/^\d+$/.test(count.trim())) throw new Error(`the shard count must be a whole number (got ${JSON.stringify(count)})`);
+  return { ...parseShard(`${Number(index) + 1}/${Number(count)}`), source };
+}
+
 /** "2021/5/3/" -> "2021/05/03"; "testdata/2021/5/3" -> "testdata/2021/05/03"; other prefixes lose their trailing slash. */
 export function normalizeDay(day: string): string {
-  const m = /^(testdata\/)?(\d{4})\/(\d{1,2})\/(\d{1,2})\/?$/.exec(day);
-  if (!m) return day.replace(/\/+$/, "");
-  return `${m[1] ?? ""}${m[2]}/${(m[3] ?? "").padStart(2, "0")}/${(m[4] ?? "").padStart(2, "0")}`;
+  return splitDayPrefix(day)?.padded ?? day.replace(/\/+$/, "");
 }
 
 /** 32-bit FNV-1a over UTF-8, finished with murmur3's fmix32 so that n consecutive days spread evenly. */

@@ -4,7 +4,16 @@ export interface ObjInfo {
   size: number;
   etag?: string;
   lastModified?: Date;
+  /** As the listing shows it; absent means STANDARD. */
+  storageClass?: string;
 }
+
+/**
+ * Storage classes whose objects S3 refuses to copy until restored (403 InvalidObjectState): S3 Glacier
+ * Flexible Retrieval and Deep Archive. GLACIER_IR (Instant Retrieval) is not archived and copies as
+ * usual (S3 User Guide, "Working with archived objects").
+ */
+export const ARCHIVED_CLASSES: ReadonlySet<string> = new Set(["GLACIER", "DEEP_ARCHIVE"]);
 
 export type Decision = { action: "copy" | "skip"; reason: string };
 
@@ -18,6 +27,7 @@ export const REASONS = {
   multipartSameSize: "same size (multipart copy: etag not comparable)",
   recorded: "matches recorded multipart etag",
   etagUnknown: "same size (etag unknown)",
+  archived: "archived",
 } as const;
 
 /** ETag without surrounding quotes (S3 returns `"abc"`, some tools strip them). */
@@ -42,8 +52,10 @@ export function decideCopy(
   dest: ObjInfo | undefined,
   opts: { force: boolean; multipartThreshold: number; recordedEtag?: string },
 ): Decision {
-  const copy = (reason: string): Decision => ({ action: "copy", reason });
   const skip = (reason: string): Decision => ({ action: "skip", reason });
+  // Whatever the destination holds, an archived source cannot be copied: say so instead of failing.
+  const copy = (reason: string): Decision =>
+    src.storageClass !== undefined && ARCHIVED_CLASSES.has(src.storageClass) ? skip(`${REASONS.archived} (${src.storageClass})`) : { action: "copy", reason };
   if (dest === undefined) return copy(REASONS.missing);
   if (opts.force) return copy(REASONS.forced);
   if (src.size !== dest.size) return copy(REASONS.sizeDiffers);

@@ -1,7 +1,7 @@
 import pLimit from "p-limit";
 import { compareDay, type Comparison } from "./compare.js";
 import { listObjects, type Listing } from "./listing.js";
-import { bareEtag, type ObjInfo } from "./skip.js";
+import { ARCHIVED_CLASSES, bareEtag, type ObjInfo } from "./skip.js";
 
 /**
  * What verify says of one key. Problems: missing (in the source, not in the destination),
@@ -26,6 +26,10 @@ export interface VerifyCounts {
   extra: number;
   /** Counted in `ok` too: matched by size because the ETags were not comparable. */
   sizeOnly: number;
+  /** Source objects of days outside the contract (none copied, the source denied): not problems. */
+  notEntitled: number;
+  /** Source objects in GLACIER / DEEP_ARCHIVE not in the destination: fetch cannot copy them; not problems. */
+  archived: number;
 }
 
 export interface DayVerify extends VerifyCounts {
@@ -56,13 +60,20 @@ export interface VerifyOptions {
   recordedEtag?: (key: string) => string | undefined;
   /** fetch's --multipart-threshold (config's multipartThreshold): objects at least this large were copied in parts. */
   multipartThreshold: number;
+  /**
+   * Whether the provider's role may read a source object (one HeadObject). Asked only for a day of
+   * which nothing is in the destination: a denied day is counted as not entitled, not as missing.
+   */
+  entitled?: (day: string, key: string) => Promise<boolean>;
+  /** --include/--exclude/--match: objects (listed under a unit) to leave out on both sides. */
+  keep?: (key: string, unit: string) => boolean;
   /** Days listed at once. Default 8. */
   dayConcurrency?: number;
   signal?: AbortSignal;
 }
 
 export function emptyCounts(): VerifyCounts {
-  return { ok: 0, missing: 0, sizeMismatch: 0, etagMismatch: 0, extra: 0, sizeOnly: 0 };
+  return { ok: 0, missing: 0, sizeMismatch: 0, etagMismatch: 0, extra: 0, sizeOnly: 0, notEntitled: 0, archived: 0 };
 }
 
 export function problemCount(c: VerifyCounts): number {
@@ -109,10 +120,19 @@ export async function verifyDay(deps: VerifyDeps, day: string, opts: VerifyOptio
   const { listing, sourceBucket, destBucket } = deps;
   const result: DayVerify = { day, ...emptyCounts(), findings: [] };
   // One day is at most a few hundred objects: both listings are held, then compared like fetch's skip rule.
-  const [src, dest] = await Promise.all([
-    collect(listObjects(listing, sourceBucket, day, "source")),
-    collect(listObjects(listing, destBucket, day, "dest")),
+  const keep = (o: ObjInfo) => !opts.keep || opts.keep(o.key, day);
+  const [listed, dest] = await Promise.all([
+    collect(listObjects(listing, sourceBucket, day, "source")).then((l) => l.filter(keep)),
+    collect(listObjects(listing, destBucket, day, "dest")).then((l) => l.filter(keep)),
   ]);
+  const inDest = new Set(dest.map((o) => o.key));
+  const archived = (o: ObjInfo) => o.storageClass !== undefined && ARCHIVED_CLASSES.has(o.storageClass) && !inDest.has(o.key);
+  const src = listed.filter((o) => !archived(o));
+  result.archived = listed.length - src.length;
+  if (dest.length === 0 && src[0] && opts.entitled && !(await opts.entitled(day, src[0].key))) {
+    result.notEntitled = src.length;
+    return result;
+  }
   const recorded = new Map<string, string>();
   if (opts.recordedEtag) {
     for (const s of src) {

@@ -115,6 +115,28 @@ describe("planDays", () => {
   });
 });
 
+describe("planDays: latest and open ranges", () => {
+  const plan = async (args: string[]) => {
+    const out: string[] = [];
+    for await (const d of planDays(parseSelectors(args), bucket)) out.push(d);
+    return out;
+  };
+  it("latest is the newest day that exists; latest:N the N newest, oldest first", async () => {
+    expect(await plan(["latest"])).toEqual(["2022/01/05/"]);
+    expect(await plan(["latest:3"])).toEqual(["2021/06/04/", "2021/07/01/", "2022/01/05/"]);
+    expect(await plan(["testdata/latest"])).toEqual(["testdata/2021/06/01/"]);
+  });
+  it("an open end runs to the newest day, an open start from the oldest", async () => {
+    expect(await plan(["2021/06/03.."])).toEqual(["2021/06/03/", "2021/06/04/", "2021/07/01/", "2022/01/05/"]);
+    expect(await plan(["..2021/01"])).toEqual(["2020/12/30/", "2020/12/31/", "2021/01/04/"]);
+  });
+  it("latest in an empty bucket is nothing", async () => {
+    const out: string[] = [];
+    for await (const d of planDays(parseSelectors(["latest:2"]), fakeLister([]))) out.push(d);
+    expect(out).toEqual([]);
+  });
+});
+
 describe("parseDayPrefix", () => {
   it.each([
     ["2021/05/31/", { key: "2021/05/31", sample: false }],

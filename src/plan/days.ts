@@ -1,4 +1,5 @@
-import { dateKey, daysInMonth, type Selector } from "./selectors.js";
+import { parseDayPrefix } from "../engine/day-key.js";
+import { dateKey, daysInMonth, MAX_YEAR, type Selector } from "./selectors.js";
 
 /** Delimiter "/" listing: yields the CommonPrefixes under `prefix`, e.g. "2021/" -> "2021/01/", "2021/02/". */
 export interface Lister {
@@ -17,7 +18,7 @@ const DIRECT_YEAR_LIMIT = 10;
  * selectors touch are listed.
  */
 export async function* planDays(selectors: Selector[], lister: Lister): AsyncGenerator<string> {
-  const days = selectors.filter((s): s is DaySelector => s.kind === "days");
+  const days = await resolveLatest(selectors, lister);
   for (const sample of [false, true]) {
     const group = days.filter((s) => s.sample === sample);
     if (group.length > 0) yield* planBase(sample ? "testdata/" : "", group, lister);
@@ -92,20 +93,50 @@ function withSlash(p: string): string {
   return p.endsWith("/") ? p : `${p}/`;
 }
 
-/** Parses "2021/05/31/", "2021/5/31" or "testdata/2021/05/31/" into a zero-padded key and sample flag. */
-export function parseDayPrefix(day: string): { key: string; sample: boolean } | undefined {
-  const m = /^(testdata\/)?(\d{4})\/(\d{1,2})\/(\d{1,2})\/?$/.exec(day);
-  if (!m) return undefined;
-  const [y, mo, d] = [Number(m[2]), Number(m[3]), Number(m[4])];
-  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return undefined;
-  return { key: dateKey(y, mo, d), sample: m[1] !== undefined };
-}
+export { parseDayPrefix };
 
-/** Whether a day folder (or any key under a prefix selector) is covered by the selectors. */
+/** Whether a day folder (or any key under a prefix selector) is covered by the (resolved) selectors. */
 export function dayInSelectors(day: string, selectors: Selector[]): boolean {
   const parsed = parseDayPrefix(day);
   return selectors.some((s) => {
     if (s.kind === "prefix") return withSlash(day).startsWith(withSlash(s.prefix));
+    if (s.kind === "latest") return false;
     return parsed !== undefined && parsed.sample === s.sample && s.from <= parsed.key && parsed.key <= s.to;
   });
+}
+
+/**
+ * The day selectors, with each `latest:N` turned into the range from the N-th newest day that
+ * exists to the end of the calendar (so exactly those N days). A bucket with no days gives none.
+ */
+export async function resolveLatest(selectors: Selector[], lister: Lister): Promise<DaySelector[]> {
+  const out: DaySelector[] = [];
+  for (const s of selectors) {
+    if (s.kind === "days") out.push(s);
+    if (s.kind !== "latest") continue;
+    const newest = await newestDays(s.sample ? "testdata/" : "", s.count, lister);
+    const oldest = newest[newest.length - 1];
+    if (oldest !== undefined) out.push({ kind: "days", from: oldest, to: dateKey(MAX_YEAR, 12, 31), sample: s.sample, text: s.text });
+  }
+  return out;
+}
+
+/** The `count` newest day keys under `base`, newest first, walking years, months and days backwards. */
+async function newestDays(base: string, count: number, lister: Lister): Promise<string[]> {
+  const found: string[] = [];
+  const years = (await listNumbered(lister, base)).filter((f) => String(f.n).length === 4).reverse();
+  for (const year of years) {
+    const months = (await listNumbered(lister, year.prefix)).filter((m) => m.n >= 1 && m.n <= 12);
+    for (const n of [...new Set(months.map((m) => m.n))].reverse()) {
+      const days = new Set<number>();
+      for (const month of months.filter((m) => m.n === n)) {
+        for (const d of await listNumbered(lister, month.prefix)) if (d.n >= 1 && d.n <= daysInMonth(year.n, n)) days.add(d.n);
+      }
+      for (const d of [...days].sort((a, b) => b - a)) {
+        found.push(dateKey(year.n, n, d));
+        if (found.length >= count) return found;
+      }
+    }
+  }
+  return found;
 }

@@ -44,6 +44,38 @@ describe("parseSelectors: dates", () => {
   });
 });
 
+describe("parseSelectors: open ranges, calendar words and latest", () => {
+  // 2026-11-30 16:30 UTC is already 2026-12-01 01:30 in Tokyo: the words follow Japan's calendar.
+  const now = Date.parse("2026-11-30T16:30:00Z");
+  it.each([
+    ["2026/11/01..", "2026/11/01", "2100/12/31"],
+    ["..2010/06", "2000/01/01", "2010/06/30"],
+    ["today", "2026/12/01", "2026/12/01"],
+    ["Yesterday", "2026/11/30", "2026/11/30"],
+    ["2026/11/01..yesterday", "2026/11/01", "2026/11/30"],
+    ["yesterday..today", "2026/11/30", "2026/12/01"],
+  ])("%j -> %s..%s", (text, from, to) => {
+    expect(parseSelectors([text], { now })).toEqual([{ ...days(from, to), text }]);
+  });
+
+  it("today in Tokyo does not depend on the clock's zone: one instant, one answer", () => {
+    expect(parseSelectors(["today"], { now: Date.parse("2026-12-01T00:00:00+09:00") })[0]).toMatchObject({ from: "2026/12/01" });
+    expect(parseSelectors(["today"], { now: Date.parse("2026-11-30T23:59:59+09:00") })[0]).toMatchObject({ from: "2026/11/30" });
+  });
+
+  it.each([
+    ["latest", 1, false],
+    ["LATEST:5", 5, false],
+    ["testdata/latest:2", 2, true],
+  ])("%j -> the %i newest days", (text, count, sample) => {
+    expect(parseSelectors([text])).toEqual([{ kind: "latest", count, sample, text }]);
+  });
+
+  it("--sample applies to the words too", () => {
+    expect(parseSelectors(["today", "latest"], { sample: true, now }).map((s) => s.kind !== "prefix" && s.sample)).toEqual([true, true]);
+  });
+});
+
 describe("parseSelectors: testdata", () => {
   it.each([
     ["testdata/2021/05", "2021/05/01", "2021/05/31"],
@@ -87,15 +119,20 @@ describe("parseSelectors: errors", () => {
     ["2021/5a", 'the month must be a number 1 to 12 (got "5a")'],
     ["2021/05/x", 'the day must be a number (got "x")'],
     ["2021/005", "the month must be a number"],
-    ["abc", "expected YYYY, YYYY/MM or YYYY/MM/DD"],
+    ["abc", "expected YYYY, YYYY/MM, YYYY/MM/DD"],
     ["21/05", 'the year must have 4 digits (got "21")'],
     ["1999", "the year must be 2000 to 2100"],
     ["2101/01", "the year must be 2000 to 2100"],
     ["2021/05/31/x", "expected at most YYYY/MM/DD"],
     ["2021/06/03..2021/05/10", "range start 2021/06/03 is after its end 2021/05/10"],
     ["2021/07..2021/05", "range start 2021/07/01 is after its end 2021/05/31"],
-    ["2021/05..", "a range needs a date on both sides"],
-    ["..2021/05", "a range needs a date on both sides"],
+    ["..", "a range needs a date on at least one side"],
+    ["tomorrow", "expected YYYY, YYYY/MM, YYYY/MM/DD, a range A..B (A.. or ..B open-ended), today, yesterday, latest, latest:N"],
+    ["latest:0", "latest:N must be 1 to 10000 days"],
+    ["latest:x", 'latest:N needs a whole number of days (got "x")'],
+    ["latest:", 'latest:N needs a whole number of days (got "")'],
+    ["2021/05..latest", '"latest" cannot be one end of a range'],
+    ["today..2021/05", "range start"],
     ["2021..2022..2023", 'a range has one ".."'],
     ["2021/02/30..2021/03/01", "February 2021 has 28 days"],
     ["", "empty"],

@@ -107,7 +107,9 @@ describe("flexcopy emulator (process)", () => {
       [["--slowdown-rate", "1.5"], /slowdown rate must be a probability/],
       [["--account-id", "abc"], /account id must be 12 digits/],
       [["--dest-bucket", "Has_Upper"], /not a valid S3 bucket name/],
-      [["--contract", "2021/13"], /is not YYYY, YYYY\/MM or YYYY\/MM\/DD/],
+      [["--contract", "2021/13"], /contract period "2021\/13": the month must be 1 to 12/],
+      [["--contract", "2021/05.."], /contract period "2021\/05\.\.": a range is FROM\.\.TO/],
+      [["--contract", "2021/06..2021/05"], /contract period "2021\/06\.\.2021\/05": range start 2021\/06\/01 is after its end/],
       [["--token-ttl", "-5"], /token TTL/],
     ];
     const runs = await Promise.all(cases.map(([args]) => runOnce(args)));

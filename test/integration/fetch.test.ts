@@ -72,19 +72,16 @@ describe("flexcopy fetch", () => {
     expect(String(skip?.reason)).toMatch(/size/);
   });
 
-  it("reports AccessDenied outside the contract per object with a hint, without retrying", async () => {
+  it("counts a day outside the contract as not entitled after one HeadObject, without trying its objects", async () => {
     emu = await emulator({ contractedPeriods: ["2021/05", "testdata", "ConnectionSpec"] });
     const r = await runCli(["fetch", "2021/05/31", "2021/06/01", "--json"], { env: cliEnv(emu) });
-    expect(r.code).toBe(1);
-    const failed = eventsOf(r, "failed");
+    expect(r.code, r.stderr).toBe(0);
+    expect(eventsOf(r, "failed")).toEqual([]);
     const june = under(emu, SRC, "2021/06/01/");
-    expect(failed.map((e) => e.key).sort()).toEqual(june.map((o) => o.key).sort());
-    for (const f of failed) {
-      expect(f.code).toBe("AccessDenied");
-      expect(String(f.hint)).toMatch(/contract/);
-    }
-    expect(summaryOf(r).copied).toBe(under(emu, SRC, "2021/05/31/").length);
-    for (const o of june) expect(emu.requestLog().filter((e) => e.op === "CopyObject" && e.key === o.key).length).toBe(1);
+    expect(eventsOf(r, "not-entitled")).toMatchObject([{ from: "2021/06/01", to: "2021/06/01", days: 1, objects: june.length }]);
+    expect(summaryOf(r)).toMatchObject({ copied: under(emu, SRC, "2021/05/31/").length, notEntitled: june.length, failed: 0 });
+    const juneLog = emu.requestLog().filter((e) => e.key?.startsWith("2021/06/01/") && e.op !== "ListObjectsV2");
+    expect(juneLog.map((e) => e.op)).toEqual(["HeadObject"]);
   });
 
   it("exits 3 with a hint when the destination bucket policy is missing", async () => {
@@ -103,7 +100,8 @@ describe("flexcopy fetch", () => {
     const s = summaryOf(r);
     expect(s.failed).toBe(0);
     expect(s.retries).toBeGreaterThan(0);
-    expect(eventsOf(r, "retry").every((e) => e.code === "SlowDown")).toBe(true);
+    // A HEAD response has no body, so the contract check's HeadObject sees the status only.
+    expect(eventsOf(r, "retry").every((e) => e.code === (e.op === "HeadObject" ? "HTTP 503" : "SlowDown"))).toBe(true);
   });
 
   it("retries 200-with-error-body copies and connection resets", async () => {

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { parsePolicy } from "../../iam/document.js";
 import type { Emulator, EmulatorOptions, Faults, ObjectOwnership } from "../../emulator/index.js";
 import { loadSeed, SEED_HELP } from "../../emulator/seed.js";
+import { parseSelectors, SelectorError } from "../../plan/selectors.js";
 import { UsageError } from "../errors.js";
 
 export interface EmulatorFlags {
@@ -162,28 +163,22 @@ function collectBuckets(v: string, prev: string[] | undefined): string[] {
   return out;
 }
 
-const DATE_RE = /^\d{4}(?:\/\d{1,2}(?:\/\d{1,2})?)?$/;
-
-function checkDate(d: string, whole: string): void {
-  const [y, m, dd] = d.split("/").map(Number);
-  if (!DATE_RE.test(d) || (m !== undefined && (m < 1 || m > 12)) || (dd !== undefined && (dd < 1 || dd > 31)) || (y ?? 0) < 1990) {
-    throw new InvalidArgumentError(`contract period "${whole}": "${d}" is not YYYY, YYYY/MM or YYYY/MM/DD.`);
-  }
-}
-
-/** "2021/05", "2021", "2021/05/10..2021/06/03", or a key prefix such as "testdata" / "ConnectionSpec". */
+/**
+ * "2021/05", "2021", "2021/05/10..2021/06/03", or a key prefix such as "testdata" / "ConnectionSpec".
+ * Dates are checked by the same parser as fetch's selectors (plan/selectors.ts); the emulator's
+ * matcher understands closed ranges and plain dates only, so open ranges and words are refused.
+ */
 function collectPeriods(v: string, prev: string[] | undefined): string[] {
   const out = [...(prev ?? [])];
   for (const p of v.split(",").map((s) => s.trim()).filter(Boolean)) {
-    if (p.includes("..")) {
-      const [lo, hi, ...rest] = p.split("..");
-      if (rest.length || !lo || !hi) throw new InvalidArgumentError(`contract period "${p}": a range is FROM..TO, e.g. 2021/05/10..2021/06/03.`);
-      checkDate(lo, p);
-      checkDate(hi, p);
-      const len = Math.min(lo.length, hi.length);
-      if (lo.slice(0, len) > hi.slice(0, len)) throw new InvalidArgumentError(`contract period "${p}": the range ends before it starts.`);
-    } else if (/^[\d/]+$/.test(p)) {
-      checkDate(p, p);
+    if (/^[\d/.\s]+$/.test(p)) {
+      if (p.includes("..") && !/^[^.]+\.\.[^.]+$/.test(p)) throw new InvalidArgumentError(`contract period "${p}": a range is FROM..TO, e.g. 2021/05/10..2021/06/03.`);
+      try {
+        parseSelectors([p]);
+      } catch (err) {
+        if (err instanceof SelectorError) throw new InvalidArgumentError(`contract period ${err.message.replace(/^invalid selector /, "")}.`);
+        throw err;
+      }
     }
     out.push(p);
   }

@@ -4,7 +4,10 @@ import { Command } from "commander";
 import { parseSelectors, SelectorError, type Selector } from "../../plan/selectors.js";
 import { planDays } from "../../plan/days.js";
 import { listPrefixes } from "../../engine/listing.js";
-import { inShard, parseShard } from "../../engine/shard.js";
+import { inShard, parseShard, shardFromEnv, type Shard } from "../../engine/shard.js";
+import { nothingMatched, type Filter } from "../../plan/filters.js";
+import { FILTER_HELP, withFilterOptions } from "../filter-options.js";
+import { now } from "../clock.js";
 import type { EngineEvent } from "../../engine/events.js";
 import { sweepOrphans } from "../../engine/orphans.js";
 import type { EventOf } from "../../engine/events.js";
@@ -21,6 +24,7 @@ import type { CopyContext } from "../../engine/copy.js";
 import { failedKeys, ReportCollector } from "../report.js";
 import { redact } from "../redact.js";
 import { runVerify } from "../../engine/verify.js";
+import { sourceReadable } from "../../engine/contract.js";
 import { verifyExitCode, verifyPrinter } from "./verify.js";
 
 interface FetchFlags extends OutputFlags {
@@ -32,6 +36,7 @@ interface FetchFlags extends OutputFlags {
   shard?: string;
   stateDir?: string;
   verify?: boolean;
+  strictContract?: boolean;
 }
 
 const EXAMPLES = `
@@ -40,8 +45,18 @@ Selectors:
   2021/05  2021/5           a month (zero padding optional)
   2021/05/31  2021/5/3      a day
   2021/05/10..2021/06/03    an inclusive range (any granularity on each side)
+  2026/11/01..  ..2010/06   open-ended: to the newest day that exists / from the oldest
+  today  yesterday          Japan's calendar (Asia/Tokyo), whatever this machine's time zone
+  latest  latest:5          the newest day that exists / the 5 newest days
   testdata/2021/05          sample data (or add --sample)
 Several selectors may be given; days that exist are found by listing, never guessed.
+
+Days outside your contract: the first object to copy in each day is checked with one HeadObject;
+if the provider's role may not read it, the day is counted as "not entitled" (one line per range
+of such days), not tried object by object. They do not make the run fail unless --strict-contract.
+--dry-run reads nothing, so it does not check the contract (flexcopy ls --check-access does).
+Objects in GLACIER or DEEP_ARCHIVE (per the listing) are skipped as "archived".
+${FILTER_HELP}
 
 Resuming: stop a run any way you like (Ctrl-C, kill -9, lost network) and run the same command
 again: finished objects are skipped and multipart copies continue from their last finished part
@@ -53,25 +68,30 @@ Examples:
   flexcopy fetch 2021/05/10..2021/06/03 2022/01 --json > run.ndjson
   flexcopy fetch 2022 --report run.json && flexcopy fetch --retry-failed run.json
   flexcopy fetch 2023 --shard 2/4          (machine 2 of 4 in a CI matrix)
-${EXIT_CODES_HELP}`;
+  flexcopy fetch 2023 --shard auto         (AWS Batch array job / Kubernetes Indexed Job)
+  flexcopy fetch latest:3 --json --report run.json   (a daily cron or CI job)
+${EXIT_CODES_HELP}
+  With nothing readable at all (every selected day outside the contract) fetch exits 3.`;
 
 export function fetchCommand(): Command {
   const cmd = new Command("fetch")
     .alias("copy")
     .description("copy FLEX data for the given dates from the provider's bucket into yours (server-side)")
-    .argument("[selector...]", "dates to copy: YYYY, YYYY/MM, YYYY/MM/DD, or FROM..TO")
+    .argument("[selector...]", "dates to copy: YYYY, YYYY/MM, YYYY/MM/DD, FROM..TO (either side open), today, yesterday, latest, latest:N")
     .option("--sample", "copy the sample data under testdata/ instead of production data")
     .option("--force", "copy again even objects that are already in your bucket")
     .option("-n, --dry-run", "show the plan (days, objects, bytes, estimated time) and copy nothing")
     .option("--report <file>", "write the run as JSON: plan, per-day counts, failures with hints, refreshes, timings")
     .option("--retry-failed <report>", "copy again only the objects that failed in an earlier --report")
-    .option("--shard <i/n>", "copy only shard i of n of the days (deterministic; for CI matrices)")
+    .option("--shard <i/n|auto>", "copy only shard i of n of the days (deterministic; for CI matrices); auto: from AWS Batch / Kubernetes Indexed Job variables")
+    .option("--strict-contract", "exit 1 when any object is outside your contract (default: counted as not entitled, exit 0)")
     .option("--state-dir <dir>", "where the resume journal lives [FLEXCOPY_STATE_DIR]")
     .option("--verify", "after copying, compare source and destination listings (like flexcopy verify); exit 1 on any mismatch");
+  const filterOf = withFilterOptions(cmd);
   withOutputOptions(withConfigOptions(cmd));
   cmd.addHelpText("after", EXAMPLES);
   cmd.action(async (args: string[], flags: FetchFlags, self: Command) => {
-    process.exitCode = await fetch(args, flags, self);
+    process.exitCode = await fetch(args, flags, self, filterOf());
   });
   return cmd;
 }
@@ -79,7 +99,7 @@ export function fetchCommand(): Command {
 function selectorsOf(args: string[], flags: FetchFlags): Selector[] {
   if (args.length === 0) throw new UsageError("fetch needs at least one selector, e.g. flexcopy fetch 2021/05 (or --retry-failed <report>)");
   try {
-    return parseSelectors(args, { sample: flags.sample });
+    return parseSelectors(args, { sample: flags.sample, now: now() });
   } catch (err) {
     if (err instanceof SelectorError) throw new UsageError(err.message);
     throw err;
@@ -89,13 +109,13 @@ function selectorsOf(args: string[], flags: FetchFlags): Selector[] {
 function shardOf(text: string | undefined) {
   if (text === undefined) return undefined;
   try {
-    return parseShard(text);
+    return text.trim().toLowerCase() === "auto" ? shardFromEnv(process.env) : parseShard(text);
   } catch (err) {
     throw new UsageError(`--shard: ${(err as Error).message}`);
   }
 }
 
-async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<number> {
+async function fetch(args: string[], flags: FetchFlags, self: Command, filter: Filter | undefined): Promise<number> {
   const config = await commandConfig(self);
   const retry = flags.retryFailed ? failedKeys(flags.retryFailed) : undefined;
   if (retry && args.length > 0) throw new UsageError("--retry-failed takes no selectors: it retries exactly the failed objects of the report");
@@ -151,16 +171,20 @@ async function fetch(args: string[], flags: FetchFlags, self: Command): Promise<
     if (shard) run.units = run.units.filter((u) => inShard(u, shard));
     if (collector) collector.units = run.units;
     if (run.units.length === 0) {
-      emit({ kind: "notice", message: `nothing in s3://${config.sourceBucket} matches ${retry ? "the report" : args.join(" ")}${shard ? ` in shard ${flags.shard}` : ""}` });
+      emit({ kind: "notice", message: `nothing in s3://${config.sourceBucket} matches ${retry ? "the report" : args.join(" ")}${shardText(shard, flags.shard)}` });
       return EXIT.ok;
     }
-    const result = await executeCopy(run, ctx, retry ? new Set(retry.keys) : undefined);
+    if (shard && flags.shard?.trim().toLowerCase() === "auto") emit({ kind: "notice", message: `shard ${shard.index} of ${shard.count} (from ${shardFromEnv(process.env).source})` });
+    const result = await executeCopy(run, ctx, retry ? new Set(retry.keys) : undefined, filter?.keep);
+    if (filter && result.objects === 0) emit({ kind: "notice", message: nothingMatched(filter) });
     if (!flags.verify || flags.dryRun || result.code === EXIT.interrupted) return result.code;
     const write = (line: string) => process.stdout.write(redact(line) + "\n");
     const printer = verifyPrinter({ json: flags.json, quiet: !flags.verbose }, write);
     const report = await runVerify({ listing: ctx, sourceBucket: config.sourceBucket, destBucket, onDay: printer.day }, run.units, {
       multipartThreshold: config.multipartThreshold,
       recordedEtag: (k) => journal.recordedEtag(k),
+      keep: filter?.keep,
+      entitled: (_day, key) => sourceReadable(ctx, config.sourceBucket, key),
       signal,
     });
     printer.summary(report);
@@ -197,4 +221,8 @@ async function removeOrphans(ctx: CopyContext, config: FlexConfig, journal: File
   const e: EventOf<"orphans"> = { kind: "orphans", ...sweep, cleanup: command.map(shellQuote).join(" ") };
   ctx.emit(e);
   return e;
+}
+
+function shardText(shard: Shard | undefined, text: string | undefined): string {
+  return shard ? ` in shard ${shard.index}/${shard.count}${text?.trim().toLowerCase() === "auto" ? " (--shard auto)" : ""}` : "";
 }

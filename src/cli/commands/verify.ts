@@ -3,10 +3,14 @@ import path from "node:path";
 import { Command } from "commander";
 import { FileJournal, journalFiles } from "../../state/journal-file.js";
 import { listPrefixes, type Listing } from "../../engine/listing.js";
-import { runVerify, type DayVerify, type VerifyFinding, type VerifyReport } from "../../engine/verify.js";
+import { sourceReadable } from "../../engine/contract.js";
+import { emptyCounts, runVerify, type DayVerify, type VerifyFinding, type VerifyReport } from "../../engine/verify.js";
 import { planDays } from "../../plan/days.js";
 import { parseSelectors, SelectorError } from "../../plan/selectors.js";
 import { commandLine, makeOutput, warnDamaged, type OutputFlags } from "../common.js";
+import { nothingMatched, type Filter } from "../../plan/filters.js";
+import { FILTER_HELP, withFilterOptions } from "../filter-options.js";
+import { now } from "../clock.js";
 import { EXIT, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { redact } from "../redact.js";
@@ -31,6 +35,8 @@ Examples:
   flexcopy verify 2021/05
   flexcopy verify 2021/05/10..2021/06/03 --quiet      only days with problems
   flexcopy verify testdata/2021 --json > verify.ndjson
+  flexcopy verify latest:5 --exclude '*' --include '*_1_*'
+${FILTER_HELP}
 
 Exit codes:
   0    every object is there, with the same size (and ETag where comparable), nothing extra
@@ -42,7 +48,7 @@ Exit codes:
 export function verifyCommand(): Command {
   const cmd = new Command("verify")
     .description("check that your bucket holds exactly what the provider's bucket holds for the given dates (listings only)")
-    .argument("<selector...>", "dates to check, as for fetch: YYYY, YYYY/MM, YYYY/MM/DD, FROM..TO, testdata/...")
+    .argument("<selector...>", "dates to check, as for fetch: YYYY, YYYY/MM, YYYY/MM/DD, FROM..TO, today, latest:N, testdata/...")
     .option("--sample", "check the sample data under testdata/ instead of production data")
     .option("--state-dir <dir>", "where fetch's resume journal lives (multipart ETags it recorded) [FLEXCOPY_STATE_DIR]");
   withConfigOptions(cmd)
@@ -50,18 +56,19 @@ export function verifyCommand(): Command {
     .option("-q, --quiet", "leave out days without problems")
     .option("-v, --verbose", "list every object of a missing day, and the objects checked by size only")
     .option("--debug", "print stack traces of unexpected errors (secrets stay redacted)");
+  const filterOf = withFilterOptions(cmd);
   cmd.addHelpText("after", HELP);
   cmd.action(async (args: string[], flags: VerifyFlags, self: Command) => {
-    process.exitCode = await verify(args, flags, self);
+    process.exitCode = await verify(args, flags, self, filterOf());
   });
   return cmd;
 }
 
-async function verify(args: string[], flags: VerifyFlags, self: Command): Promise<number> {
+async function verify(args: string[], flags: VerifyFlags, self: Command, filter: Filter | undefined): Promise<number> {
   const config = await commandConfig(self);
   let selectors;
   try {
-    selectors = parseSelectors(args, { sample: flags.sample });
+    selectors = parseSelectors(args, { sample: flags.sample, now: now() });
   } catch (err) {
     if (err instanceof SelectorError) throw new UsageError(err.message);
     throw err;
@@ -77,7 +84,7 @@ async function verify(args: string[], flags: VerifyFlags, self: Command): Promis
     const units: string[] = [];
     for await (const day of planDays(selectors, { listPrefixes: (p) => listPrefixes(listing, config.sourceBucket, p, "source") })) units.push(day);
     if (units.length === 0) {
-      if (flags.json) write(JSON.stringify(summaryRecord({ days: 0, ok: 0, missing: 0, sizeMismatch: 0, etagMismatch: 0, extra: 0, sizeOnly: 0, problems: 0, interrupted: false })));
+      if (flags.json) write(JSON.stringify(summaryRecord({ days: 0, ...emptyCounts(), problems: 0, interrupted: false })));
       else process.stderr.write(redact(`flexcopy: nothing in s3://${config.sourceBucket} matches ${args.join(" ")}\n`));
       return EXIT.ok;
     }
@@ -87,8 +94,13 @@ async function verify(args: string[], flags: VerifyFlags, self: Command): Promis
     const report = await runVerify({ listing, sourceBucket: config.sourceBucket, destBucket, onDay: printer.day }, units, {
       multipartThreshold: config.multipartThreshold,
       recordedEtag: (key) => journals.map((j) => j.recordedEtag(key)).find((e) => e !== undefined),
+      keep: filter?.keep,
+      entitled: (_day, key) => sourceReadable(listing, config.sourceBucket, key),
       signal,
     });
+    if (filter && report.ok + report.missing + report.sizeMismatch + report.etagMismatch + report.extra === 0) {
+      process.stderr.write(redact(`flexcopy: ${nothingMatched(filter)}\n`));
+    }
     printer.summary(report, commandLine(process.argv).replace(/^flexcopy verify/, "flexcopy fetch"));
     return verifyExitCode(report);
   } finally {
@@ -110,8 +122,20 @@ export function findingRecord(f: VerifyFinding): Record<string, unknown> {
 
 /** NDJSON form of the summary. */
 export function summaryRecord(r: VerifyReport): Record<string, unknown> {
-  const { days, ok, missing, sizeMismatch, etagMismatch, extra, sizeOnly, interrupted } = r;
-  return { kind: "verify-summary", days, ok, missing, sizeMismatch, etagMismatch, extra, sizeOnly, ...(interrupted ? { interrupted } : {}) };
+  const { days, ok, missing, sizeMismatch, etagMismatch, extra, sizeOnly, notEntitled, archived, interrupted } = r;
+  return {
+    kind: "verify-summary",
+    days,
+    ok,
+    missing,
+    sizeMismatch,
+    etagMismatch,
+    extra,
+    sizeOnly,
+    ...(notEntitled ? { notEntitled } : {}),
+    ...(archived ? { archived } : {}),
+    ...(interrupted ? { interrupted } : {}),
+  };
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
@@ -126,6 +150,7 @@ export function verifyPrinter(opts: { json?: boolean; quiet?: boolean; verbose?:
   return {
     day: (d: DayVerify): void => {
       if (opts.json) {
+        if (d.notEntitled > 0) write(JSON.stringify({ kind: "verify", day: d.day, status: "not-entitled", objects: d.notEntitled, note: "outside your contract" }));
         for (const f of d.findings) write(JSON.stringify(findingRecord(f)));
         return;
       }
@@ -134,6 +159,10 @@ export function verifyPrinter(opts: { json?: boolean; quiet?: boolean; verbose?:
       if (!header) {
         write(`${"day".padEnd(24)} ${"ok".padStart(7)} ${"missing".padStart(8)} ${"mismatched".padStart(11)} ${"extra".padStart(6)}`);
         header = true;
+      }
+      if (d.notEntitled > 0) {
+        write(`${d.day.padEnd(24)} outside your contract: ${plural(d.notEntitled, "object")} not entitled`);
+        return;
       }
       const mismatched = d.sizeMismatch + d.etagMismatch;
       write(`${d.day.padEnd(24)} ${String(d.ok).padStart(7)} ${String(d.missing).padStart(8)} ${String(mismatched).padStart(11)} ${String(d.extra).padStart(6)}`);
@@ -151,7 +180,9 @@ export function verifyPrinter(opts: { json?: boolean; quiet?: boolean; verbose?:
       const sizeOnly = r.sizeOnly > 0 ? ` (${r.sizeOnly} by size only: multipart copies without a recorded ETag)` : "";
       write(
         `verified ${plural(r.days, "unit")}: ${plural(r.ok, "object")} ok${sizeOnly}, ${r.missing} missing, ` +
-          `${plural(r.sizeMismatch, "size mismatch", "size mismatches")}, ${plural(r.etagMismatch, "ETag mismatch", "ETag mismatches")}, ${r.extra} extra`,
+          `${plural(r.sizeMismatch, "size mismatch", "size mismatches")}, ${plural(r.etagMismatch, "ETag mismatch", "ETag mismatches")}, ${r.extra} extra` +
+          (r.notEntitled > 0 ? `, ${r.notEntitled} not entitled (outside your contract)` : "") +
+          (r.archived > 0 ? `, ${r.archived} archived (not copyable until restored)` : ""),
       );
       if (r.interrupted) write("interrupted: not every day was verified");
       if (r.missing + r.sizeMismatch + r.etagMismatch > 0 && fetchCommand) write(`to copy missing and differing objects again, run:\n  ${fetchCommand}`);

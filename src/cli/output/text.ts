@@ -12,6 +12,8 @@ export const TEXT: Formatters = {
   copied: (e) => `copied  ${e.key} (${formatBytes(e.size)}${e.multipart ? `, ${e.parts} parts` : ""})`,
   skipped: (e) => `skipped ${e.key}: ${e.reason}`,
   failed: (e) => `failed  ${e.key}: ${e.code}${e.hint ? ` — ${e.hint}` : ""}`,
+  "not-entitled": (e) =>
+    `${e.from === e.to ? e.from : `${e.from}..${e.to}`}: outside your contract, ${e.objects} ${e.objects === 1 ? "object" : "objects"} not copied (${formatBytes(e.bytes)})`,
   retry: (e) => `retry   ${e.op}${e.key ? ` ${e.key}` : ""}: ${e.code} (attempt ${e.attempt}, waiting ${e.delayMs} ms)`,
   refreshed: (e) =>
     e.reason === "initial"
@@ -32,7 +34,9 @@ export function summaryText(s: RunSummary): string {
   const secs = s.elapsedMs / 1000;
   const rate = secs > 0 ? `${formatBytes(s.bytesCopied / secs)}/s` : "-";
   return [
-    `${s.interrupted ? "interrupted" : "done"}: ${s.copied} copied (${formatBytes(s.bytesCopied)}), ${s.skipped} skipped (${formatBytes(s.bytesSkipped)}), ${s.failed} failed`,
+    `${s.interrupted ? "interrupted" : "done"}: ${s.copied} copied (${formatBytes(s.bytesCopied)}), ${s.skipped} skipped (${formatBytes(s.bytesSkipped)}), ${s.failed} failed` +
+      (s.notEntitled > 0 ? `, ${s.notEntitled} not entitled` : "") +
+      (s.archived > 0 ? `, ${s.archived} archived` : ""),
     `  ${formatDuration(secs)} elapsed, ${rate}, ${s.retries} retries, ${s.refreshes} credential refreshes`,
     ...(s.uploadsLeft > 0 ? [`  ${s.uploadsLeft} incomplete multipart upload(s) left in your bucket: the "left" lines above give the command that removes them`] : []),
   ].join("\n");
