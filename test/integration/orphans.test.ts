@@ -87,10 +87,12 @@ describe("uploads orphaned by a crash", () => {
     const stateDir = mkdtempSync(path.join(tmpdir(), "flexcopy-state-"));
     const env = cliEnv(emu, { FLEXCOPY_STATE_DIR: stateDir });
     let orphansSeen = 0;
+    let removed = 0; // by the sweeps of the runs after a kill (each re-run removes what the previous kill left)
     for (let kill = 0; kill < 3; kill++) {
       const creates = emu.requestLog().filter((l) => l.op === "CreateMultipartUpload").length;
       const r = await runCli(ARGS, { env, onSpawn: killAtCreate(emu, creates) });
       expect(r.signal).toBe("SIGKILL");
+      for (const e of eventsOf(r, "orphans")) removed += Number(e.removed);
       // Let the requests the dead process had in flight land (S3 goes on creating uploads).
       await new Promise((res) => setTimeout(res, 150));
       const known = recorded(journalFile(stateDir, emu));
@@ -102,13 +104,15 @@ describe("uploads orphaned by a crash", () => {
     const before = emu.requestLog().length;
     const done = await runCli(ARGS, { env });
     expect(done.code, done.stderr).toBe(0);
+    // The last kill may land after the journal recorded its upload (then there is nothing to sweep).
     const sweep = eventsOf(done, "orphans")[0];
-    expect(sweep).toMatchObject({ left: 0, unchecked: 0 });
-    expect(Number(sweep!.removed)).toBeGreaterThan(0);
+    if (sweep) expect(sweep).toMatchObject({ left: 0, unchecked: 0 });
+    removed += Number(sweep?.removed ?? 0);
+    expect(removed).toBeGreaterThanOrEqual(orphansSeen);
     // Listed and aborted with the bucket owner's credentials (the manual's policy gives the role neither).
     const log = emu.requestLog().slice(before);
     const aborts = log.filter((l) => l.op === "AbortMultipartUpload" && l.status < 300);
-    expect(aborts.length).toBe(Number(sweep!.removed));
+    expect(aborts.length).toBe(Number(sweep?.removed ?? 0));
     expect(aborts.every((l) => l.principal === "base")).toBe(true);
     expect(log.filter((l) => l.op === "ListMultipartUploads").every((l) => l.principal === "base")).toBe(true);
 
