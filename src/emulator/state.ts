@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { virtualContent, virtualEtag } from "./content.js";
 import { FaultState } from "./faults.js";
 import { RequestLog } from "./log.js";
+import { InflightGauge } from "./pushback.js";
 import { contractMatcher, grantsFor, type PolicyConfig } from "./policy.js";
 import { loadSeed } from "./seed.js";
 import { Bucket, type ObjRecord } from "./store.js";
@@ -78,6 +79,7 @@ export class EmulatorState {
   readonly sessions = new Map<string, Session>();
   readonly faults: FaultState;
   readonly log: RequestLog;
+  readonly writes = new InflightGauge();
   private reqCounter = 0;
   private readonly reqPrefix = randomId(6, "0123456789ABCDEF");
 

@@ -34,6 +34,7 @@ export interface Faults {
   failNext: FailNextRule[]; // "fail the next N requests of operation X"
   clockOffsetMs: number; // server's idea of now
   bucketRegions: Record<string, string>; // per-bucket region override (default ap-northeast-1)
+  maxInflight: number; // 0 = unlimited; above N write requests (PUT/COPY/POST/DELETE) in flight: 503 SlowDown (pushback.ts)
 }
 
 export type PrincipalKind = "base" | "role" | "anonymous";
@@ -50,6 +51,7 @@ export interface RequestLogEntry {
   copySource?: string;
   uploadId?: string;
   partNumber?: number;
+  inflight?: number; // write requests in flight when this one was admitted (itself included)
 }
 
 export interface Grant {
@@ -85,6 +87,8 @@ export interface Emulator {
   putObject(bucket: string, key: string, size: number, opts?: { contentType?: string; metadata?: Record<string, string> }): void;
   deleteObject(bucket: string, key: string): void;
   setFaults(f: Partial<Faults>): void;
+  /** Write requests in flight now, and the most at once since start or the last clearLog(). */
+  inflight(): { current: number; max: number };
   expireAllTokens(): void;
   stop(): Promise<void>;
 }
