@@ -1,4 +1,4 @@
-import type { FlexConfig } from "../config/schema.js";
+import { concurrencyCeiling, type FlexConfig } from "../config/schema.js";
 import { formatDuration } from "../config/sizes.js";
 import type { CopyContext } from "../engine/copy.js";
 import type { EngineEvent, RunSummary } from "../engine/events.js";
@@ -88,7 +88,7 @@ export async function executeCopy(run: CopyRun, ctx: CopyContext = copyContext(r
   const opts = {
     force: run.flags.force ?? false,
     dryRun: run.flags.dryRun ?? false,
-    maxObjectsInFlight: Math.max(16, run.config.concurrency * 2),
+    maxObjectsInFlight: Math.max(16, concurrencyCeiling(run.config) * 2),
     onlyKeys,
   };
   if (opts.dryRun) {

@@ -23,8 +23,10 @@ export interface FlexConfig {
   stsEndpointUrl?: string;
   /** Default false. */
   forcePathStyle: boolean;
-  /** Default 64. */
-  concurrency: number;
+  /** Copy requests in flight: "auto" (default, adaptive up to maxConcurrency) or a fixed number. */
+  concurrency: number | "auto";
+  /** Ceiling of `concurrency: "auto"`. Default 256 (see engine/concurrency.ts and README Benchmarks). */
+  maxConcurrency: number;
   /** Bytes. Default 128 MiB. */
   partSize: number;
   /** Bytes. Default 512 MiB (measured: 2.2x faster than 4 GiB on FLEX-sized days, see README Benchmarks). */
@@ -49,6 +51,11 @@ export class ConfigError extends Error {
 export const PROVIDER_ACCOUNT_ID = "461810399597";
 export const DEFAULT_SOURCE_BUCKET = "dataservice-flex-bucket";
 export const MIN_PART = 5 * 2 ** 20;
+/**
+ * Ceiling of `--concurrency auto`. 256 requests in flight at ~70 ms per small CopyObject is ~3,600
+ * requests/s, S3's documented 3,500 PUT/COPY per second per prefix; measured in bench/results.md.
+ */
+export const DEFAULT_MAX_CONCURRENCY = 256;
 export const MAX_PART = 5 * 2 ** 30;
 
 /** The provider's role for a customer account. */
@@ -84,7 +91,8 @@ const ROWS: Row[] = [
   ["endpointUrl", "string", "S3 endpoint URL (emulator, VPC endpoint)"],
   ["stsEndpointUrl", "string", "STS endpoint URL"],
   ["forcePathStyle", "boolean", "use path-style S3 URLs", "false"],
-  ["concurrency", "integer", "copies in flight at once", "64"],
+  ["concurrency", "string", "copy requests in flight at once: auto (adapts to S3's push-back) or a fixed number", "auto"],
+  ["maxConcurrency", "integer", "the most copy requests in flight that auto may reach", String(DEFAULT_MAX_CONCURRENCY)],
   ["partSize", "size", "part size for multipart copies", "128 MiB"],
   ["multipartThreshold", "size", "objects this large or larger are copied in parts", "512 MiB"],
   ["maxAttempts", "integer", "attempts per request before an object fails", "10"],
@@ -92,6 +100,11 @@ const ROWS: Row[] = [
 ];
 
 const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** The most copy requests a run may have in flight (sizes socket pools). */
+export function concurrencyCeiling(c: Pick<FlexConfig, "concurrency" | "maxConcurrency">): number {
+  return c.concurrency === "auto" ? c.maxConcurrency : c.concurrency;
+}
 
 /** The single source of truth for flag names, env names and help text. */
 export function configKeys(): ConfigKey[] {
@@ -163,6 +176,7 @@ const toDigits = (v: unknown): unknown =>
   // A config file may hold the account id as a JSON number; keep its digits.
   typeof v === "number" && Number.isSafeInteger(v) ? String(v) : typeof v === "string" ? v.trim() : v;
 const DURATION = 'must be 900 to 43200 seconds, e.g. "3600", "90m" or "12h"';
+const CONCURRENCY = 'must be "auto" or a whole number from 1 to 1024';
 const nonEmpty = (error: string) => z.string({ error }).trim().min(1, { error });
 
 /** zod schema of every setting, with defaults. `roleArn` is derived from `accountId` afterwards. */
@@ -193,7 +207,10 @@ export const configSchema = z.strictObject({
   endpointUrl: httpUrl("must be an http:// or https:// URL").optional(),
   stsEndpointUrl: httpUrl("must be an http:// or https:// URL").optional(),
   forcePathStyle: z.preprocess(toBool, z.boolean({ error: "must be true or false (or 1/0)" })).default(false),
-  concurrency: int(1, 1024, "must be a whole number from 1 to 1024").default(64),
+  concurrency: z
+    .union([z.literal("auto"), int(1, 1024, CONCURRENCY)], { error: CONCURRENCY })
+    .default("auto"),
+  maxConcurrency: int(1, 1024, "must be a whole number from 1 to 1024").default(DEFAULT_MAX_CONCURRENCY),
   partSize: size(MIN_PART, MAX_PART, 'must be a size from 5 MiB to 5 GiB, e.g. "128MiB"').default(128 * 2 ** 20),
   multipartThreshold: size(MIN_PART, MAX_PART, 'must be a size from 5 MiB to 5 GiB, e.g. "512MiB"').default(512 * 2 ** 20),
   maxAttempts: int(1, 100, "must be a whole number from 1 to 100").default(10),

@@ -10,6 +10,8 @@ export type EngineEvent =
   | { kind: "refreshed"; reason: string; expiration: string; durationSeconds: number }
   | { kind: "progress"; bytes: number }
   | { kind: "notice"; message: string }
+  /** `--concurrency auto`: the copy requests allowed in flight changed (start, grew, or cut on push-back). */
+  | { kind: "concurrency"; limit: number; reason: "start" | "increase" | "backoff"; code?: string }
   | { kind: "summary"; summary: RunSummary };
 
 export interface RunSummary {
@@ -22,6 +24,15 @@ export interface RunSummary {
   refreshes: number;
   elapsedMs: number;
   interrupted: boolean;
+  /** Copy requests allowed in flight: fixed, or where `auto` ended, its peak and how often it backed off. */
+  concurrency?: ConcurrencySummary;
+}
+
+export interface ConcurrencySummary {
+  mode: "auto" | "fixed";
+  limit: number;
+  peak: number;
+  backoffs: number;
 }
 
 export type EventKind = EngineEvent["kind"];

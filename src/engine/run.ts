@@ -172,6 +172,7 @@ export async function runCopy(ctx: CopyContext, opts: RunOptions, units: string[
   }
   if (fatal) throw fatal;
   summary.retries = ctx.requester.retries;
+  summary.concurrency = ctx.requester.concurrency();
   summary.elapsedMs = now() - started;
   summary.interrupted = ctx.signal?.aborted ?? false;
   return summary;

@@ -19,6 +19,8 @@ export const TEXT: Formatters = {
       : `credentials refreshed (${e.reason}), valid until ${e.expiration}`,
   progress: () => undefined,
   notice: (e) => `note: ${e.message}`,
+  concurrency: (e) =>
+    e.reason === "backoff" ? `concurrency ${e.limit}: backing off (${e.code ?? "push-back"})` : `concurrency ${e.limit}${e.reason === "start" ? " (auto)" : ""}`,
   summary: (e) => summaryText(e.summary),
 };
 
@@ -31,6 +33,13 @@ export function summaryText(s: RunSummary): string {
   const rate = secs > 0 ? `${formatBytes(s.bytesCopied / secs)}/s` : "-";
   return [
     `${s.interrupted ? "interrupted" : "done"}: ${s.copied} copied (${formatBytes(s.bytesCopied)}), ${s.skipped} skipped (${formatBytes(s.bytesSkipped)}), ${s.failed} failed`,
-    `  ${formatDuration(secs)} elapsed, ${rate}, ${s.retries} retries, ${s.refreshes} credential refreshes`,
+    `  ${formatDuration(secs)} elapsed, ${rate}, ${s.retries} retries, ${s.refreshes} credential refreshes${concurrencyText(s)}`,
   ].join("\n");
+}
+
+function concurrencyText(s: RunSummary): string {
+  const c = s.concurrency;
+  if (!c) return "";
+  if (c.mode === "fixed") return `, concurrency ${c.limit}`;
+  return `, concurrency auto (peak ${c.peak}, ended at ${c.limit}, ${c.backoffs} back-offs)`;
 }
