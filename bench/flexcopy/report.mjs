@@ -140,7 +140,7 @@ export function modelTable(out) {
   const head = [
     "run", "runs", "wall (median)", "modelled time", "concurrency reached", "max in flight (emulator)", "% of ideal for it",
     ...(c.capacity ? ["% of capacity's throughput", "SlowDown share"] : []),
-    "MB/s (modelled)", "failed objects", "peak RSS", "tool CPU", "CPU per 1,000 requests", "result",
+    "MB/s (modelled)", "failed objects", "peak RSS", "tool CPU", "CPU per 1,000 requests", "emulator CPU", "result",
   ];
   const rows = [];
   const notes = [];
@@ -178,6 +178,7 @@ export function modelTable(out) {
       mib(median(ok.map((r) => r.peakRss))),
       `${Math.round(median(ok.map((r) => r.cpuMs / r.wallMs)) * 100)} %`,
       sec(median(ok.map((r) => (r.cpuMs / r.requests) * 1000))),
+      `${Math.round(median(ok.map((r) => r.emuCpuMs / r.wallMs)) * 100)} %`,
       "ok",
     ]);
     const r0 = ok[0];

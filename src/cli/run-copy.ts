@@ -88,7 +88,8 @@ export async function executeCopy(run: CopyRun, ctx: CopyContext = copyContext(r
   const opts = {
     force: run.flags.force ?? false,
     dryRun: run.flags.dryRun ?? false,
-    maxObjectsInFlight: Math.max(16, concurrencyCeiling(run.config) * 2),
+    // Enough objects to keep every slot busy with a queue to spare; each holds memory until it is done.
+    maxObjectsInFlight: Math.max(16, concurrencyCeiling(run.config) + Math.min(concurrencyCeiling(run.config), 64)),
     onlyKeys,
   };
   if (opts.dryRun) {

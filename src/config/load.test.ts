@@ -44,7 +44,7 @@ describe("defaults", () => {
       region: "ap-northeast-1",
       forcePathStyle: false,
       concurrency: "auto",
-      maxConcurrency: 256,
+      maxConcurrency: 384,
       partSize: 128 * 2 ** 20,
       multipartThreshold: 512 * 2 ** 20,
       maxAttempts: 10,
