@@ -139,7 +139,9 @@ export function commandFor(tool, t, job) {
         ? ["--transfers", "64", "--checkers", "64", "--s3-no-head-object", "--ignore-size", "--ignore-checksum"]
         : [];
     return {
-      failOn: / ERROR : .*(Failed to copy|Forbidden|AccessDenied)/,
+      // Stop rclone at its first failed copy (with its defaults every copy fails, see README); the tuned
+      // run is judged by its exit code and the destination.
+      failOn: tool === "rclone" ? / ERROR : .*(Failed to copy|Forbidden|AccessDenied)/ : undefined,
       cmd: t.bin,
       args: [
         "copy", `flex:${src}/${job.prefix}`, `flex:${dest}/${job.prefix}`,
