@@ -25,15 +25,15 @@ describe("--concurrency", () => {
     const r = await runCli(["fetch", DAY.slice(0, -1), "--json"], { env: cliEnv(emu) });
     expect(r.code, r.stderr).toBe(0);
     const events = eventsOf(r, "concurrency") as ConcurrencyEvent[];
-    expect(events[0]).toMatchObject({ reason: "start", limit: 32 });
-    expect(events.some((e) => e.reason === "increase" && e.limit > 32)).toBe(true); // reported at most once a second
+    expect(events[0]).toMatchObject({ reason: "start", limit: 64 });
+    expect(events.some((e) => e.reason === "increase" && e.limit > 64)).toBe(true); // reported at most once a second
     expect(events.some((e) => e.reason === "backoff")).toBe(false);
     const s = summaryOf(r);
     expect(s.copied).toBe(1500);
     expect(s.concurrency).toMatchObject({ mode: "auto", backoffs: 0 });
-    expect(s.concurrency!.peak).toBeGreaterThanOrEqual(96);
+    expect(s.concurrency!.peak).toBeGreaterThanOrEqual(128);
     expect(s.concurrency!.peak).toBeLessThanOrEqual(384);
-    expect(emu.inflight().max).toBeGreaterThanOrEqual(64); // the server saw it too (on 2 shared cores the client's CPU caps it)
+    expect(emu.inflight().max).toBeGreaterThanOrEqual(80); // the server saw it too (on 2 shared cores the client's CPU caps it)
   });
 
   it("auto backs off on 503 SlowDown without failing an object, and recovers when the push-back stops", async () => {
@@ -56,7 +56,7 @@ describe("--concurrency", () => {
     const firstBackoff = events.findIndex((x) => x.reason === "backoff");
     expect(firstBackoff).toBeGreaterThan(0);
     expect(events[firstBackoff]!.code).toBe("SlowDown");
-    expect(events[firstBackoff]!.limit).toBeLessThan(32);
+    expect(events[firstBackoff]!.limit).toBeLessThan(64);
     const lowest = Math.min(...events.slice(firstBackoff).map((x) => x.limit));
     const later = events.slice(firstBackoff).filter((x) => x.reason === "increase").map((x) => x.limit);
     expect(Math.max(...later)).toBeGreaterThan(lowest + 5); // grew again once there was room
