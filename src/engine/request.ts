@@ -128,6 +128,15 @@ export class Requester {
     return a ? { mode: "auto", limit: a.limit, peak: a.peak, backoffs: a.backoffs } : { mode: "fixed", limit: this.opts.concurrency, peak: this.opts.concurrency, backoffs: 0 };
   }
 
+  /**
+   * Copy slots with nothing to do: the current limit (fixed, or where `auto` is) minus requests in flight
+   * and waiting. The hook for splitting a run's tail into parts: while this is > 0, a large object copied
+   * in one request would leave slots idle.
+   */
+  get idleSlots(): number {
+    return Math.max(0, this.limit.concurrency - this.limit.activeCount - this.limit.pendingCount);
+  }
+
   /** Requests waiting for a slot plus those in flight. */
   get pending(): number {
     return this.limit.activeCount + this.limit.pendingCount;
