@@ -19,17 +19,17 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { runCopyCase, runListingCase } from "./flexcopy/bench.mjs";
-import { flexDaysCase, listingCase, smallObjectsCase } from "./flexcopy/cases.mjs";
-import { copyTable, listingTable, machine } from "./flexcopy/report.mjs";
+import { flexDaysCase, listingCase, pushbackCase, smallObjectsCase, yearCase } from "./flexcopy/cases.mjs";
+import { copyTable, listingTable, machine, modelTable } from "./flexcopy/report.mjs";
 import { detectTools } from "./flexcopy/tools.mjs";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const TOOLS = ["flexcopy", "aws1", "aws2", "rclone"];
+const TOOLS = ["flexcopy", "aws1", "aws2", "rclone", "rcloneTuned"];
 
 const { values: a } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
-    cases: { type: "string", default: "1,2,3" },
+    cases: { type: "string", default: "1,2,3,4,5" },
     tools: { type: "string", default: TOOLS.join(",") },
     runs: { type: "string" },
     full: { type: "boolean", default: false },
@@ -40,7 +40,8 @@ const { values: a } = parseArgs({
 });
 if (a.help) {
   console.log(
-    "usage: node bench/run.mjs [--quick] [--cases 1,2,3] [--tools flexcopy,aws1,aws2,rclone] [--runs n] [--full] [--out file] [--timeout-min 10]\n" +
+    "usage: node bench/run.mjs [--quick] [--cases 1,2,3,4,5] [--tools flexcopy,aws1,aws2,rclone,rcloneTuned] [--runs n] [--full] [--out file] [--timeout-min 10]\n" +
+      "  cases: 1 small objects, 2 FLEX days, 3 listing, 4 the year 2023 (FLEXCOPY_BENCH_POLICY=multipart|manual), 5 push-back\n" +
       "  --quick   small cases, one run each (a smoke test; writes bench/results-quick.md)\n" +
       "  --full    also run a tool in case 2 that already failed case 1 (rclone)\n" +
       "  --runs n  runs per tool and case (default 3; slow/failing tools fewer, as the results say)",
@@ -82,6 +83,8 @@ try {
   if (cases.has("1")) sections.push(copyTable(await runCopyCase(ctx, smallObjectsCase({ quick: a.quick, tmp }))));
   if (cases.has("2")) sections.push(copyTable(await runCopyCase(ctx, await flexDaysCase({ quick: a.quick, tmp, root: ROOT }))));
   if (cases.has("3")) sections.push(listingTable(await runListingCase(ctx, listingCase({ quick: a.quick }))));
+  if (cases.has("4")) sections.push(modelTable(await runCopyCase(ctx, yearCase({ quick: a.quick }))));
+  if (cases.has("5")) sections.push(modelTable(await runCopyCase(ctx, pushbackCase({ quick: a.quick, tmp }))));
 } finally {
   cleanup();
   cleanup = () => {};

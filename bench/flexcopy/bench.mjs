@@ -64,9 +64,9 @@ function failureReason(r, v, stderr) {
 }
 
 /** One copy run of `tool`. Returns the measurements and the verification. */
-async function copyRun(ctx, emu, c, tool, i) {
+async function copyRun(ctx, emu, c, tool, i, variant) {
   const home = join(ctx.tmp, `home-${c.id}-${tool}-${i}`);
-  const job = { info: emu.info, creds: ctx.creds, selectors: c.selectors, prefix: c.prefix, home };
+  const job = { info: emu.info, creds: ctx.creds, selectors: c.selectors, prefix: c.prefix, home, extraArgs: variant?.extraArgs };
   const cmd = commandFor(tool, ctx.tools[tool], job);
   await emu.reset();
   const s0 = await emu.stats();
@@ -75,8 +75,11 @@ async function copyRun(ctx, emu, c, tool, i) {
   const s1 = await emu.stats();
   const v = await emu.verify([c.prefix]);
   const ok = r.code === 0 && v.complete && r.stoppedAt === undefined;
+  const summary = tool === "flexcopy" ? ndjsonEvents(tail(stdoutFile)).find((e) => e.kind === "summary")?.summary : undefined;
   const res = {
-    tool,
+    tool: variant?.label ?? tool,
+    summary,
+    inflightMax: v.inflightMax,
     ok,
     wallMs: r.wallMs,
     peakRss: r.peakRss,
@@ -103,11 +106,13 @@ const fmtS = (ms) => `${(ms / 1000).toFixed(1)} s`;
 /** Cases 1 and 2: every available tool copies the same prefix, `runs` times each. */
 export async function runCopyCase(ctx, c) {
   log(`\n== ${c.title}`);
-  const emu = await startEmulatorProcess({ seed: c.seed, requestLogLimit: 2_000_000, faults: c.faults });
+  const emu = await startEmulatorProcess({ seed: c.seed, requestLogLimit: 2_000_000, faults: c.faults, ...(c.emulator ?? {}) });
   const out = { case: c, tools: [] };
   try {
     ctx.creds = await assumeRole(emu.info, { RoleSessionName: "bench", DurationSeconds: 43200 });
-    for (const tool of ctx.toolOrder) {
+    const entries = c.variants ?? ctx.toolOrder.map((tool) => ({ tool }));
+    for (const variant of entries) {
+      const tool = variant.tool;
       const t = ctx.tools[tool];
       if (!ctx.selected.has(tool)) continue;
       if (t.missing) {
@@ -121,14 +126,14 @@ export async function runCopyCase(ctx, c) {
       const runs = ctx.runs ?? c.runsFor?.[tool] ?? c.runs;
       const results = [];
       for (let i = 0; i < runs; i++) {
-        const res = await copyRun(ctx, emu, c, tool, i);
+        const res = await copyRun(ctx, emu, c, tool, i, variant.label ? variant : undefined);
         results.push(res);
-        log(`  ${tool.padEnd(8)} run ${i + 1}/${runs}: ${res.ok ? "ok" : "FAILED"} ${fmtS(res.wallMs)}, ${res.requests} requests, peak RSS ${(res.peakRss / 2 ** 20).toFixed(0)} MiB, CPU ${fmtS(res.cpuMs)}${res.ok ? "" : ` — ${res.failure.summary}`}`);
+        log(`  ${(variant.label ?? tool).padEnd(8)} run ${i + 1}/${runs}: ${res.ok ? "ok" : "FAILED"} ${fmtS(res.wallMs)}, ${res.requests} requests, peak RSS ${(res.peakRss / 2 ** 20).toFixed(0)} MiB, CPU ${fmtS(res.cpuMs)}${res.ok ? "" : ` — ${res.failure.summary}`}`);
         if (!res.ok) break; // a tool that fails the work is reported as failed, not timed
       }
       const failed = results.find((r) => !r.ok);
       if (failed) ctx.failedBefore.set(tool, ctx.failedBefore.get(tool) ?? c.id);
-      out.tools.push({ tool, results, failed });
+      out.tools.push({ tool: variant.label ?? tool, results, failed });
     }
   } finally {
     await emu.stop();

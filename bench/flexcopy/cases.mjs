@@ -68,7 +68,7 @@ export async function flexDaysCase({ quick, tmp, root }) {
     selectors: days.length === 1 ? [days[0].slice(0, -1)] : [`${days[0].slice(0, -1)}..${days[days.length - 1].slice(0, -1)}`],
     prefix: "2023/06/",
     runs: quick ? 1 : 3,
-    runsFor: { rclone: 1 },
+    runsFor: { rclone: 1, rcloneTuned: 1 },
     skipAfterFailure: ["rclone"],
   };
 }
@@ -94,5 +94,61 @@ export function listingCase({ quick }) {
       runs: s.total >= 1_000_000 ? 1 : quick ? 1 : 3,
     })),
     size: 1e6,
+  };
+}
+
+/**
+ * The destination's bucket policy for the year case: "multipart" lets the role finish multipart copies
+ * (what flexcopy assumes today: objects from 512 MiB copied in 128 MiB parts); "manual" is the provider
+ * manual's policy, under which flexcopy copies everything up to 5 GiB with one CopyObject (issue 8).
+ * Switch here; once the emulator takes a `bucketPolicy` document, `emulator` below carries it.
+ */
+export const YEAR_POLICY = process.env.FLEXCOPY_BENCH_POLICY ?? "multipart";
+const POLICIES = {
+  multipart: { label: "multipart allowed", emulator: {}, extraArgs: [] },
+  manual: { label: "manual's policy (CopyObject up to 5 GiB)", emulator: {}, extraArgs: ["--multipart-threshold", "5GiB"] },
+};
+
+/** Case 4: the whole year 2023 (4.59 TB, the `year:2023` seed) with flexcopy's defaults, sped up. */
+export function yearCase({ quick, policy = YEAR_POLICY }) {
+  const p = POLICIES[policy];
+  if (!p) throw new Error(`unknown year-case policy ${policy} (known: ${Object.keys(POLICIES).join(", ")})`);
+  // Fast enough to fit in minutes, slow enough that ~256 requests in flight stay within what a 2-core
+  // machine running flexcopy and the emulator can serve (~400 requests/s at timeScale 10).
+  const timeScale = quick ? 20 : 10;
+  const selectors = quick ? ["2023/06"] : ["2023"];
+  return {
+    id: "4",
+    title: `Case 4 — ${quick ? "June 2023" : "the whole year 2023"} (\`year:2023\` seed), flexcopy defaults, ${p.label}; timeScale ${timeScale}`,
+    seed: "year:2023",
+    emulator: p.emulator,
+    faults: { ...MODEL, timeScale },
+    selectors,
+    prefix: quick ? "2023/06/" : "2023/",
+    runs: 1,
+    variants: [{ tool: "flexcopy", label: `flexcopy fetch (auto)`, extraArgs: p.extraArgs }],
+    model: true,
+  };
+}
+
+/**
+ * Case 5: S3 pushes back. The emulator answers 503 SlowDown above `maxInflight` writes in flight (S3's
+ * per-prefix capacity); flexcopy with a fixed 64 against `auto`, on the many-small-objects set.
+ */
+export function pushbackCase({ quick, tmp }) {
+  const base = smallObjectsCase({ quick, tmp });
+  const maxInflight = 48;
+  return {
+    ...base,
+    id: "5",
+    title: `Case 5 — push-back: S3 capacity of ${maxInflight} writes in flight (503 SlowDown above it), ${base.title.replace(/^Case 1 — /, "")}`,
+    faults: { ...base.faults, maxInflight },
+    capacity: maxInflight,
+    runs: quick ? 1 : 3,
+    variants: [
+      { tool: "flexcopy", label: "flexcopy --concurrency 64", extraArgs: ["--concurrency", "64"] },
+      { tool: "flexcopy", label: "flexcopy (auto)", extraArgs: [] },
+    ],
+    model: true,
   };
 }

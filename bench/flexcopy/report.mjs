@@ -9,7 +9,13 @@ const f0 = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : 
 const sec = (ms) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : "–");
 const mib = (b) => (Number.isFinite(b) ? `${Math.round(b / MiB)} MiB` : "–");
 
-export const TOOL_NAMES = { flexcopy: "flexcopy fetch", aws1: "aws s3 cp (CLI v1)", aws2: "aws s3 cp (CLI v2)", rclone: "rclone copy" };
+export const TOOL_NAMES = {
+  flexcopy: "flexcopy fetch",
+  aws1: "aws s3 cp (CLI v1)",
+  aws2: "aws s3 cp (CLI v2)",
+  rclone: "rclone copy (defaults)",
+  rcloneTuned: "rclone copy (tuned)",
+};
 
 export function machine(tools) {
   let cpu = os.cpus()[0]?.model ?? "unknown CPU";
@@ -23,7 +29,7 @@ export function machine(tools) {
     `- machine: \`nproc\` = ${os.availableParallelism?.() ?? os.cpus().length} (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}`,
     `- node ${process.version}`,
   ];
-  for (const [k, t] of Object.entries(tools)) lines.push(`- ${TOOL_NAMES[k] ?? k}: ${t.missing ? `**missing** — ${t.missing}` : `${t.version} (\`${t.bin}\`)`}`);
+  for (const [k, t] of Object.entries(tools)) if (k !== "rcloneTuned") lines.push(`- ${TOOL_NAMES[k] ?? k}: ${t.missing ? `**missing** — ${t.missing}` : `${t.version} (\`${t.bin}\`)`}`);
   return lines.join("\n");
 }
 
@@ -39,7 +45,7 @@ export function copyTable(out) {
   const scaled = T !== 1;
   const head = [
     "tool", "runs", "wall (median)", ...(scaled ? ["modelled time"] : []),
-    "objects/s", "MB/s (modelled)", "requests", "requests/s (wall)", "peak RSS", "tool CPU", "emulator CPU", "result",
+    "objects/s", "MB/s (modelled)", "requests", "requests/s (wall)", "peak RSS", "tool CPU", "CPU per 1,000 requests", "emulator CPU", "result",
   ];
   const rows = [];
   const notes = [];
@@ -75,6 +81,7 @@ export function copyTable(out) {
       f0(req / (wall / 1000)),
       mib(median(ok.map((r) => r.peakRss))),
       `${Math.round(cpu * 100)} %`,
+      sec(median(ok.map((r) => (r.cpuMs / r.requests) * 1000))),
       `${Math.round(emuCpu * 100)} %`,
       "ok",
     ]);
@@ -119,4 +126,65 @@ export function listingTable(out) {
     .map(([mode, [a, b]]) => `${mode}: peak RSS ×${(b.peak / a.peak).toFixed(2)} for ×${b.total / a.total} the objects`);
   const table = [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
   return `### ${c.title}\n\n${modelLine(c.faults)}; 1 MB virtual objects\n\n${table}\n\n${ratios.map((r) => `- ${r}`).join("\n")}\n`;
+}
+
+/**
+ * Cases 4 and 5, against the model: the ideal modelled time for C requests in flight is the sum of every
+ * successful non-listing request's modelled time (latency + bytes / copy rate) divided by C.
+ */
+export function modelTable(out) {
+  const c = out.case;
+  const T = c.faults.timeScale;
+  const L = c.faults.latencyMs / 1000;
+  const R = c.faults.copyRateBytesPerSec;
+  const head = [
+    "run", "runs", "wall (median)", "modelled time", "concurrency reached", "max in flight (emulator)", "% of ideal for it",
+    ...(c.capacity ? ["% of capacity's throughput", "SlowDown share"] : []),
+    "MB/s (modelled)", "failed objects", "peak RSS", "tool CPU", "CPU per 1,000 requests", "emulator CPU", "result",
+  ];
+  const rows = [];
+  const notes = [];
+  for (const t of out.tools) {
+    if (t.skipped) {
+      rows.push([t.tool, "0", ...head.slice(2, -1).map(() => "–"), `skipped: ${t.skipped}`]);
+      continue;
+    }
+    if (t.failed) {
+      rows.push([t.tool, String(t.results.length), ...head.slice(2, -1).map(() => "–"), `**failed**: ${t.failed.failure.summary}`]);
+      continue;
+    }
+    const ok = t.results;
+    const per = ok.map((r) => {
+      const work = Object.entries(r.ops).filter(([k]) => k !== "AssumeRole" && !k.startsWith("List")).reduce((s, [, n]) => s + n, 0);
+      const errors = Object.entries(r.errors).filter(([k]) => !k.startsWith("List")).reduce((s, [, n]) => s + n, 0);
+      const slow = Object.entries(r.errors).filter(([k]) => k.includes("SlowDown")).reduce((s, [, n]) => s + n, 0);
+      const busy = (work - errors) * L + (R ? r.bytes / R : 0); // modelled request-seconds
+      const model = (r.wallMs / 1000) * T;
+      const conc = r.summary?.concurrency?.peak ?? NaN;
+      return { model, conc, pctIdeal: busy / conc / model, pctCap: c.capacity ? busy / c.capacity / model : NaN, slow: slow / work, r };
+    });
+    const m = (f) => median(per.map(f));
+    rows.push([
+      t.tool,
+      String(ok.length),
+      sec(median(ok.map((r) => r.wallMs))),
+      m((p) => p.model) >= 120 ? `${(m((p) => p.model) / 60).toFixed(1)} min` : `${m((p) => p.model).toFixed(1)} s`,
+      f0(m((p) => p.conc)),
+      f0(m((p) => p.r.inflightMax)),
+      `${Math.round(m((p) => p.pctIdeal) * 100)} %`,
+      ...(c.capacity ? [`${Math.round(m((p) => p.pctCap) * 100)} %`, `${(m((p) => p.slow) * 100).toFixed(2)} %`] : []),
+      f1(m((p) => p.r.bytes / 1e6 / p.model)),
+      f0(m((p) => p.r.summary?.failed ?? NaN)),
+      mib(median(ok.map((r) => r.peakRss))),
+      `${Math.round(median(ok.map((r) => r.cpuMs / r.wallMs)) * 100)} %`,
+      sec(median(ok.map((r) => (r.cpuMs / r.requests) * 1000))),
+      `${Math.round(median(ok.map((r) => r.emuCpuMs / r.wallMs)) * 100)} %`,
+      "ok",
+    ]);
+    const r0 = ok[0];
+    notes.push(`${t.tool}: ${Object.entries(r0.ops).filter(([k]) => k !== "AssumeRole").map(([k, n]) => `${n} ${k}`).join(", ")}; errors ${JSON.stringify(r0.errors)}; back-offs ${r0.summary?.concurrency?.backoffs ?? "–"}; walls ${ok.map((r) => sec(r.wallMs)).join(", ")}`);
+  }
+  const table = [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  const cap = c.capacity ? `, capacity ${c.capacity} writes in flight (\`maxInflight\`)` : "";
+  return `### ${c.title}\n\n${modelLine(c.faults)}${cap}; \`flexcopy fetch ${c.selectors.join(" ")}\`\n\n${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`;
 }

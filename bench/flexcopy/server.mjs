@@ -116,7 +116,7 @@ function logStats() {
       if (e.acl !== REQUIRED_ACL) writesWithoutAcl++;
     }
   }
-  return { requests, writes, writesWithoutAcl, ops, errors };
+  return { requests, writes, writesWithoutAcl, ops, errors, inflightMax: emu.inflight().max };
 }
 
 const handlers = {

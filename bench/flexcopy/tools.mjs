@@ -61,6 +61,7 @@ export function detectTools() {
   tools.aws2 ??= { missing: "AWS CLI v2 not found (apt-get install awscli)" };
   const rv = run("rclone", ["version"]);
   tools.rclone = rv ? { bin: "rclone", version: rv.split("\n")[0] } : { missing: "rclone not found (apt-get install rclone)" };
+  tools.rcloneTuned = tools.rclone;
   return tools;
 }
 
@@ -122,9 +123,18 @@ export function commandFor(tool, t, job) {
       },
     };
   }
-  if (tool === "rclone") {
+  if (tool === "rclone" || tool === "rcloneTuned") {
+    // Tuned: the flags that make rclone complete this job (and use 64 transfers like flexcopy's old default).
+    // --s3-no-head-object: no HEAD before a copy/after it; --ignore-size/--ignore-checksum: don't read the
+    // copied object back (the role may not read the destination). Its defaults fail: see README.
+    const tuned =
+      tool === "rcloneTuned"
+        ? ["--transfers", "64", "--checkers", "64", "--s3-no-head-object", "--ignore-size", "--ignore-checksum"]
+        : [];
     return {
-      failOn: / ERROR : .*(Failed to copy|Forbidden|AccessDenied)/,
+      // Stop rclone at its first failed copy (with its defaults every copy fails, see README); the tuned
+      // run is judged by its exit code and the destination.
+      failOn: tool === "rclone" ? / ERROR : .*(Failed to copy|Forbidden|AccessDenied)/ : undefined,
       cmd: t.bin,
       args: [
         "copy", `flex:${src}/${job.prefix}`, `flex:${dest}/${job.prefix}`,
@@ -137,6 +147,7 @@ export function commandFor(tool, t, job) {
         "--stats", "0", "--log-level", "ERROR",
         // a failed run is reported, not timed: no whole-run retries (default 3)
         "--retries", "1",
+        ...tuned,
         ...(job.extraArgs ?? []),
       ],
       env: {

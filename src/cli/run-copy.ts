@@ -1,4 +1,4 @@
-import type { FlexConfig } from "../config/schema.js";
+import { concurrencyCeiling, type FlexConfig } from "../config/schema.js";
 import { MultipartGate } from "../engine/strategy.js";
 import { formatDuration } from "../config/sizes.js";
 import type { CopyContext } from "../engine/copy.js";
@@ -98,7 +98,8 @@ export async function executeCopy(
   const opts = {
     force: run.flags.force ?? false,
     dryRun: run.flags.dryRun ?? false,
-    maxObjectsInFlight: Math.max(16, run.config.concurrency * 2),
+    // Enough objects to keep every slot busy with a queue to spare; each holds memory until it is done.
+    maxObjectsInFlight: Math.max(16, concurrencyCeiling(run.config) + Math.min(concurrencyCeiling(run.config), 64)),
     onlyKeys,
     filter,
   };

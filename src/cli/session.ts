@@ -4,7 +4,8 @@ import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { classifyError } from "../aws/classify.js";
 import { makeS3Client, makeStsClient, type ClientSettings } from "../aws/clients.js";
 import { baseCredentials, EnvCredentials, RoleCredentials } from "../aws/credentials.js";
-import { defaultRoleArn, type FlexConfig } from "../config/schema.js";
+import { concurrencyCeiling, defaultRoleArn, type FlexConfig } from "../config/schema.js";
+import { AdaptiveConcurrency } from "../engine/concurrency.js";
 import type { Emit } from "../engine/events.js";
 import type { Listing } from "../engine/listing.js";
 import { Requester, type CredentialRefresher } from "../engine/request.js";
@@ -29,7 +30,7 @@ export function clientSettings(config: FlexConfig): ClientSettings {
     endpointUrl: config.endpointUrl,
     stsEndpointUrl: config.stsEndpointUrl,
     forcePathStyle: config.forcePathStyle,
-    concurrency: config.concurrency,
+    concurrency: concurrencyCeiling(config),
   };
 }
 
@@ -120,7 +121,9 @@ export async function openSession(config: FlexConfig, emit: Emit, env: Record<st
 }
 
 function requester(config: FlexConfig, credentials: CredentialRefresher, emit: Emit, signal?: AbortSignal): Requester {
-  return new Requester({ concurrency: config.concurrency, maxAttempts: config.maxAttempts, credentials, emit, signal });
+  const adaptive =
+    config.concurrency === "auto" ? new AdaptiveConcurrency({ max: config.maxConcurrency }, (c) => emit({ kind: "concurrency", ...c })) : undefined;
+  return new Requester({ concurrency: concurrencyCeiling(config), adaptive, maxAttempts: config.maxAttempts, credentials, emit, signal });
 }
 
 function messageOf(err: unknown): string {

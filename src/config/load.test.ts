@@ -43,7 +43,8 @@ describe("defaults", () => {
       duration: 43200,
       region: "ap-northeast-1",
       forcePathStyle: false,
-      concurrency: 64,
+      concurrency: "auto",
+      maxConcurrency: 384,
       partSize: 128 * 2 ** 20,
       multipartThreshold: 512 * 2 ** 20,
       maxAttempts: 10,
@@ -94,7 +95,7 @@ describe("precedence: flags > env > file > defaults", () => {
 
   it("ignores flags that are not settings (other commander options)", async () => {
     const c = await loadConfig(src({ flags: { json: true, dryRun: true } }));
-    expect(c.concurrency).toBe(64);
+    expect(c.concurrency).toBe("auto");
   });
 });
 
@@ -228,6 +229,6 @@ describe("config file discovery", () => {
   it("says which file a bad value came from", async () => {
     await writeJson(cwdFile(), { concurrency: 0 });
     const err = await configError(loadConfig(src()));
-    expect(err.message).toBe(`--concurrency must be a whole number from 1 to 1024 (got 0 from ${cwdFile()})`);
+    expect(err.message).toBe(`--concurrency must be "auto" or a whole number from 1 to 1024 (got 0 from ${cwdFile()})`);
   });
 });

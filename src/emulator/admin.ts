@@ -25,6 +25,7 @@ async function jsonBody(req: IncomingMessage): Promise<unknown> {
  *   DELETE /_emulator/objects/<bucket>/<key>
  *   GET    /_emulator/faults                current faults       POST /_emulator/faults  partial Faults (JSON)
  *   POST   /_emulator/expire-tokens         expire every issued session token now
+ *   GET    /_emulator/inflight              write requests in flight now and the most at once ({current, max}; reset with the log)
  */
 export async function handleAdmin(st: EmulatorState, req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> {
   const path = rawPath.replace(/^\/_emulator\/?/, "");
@@ -47,6 +48,7 @@ export async function handleAdmin(st: EmulatorState, req: IncomingMessage, res: 
       if (m === "DELETE") {
         await readBody(req);
         st.log.clear();
+        st.writes.reset();
         return json(res, 204, undefined);
       }
     }
@@ -59,6 +61,7 @@ export async function handleAdmin(st: EmulatorState, req: IncomingMessage, res: 
         return json(res, 200, st.faults.current);
       }
     }
+    if (path === "inflight" && m === "GET") return json(res, 200, { current: st.writes.current, max: st.writes.max });
     if (path === "expire-tokens" && m === "POST") {
       await readBody(req);
       return json(res, 200, { expired: st.expireAllTokens() });

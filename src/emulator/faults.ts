@@ -12,9 +12,10 @@ export const DEFAULT_FAULTS: Faults = {
   failNext: [],
   clockOffsetMs: 0,
   bucketRegions: {},
+  maxInflight: 0,
 };
 
-const NUMERIC = ["latencyMs", "copyRateBytesPerSec", "timeScale", "slowDownRate", "internalErrorRate", "resetRate", "copyErrorBodyRate", "clockOffsetMs"] as const;
+const NUMERIC = ["latencyMs", "copyRateBytesPerSec", "timeScale", "slowDownRate", "internalErrorRate", "resetRate", "copyErrorBodyRate", "clockOffsetMs", "maxInflight"] as const;
 
 export class FaultState {
   private f: Faults = { ...DEFAULT_FAULTS, failNext: [], bucketRegions: {} };
@@ -42,6 +43,7 @@ export class FaultState {
       if (k !== "clockOffsetMs" && v < 0) throw new Error(`faults.${k} must be >= 0`);
       if (k.endsWith("Rate") && k !== "copyRateBytesPerSec" && v > 1) throw new Error(`faults.${k} is a probability (0..1)`);
       if (k === "timeScale" && v === 0) throw new Error("faults.timeScale must be > 0");
+      if (k === "maxInflight" && !Number.isInteger(v)) throw new Error("faults.maxInflight must be a whole number (0 = unlimited)");
       next[k] = v;
     }
     if (p.failNext !== undefined) {
@@ -62,6 +64,10 @@ export class FaultState {
 
   now(): number {
     return Date.now() + this.f.clockOffsetMs;
+  }
+
+  get maxInflight(): number {
+    return this.f.maxInflight;
   }
 
   regionOf(bucket: string, fallback: string): string {

@@ -40,7 +40,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sourceBucket: cfg.sourceBucket,
     destBuckets: [...cfg.destBuckets],
     requestLog: () => st.log.entries(),
-    clearLog: () => st.log.clear(),
+    clearLog: () => {
+      st.log.clear();
+      st.writes.reset();
+    },
     objects: (bucket) => [...st.bucket(bucket).all()].map(toInfo),
     putObject: (bucket, key, size, opts) => st.putVirtual(bucket, key, size, opts),
     uploads: (bucket) =>
@@ -53,6 +56,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setObjectOwnership: (bucket, ownership) => void (st.bucket(bucket).ownership = ownership),
     deleteObject: (bucket, key) => void st.bucket(bucket).delete(key),
     setFaults: (f) => st.faults.set(f),
+    inflight: () => ({ current: st.writes.current, max: st.writes.max }),
     expireAllTokens: () => void st.expireAllTokens(),
     stop: () =>
       (stopped ??= new Promise<void>((resolve) => {

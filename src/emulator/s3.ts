@@ -9,6 +9,7 @@ import { getBucketLocation, headBucket, listBuckets, listMultipartUploads, listO
 import { copyObject } from "./s3-copy.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listParts, uploadPart, uploadPartCopy } from "./s3-multipart.js";
 import { deleteObject, deleteObjects, getObject, getObjectAcl, getObjectTagging, putObject, putObjectAcl } from "./s3-objects.js";
+import { WRITE_OPS } from "./pushback.js";
 import type { Bucket } from "./store.js";
 import { s3ErrorXml } from "./xml.js";
 
@@ -115,6 +116,19 @@ export async function handleS3(ctx: Ctx): Promise<void> {
     if (st.faults.roll("slowDownRate")) return inject(ctx, "SlowDown");
     if (st.faults.roll("internalErrorRate")) return inject(ctx, "InternalError");
   }
+  if (!WRITE_OPS.has(op)) return serve(ctx, op);
+  if (!st.writes.enter(st.faults.maxInflight)) return inject(ctx, "SlowDown");
+  e.inflight = st.writes.current;
+  try {
+    return await serve(ctx, op);
+  } finally {
+    st.writes.leave();
+  }
+}
+
+async function serve(ctx: Ctx, op: string): Promise<void> {
+  const st = ctx.st;
+  const isRole = ctx.principal.kind === "role";
   await sleep(st.faults.latency());
   if (op.startsWith("Unsupported")) throw notImplemented(op.slice(12));
   if (ctx.bucket === undefined) {

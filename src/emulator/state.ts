@@ -7,6 +7,7 @@ import { parsePolicy } from "../iam/document.js";
 import { bucketPolicy as manualBucketPolicy } from "../iam/manual.js";
 import { baseIdentityPolicy, roleIdentityPolicy, type World } from "./access.js";
 import { grantsFor } from "./acl.js";
+import { InflightGauge } from "./pushback.js";
 import { loadSeed } from "./seed.js";
 import { Bucket, STORAGE_CLASSES, type ObjRecord } from "./store.js";
 import type { EmulatorOptions, PutObjectOptions, Session } from "./types.js";
@@ -81,6 +82,7 @@ export class EmulatorState {
   readonly faults: FaultState;
   readonly world: World;
   readonly log: RequestLog;
+  readonly writes = new InflightGauge();
   private reqCounter = 0;
   private readonly reqPrefix = randomId(6, "0123456789ABCDEF");
 

@@ -47,6 +47,7 @@ export interface Faults {
   failNext: FailNextRule[]; // "fail the next N requests of operation X"
   clockOffsetMs: number; // server's idea of now
   bucketRegions: Record<string, string>; // per-bucket region override (default ap-northeast-1)
+  maxInflight: number; // 0 = unlimited; above N write requests (PUT/COPY/POST/DELETE) in flight: 503 SlowDown (pushback.ts)
 }
 
 export type ObjectOwnership = "ObjectWriter" | "BucketOwnerPreferred" | "BucketOwnerEnforced";
@@ -68,6 +69,7 @@ export interface RequestLogEntry {
   /** For a denied request: the IAM action evaluated and why it was denied. */
   action?: string;
   denyReason?: string;
+  inflight?: number; // write requests in flight when this one was admitted (itself included)
 }
 
 export interface Grant {
@@ -117,6 +119,8 @@ export interface Emulator {
   setObjectOwnership(bucket: string, ownership: ObjectOwnership): void;
   deleteObject(bucket: string, key: string): void;
   setFaults(f: Partial<Faults>): void;
+  /** Write requests in flight now, and the most at once since start or the last clearLog(). */
+  inflight(): { current: number; max: number };
   expireAllTokens(): void;
   stop(): Promise<void>;
 }

@@ -16,6 +16,8 @@ export type EngineEvent =
   | { kind: "upload-left"; key: string; uploadId: string; command: string }
   /** Uploads a crashed run orphaned: looked for before the first copy; `cleanup` is the command that removes what is left. */
   | { kind: "orphans"; keys: number; found: number; removed: number; left: number; unchecked: number; cleanup?: string }
+  /** `--concurrency auto`: the copy requests allowed in flight changed (start, grew, or cut on push-back). */
+  | { kind: "concurrency"; limit: number; reason: "start" | "increase" | "backoff"; code?: string }
   | { kind: "summary"; summary: RunSummary };
 
 export interface RunSummary {
@@ -34,6 +36,15 @@ export interface RunSummary {
   interrupted: boolean;
   /** Incomplete multipart uploads left behind (see the upload-left events for the command that removes them). */
   uploadsLeft: number;
+  /** Copy requests allowed in flight: fixed, or where `auto` ended, its peak and how often it backed off. */
+  concurrency?: ConcurrencySummary;
+}
+
+export interface ConcurrencySummary {
+  mode: "auto" | "fixed";
+  limit: number;
+  peak: number;
+  backoffs: number;
 }
 
 export type EventKind = EngineEvent["kind"];

@@ -1,6 +1,7 @@
 import pLimit, { type LimitFunction } from "p-limit";
 import { backoffMs, classifyError, type Classified } from "../aws/classify.js";
-import type { Emit } from "./events.js";
+import type { AdaptiveConcurrency } from "./concurrency.js";
+import type { ConcurrencySummary, Emit } from "./events.js";
 
 /** What the engine needs of a credential source: the key in use, and a way to replace it. */
 export interface CredentialRefresher {
@@ -28,6 +29,8 @@ function messageOf(err: unknown): string {
 
 export interface RequesterOptions {
   concurrency: number;
+  /** `--concurrency auto`: sets the copy lane's limit as the run goes (`concurrency` is then unused). */
+  adaptive?: AdaptiveConcurrency;
   maxAttempts: number;
   credentials: CredentialRefresher;
   emit: Emit;
@@ -66,8 +69,24 @@ export class Requester {
   retries = 0;
 
   constructor(private readonly opts: RequesterOptions) {
-    this.limit = pLimit(opts.concurrency);
+    this.limit = pLimit(opts.adaptive?.limit ?? opts.concurrency);
     this.listLimit = pLimit(LIST_CONCURRENCY);
+    if (opts.adaptive) opts.emit({ kind: "concurrency", limit: opts.adaptive.limit, reason: "start" });
+  }
+
+  /** Runs `fn` in its lane; copies under `auto` tell the controller how they went. */
+  private run<T>(op: string, fn: () => Promise<T>, started: (token: number) => void): Promise<T> {
+    const adaptive = this.opts.adaptive;
+    if (op.startsWith("List")) return this.listLimit(fn);
+    if (!adaptive) return this.limit(fn);
+    return this.limit(async () => {
+      const token = adaptive.start();
+      started(token);
+      const out = await fn();
+      adaptive.success(token, this.limit.pendingCount > 0);
+      if (this.limit.concurrency !== adaptive.limit) this.limit.concurrency = adaptive.limit;
+      return out;
+    });
   }
 
   async send<T>(op: string, key: string | undefined, side: "source" | "dest", fn: () => Promise<T>): Promise<T> {
@@ -77,12 +96,15 @@ export class Requester {
     let refreshes = 0;
     for (;;) {
       const keyId = credentials.currentKeyId;
+      let token: number | undefined;
       try {
-        return await (op.startsWith("List") ? this.listLimit : this.limit)(fn);
+        return await this.run(op, fn, (t) => (token = t));
       } catch (err) {
         // The caller chose not to send (interrupted, or a sibling part failed): not a request failure.
         if ((err as { name?: unknown } | undefined)?.name === "Interrupted") throw err;
         const c = classifyError(err, { side });
+        const adaptive = this.opts.adaptive;
+        if (adaptive && token !== undefined && adaptive.failure(token, c)) this.limit.concurrency = adaptive.limit;
         if (c.action === "refresh" && refreshes < MAX_REFRESHES_PER_REQUEST) {
           refreshes += 1;
           if (await credentials.refreshRejected(keyId)) continue;
@@ -98,6 +120,21 @@ export class Requester {
         throw new RequestError(op, c, err);
       }
     }
+  }
+
+  /** The copy lane's limit now (fixed, or where `auto` is), for the run's summary. */
+  concurrency(): ConcurrencySummary {
+    const a = this.opts.adaptive;
+    return a ? { mode: "auto", limit: a.limit, peak: a.peak, backoffs: a.backoffs } : { mode: "fixed", limit: this.opts.concurrency, peak: this.opts.concurrency, backoffs: 0 };
+  }
+
+  /**
+   * Copy slots with nothing to do: the current limit (fixed, or where `auto` is) minus requests in flight
+   * and waiting. The hook for splitting a run's tail into parts: while this is > 0, a large object copied
+   * in one request would leave slots idle.
+   */
+  get idleSlots(): number {
+    return Math.max(0, this.limit.concurrency - this.limit.activeCount - this.limit.pendingCount);
   }
 
   /** Requests waiting for a slot plus those in flight. */

@@ -201,6 +201,7 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
   contract.flush();
   summary.notEntitled = contract.objects;
   summary.retries = ctx.requester.retries;
+  summary.concurrency = ctx.requester.concurrency();
   summary.elapsedMs = now() - started;
   summary.interrupted = ctx.signal?.aborted ?? false;
   return summary;

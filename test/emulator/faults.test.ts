@@ -96,6 +96,30 @@ describe("emulator faults", () => {
     expect(() => em.setFaults({ slowDownRate: 2 })).toThrow();
     expect(() => em.setFaults({ timeScale: 0 })).toThrow();
   });
+  it("maxInflight: above N writes in flight answers 503 SlowDown at once; reads are not counted; the high-water mark is kept", async () => {
+    em.clearLog();
+    em.setFaults({ maxInflight: 3, latencyMs: 150 });
+    const results = await Promise.allSettled([1, 2, 3, 4, 5].map((i) => copy(`inflight-${i}`)));
+    const refused = results.filter((r) => r.status === "rejected").map((r) => (r.reason as { name?: string; $metadata?: { httpStatusCode?: number } }));
+    expect(refused).toHaveLength(2);
+    for (const r of refused) expect([r.name, r.$metadata?.httpStatusCode]).toEqual(["SlowDown", 503]);
+    expect(em.inflight()).toEqual({ current: 0, max: 3 });
+    const logged = em.requestLog().filter((e) => e.op === "CopyObject");
+    expect(Math.max(...logged.map((e) => e.inflight ?? 0))).toBe(3);
+    // Listings are GETs: S3 counts them against the (higher) GET/HEAD rate, not this one.
+    await Promise.all([1, 2, 3, 4, 5].map(() => role.send(new ListObjectsV2Command({ Bucket: SRC }))));
+    // Changeable at runtime (also over POST /_emulator/faults): 0 = unlimited.
+    em.setFaults({ maxInflight: 0 });
+    await Promise.all([1, 2, 3, 4, 5].map((i) => copy(`inflight-${i}`)));
+    expect(em.inflight().max).toBe(5);
+    em.clearLog();
+    expect(em.inflight()).toEqual({ current: 0, max: 0 });
+    const r = await fetch(`${em.endpoint}/_emulator/faults`, { method: "POST", body: JSON.stringify({ maxInflight: 2.5 }) });
+    expect(r.status).toBe(400);
+    const ok = await fetch(`${em.endpoint}/_emulator/faults`, { method: "POST", body: JSON.stringify({ maxInflight: 7 }) });
+    expect(((await ok.json()) as { maxInflight: number }).maxInflight).toBe(7);
+    expect(await (await fetch(`${em.endpoint}/_emulator/inflight`)).json()).toEqual({ current: 0, max: 0 });
+  });
 });
 
 describe("emulator admin endpoints", () => {

@@ -101,7 +101,7 @@ function baseIdentity(config: FlexConfig, emit: Emit, signal: AbortSignal): Iden
   };
   const s3 = makeS3Client(clientSettings(config), provider);
   const requester = new Requester({
-    concurrency: config.concurrency,
+    concurrency: config.concurrency === "auto" ? 64 : config.concurrency,
     maxAttempts: config.maxAttempts,
     credentials: { currentKeyId: undefined, refreshRejected: async () => false },
     emit,

@@ -28,6 +28,7 @@ export interface EmulatorFlags {
   errorRate?: number;
   resetRate?: number;
   copyErrorRate?: number;
+  maxInflight?: number;
   logLimit?: number;
 }
 
@@ -50,6 +51,7 @@ Examples:
                                                        the manual's ~200 Mbps, 60x faster than real time
   flexcopy emulator --error-rate 0.01 --slowdown-rate 0.02 --reset-rate 0.005
   flexcopy emulator --token-ttl 120                    credentials expire mid-run
+  flexcopy emulator --latency 20 --max-inflight 48     S3 answers 503 SlowDown above 48 writes in flight
   flexcopy policy --bucket-policy --allow-multipart --dest-bucket flex-dest > mp.json
   flexcopy emulator --bucket-policy mp.json --object-ownership BucketOwnerEnforced
                                                        your bucket set up for multipart copies
@@ -66,7 +68,8 @@ In a script:
   kill %1
 
 Runtime controls on the same port: GET|DELETE /_emulator/log, GET /_emulator/objects/<bucket>,
-POST /_emulator/faults (JSON, e.g. {"latencyMs":50}), POST /_emulator/expire-tokens.`;
+POST /_emulator/faults (JSON, e.g. {"latencyMs":50} or {"maxInflight":48}), POST /_emulator/expire-tokens,
+GET /_emulator/inflight (write requests in flight now and the most at once).`;
 
 // ---- option parsers (commander calls them; InvalidArgumentError -> one line, exit 2) ----
 
@@ -84,6 +87,7 @@ function intIn(name: string, min: number, max: number) {
 export const parsePort = intIn("port", 0, 65535);
 export const parseTokenTtl = intIn("token TTL (seconds)", 1, 129600);
 export const parseLogLimit = intIn("log limit", 0, 10_000_000);
+export const parseMaxInflight = intIn("max in-flight writes", 0, 1_000_000);
 
 export function parseLatency(v: string): number {
   const t = v.trim().replace(/ms$/i, "");
@@ -195,6 +199,7 @@ export function emulatorOptionsFromFlags(f: EmulatorFlags): EmulatorOptions {
   if (f.errorRate !== undefined) faults.internalErrorRate = f.errorRate;
   if (f.resetRate !== undefined) faults.resetRate = f.resetRate;
   if (f.copyErrorRate !== undefined) faults.copyErrorBodyRate = f.copyErrorRate;
+  if (f.maxInflight !== undefined) faults.maxInflight = f.maxInflight;
   const o: EmulatorOptions = { port: f.port, seed: f.seed, faults };
   if (f.bucketPolicy === false) o.bucketPolicy = false;
   else if (f.bucketPolicy !== undefined) o.bucketPolicy = readPolicyFile(f.bucketPolicy);
@@ -305,6 +310,7 @@ export function emulatorCommand(): Command {
     .addOption(new Option("--error-rate <p>", "probability of 500 InternalError per request (default: 0)").argParser(parseProbability("error rate")))
     .addOption(new Option("--reset-rate <p>", "probability of a dropped connection per request (default: 0)").argParser(parseProbability("reset rate")))
     .addOption(new Option("--copy-error-rate <p>", "probability of a 200 OK copy response carrying an error body (default: 0)").argParser(parseProbability("copy error rate")))
+    .addOption(new Option("--max-inflight <n>", "S3's push-back: above n write requests (PUT/COPY/POST/DELETE) in flight answer 503 SlowDown; 0 = unlimited (default: 0)").argParser(parseMaxInflight))
     .addOption(new Option("--log-limit <n>", "request log ring-buffer entries, 0 = off (default: 10000)").argParser(parseLogLimit))
     .addHelpText("after", EXAMPLES)
     .action(async (flags: EmulatorFlags) => {

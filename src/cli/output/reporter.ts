@@ -45,6 +45,8 @@ interface Counters {
   retries: number;
   refreshes: number;
   started: number;
+  /** Copy requests allowed in flight (`auto` reports it as it changes). */
+  concurrency?: number;
 }
 
 function count(c: Counters, e: EngineEvent): void {
@@ -55,6 +57,7 @@ function count(c: Counters, e: EngineEvent): void {
   else if (e.kind === "failed") c.failed += 1;
   else if (e.kind === "retry") c.retries += 1;
   else if (e.kind === "refreshed" && e.reason !== "initial") c.refreshes += 1;
+  else if (e.kind === "concurrency") c.concurrency = e.limit;
 }
 
 function statusLine(c: Counters): string {
@@ -62,7 +65,7 @@ function statusLine(c: Counters): string {
   const rate = secs > 0 ? c.done / secs : 0;
   const pct = c.total > 0 ? ` ${((100 * c.done) / c.total).toFixed(1)}%` : "";
   const eta = rate > 0 && c.total > c.done ? `, ETA ${formatDuration((c.total - c.done) / rate)}` : "";
-  return `${formatBytes(c.done)}${c.total ? ` of ${formatBytes(c.total)}` : ""}${pct}, ${c.copied} copied, ${c.skipped} skipped, ${c.failed} failed, ${formatBytes(rate)}/s${eta}, ${c.retries} retries, ${c.refreshes} refreshes`;
+  return `${formatBytes(c.done)}${c.total ? ` of ${formatBytes(c.total)}` : ""}${pct}, ${c.copied} copied, ${c.skipped} skipped, ${c.failed} failed, ${formatBytes(rate)}/s${eta}, ${c.retries} retries, ${c.refreshes} refreshes${c.concurrency ? `, concurrency ${c.concurrency}` : ""}`;
 }
 
 /** Terminal: a live bar (bytes, objects, rate, ETA, retries, refreshes); messages print above it. */
@@ -71,7 +74,7 @@ function ttyReporter(s: Streams, verbose: boolean): Reporter {
   const multi = new cliProgress.MultiBar(
     {
       stream: s.stderr as NodeJS.WriteStream,
-      format: "{bar} {percentage}% | {doneh} of {totalh} | {copied} copied, {skipped} skipped, {failed} failed | {rate}/s | ETA {etah} | {retries} retries, {refreshes} refreshes",
+      format: "{bar} {percentage}% | {doneh} of {totalh} | {copied} copied, {skipped} skipped, {failed} failed | {rate}/s | ETA {etah} | {retries} retries, {refreshes} refreshes{concurrencyh}",
       hideCursor: true,
       clearOnComplete: false,
       gracefulExit: false, // our own SIGINT handling saves state and prints the resume command
@@ -93,6 +96,7 @@ function ttyReporter(s: Streams, verbose: boolean): Reporter {
       retries: c.retries,
       refreshes: c.refreshes,
       rate: formatBytes(rate),
+      concurrencyh: c.concurrency ? ` | concurrency ${c.concurrency}` : "",
       etah: rate > 0 && c.total > c.done ? formatDuration((c.total - c.done) / rate) : "-",
     };
   };
@@ -100,7 +104,7 @@ function ttyReporter(s: Streams, verbose: boolean): Reporter {
     if (bar && !closed) multi.log(redact(text) + "\n");
     else s.stderr.write(redact(text) + "\n");
   };
-  const quietKinds = verbose ? ["progress", "summary"] : ["progress", "summary", "copied", "skipped", "retry"];
+  const quietKinds = verbose ? ["progress", "summary"] : ["progress", "summary", "copied", "skipped", "retry", "concurrency"];
   return {
     emit: (e) => {
       count(c, e);
@@ -135,7 +139,7 @@ function plainReporter(s: Streams, verbose: boolean, quiet: boolean, intervalMs 
       count(c, e);
       if (e.kind === "progress" || e.kind === "summary") return;
       if (quiet && e.kind !== "failed") return;
-      if (!verbose && (e.kind === "copied" || e.kind === "skipped" || e.kind === "retry")) return;
+      if (!verbose && (e.kind === "copied" || e.kind === "skipped" || e.kind === "retry" || e.kind === "concurrency")) return;
       const t = formatEvent(e);
       if (t) s.stderr.write(redact(t) + "\n");
     },

@@ -23,6 +23,8 @@ export const TEXT: Formatters = {
   notice: (e) => `note: ${e.message}`,
   "upload-left": (e) => `left    ${e.key}: an incomplete multipart upload that flexcopy could not abort (billed until removed): ${e.command}`,
   orphans: (e) => (e.removed > 0 ? `removed ${e.removed} incomplete ${e.removed === 1 ? "upload" : "uploads"} an interrupted run left behind` : undefined),
+  concurrency: (e) =>
+    e.reason === "backoff" ? `concurrency ${e.limit}: backing off (${e.code ?? "push-back"})` : `concurrency ${e.limit}${e.reason === "start" ? " (auto)" : ""}`,
   summary: (e) => summaryText(e.summary),
 };
 
@@ -37,9 +39,16 @@ export function summaryText(s: RunSummary): string {
     `${s.interrupted ? "interrupted" : "done"}: ${s.copied} copied (${formatBytes(s.bytesCopied)}), ${s.skipped} skipped (${formatBytes(s.bytesSkipped)}), ${s.failed} failed` +
       (s.notEntitled > 0 ? `, ${s.notEntitled} not entitled` : "") +
       (s.archived > 0 ? `, ${s.archived} archived` : ""),
-    `  ${formatDuration(secs)} elapsed, ${rate}, ${s.retries} retries, ${s.refreshes} credential refreshes`,
+    `  ${formatDuration(secs)} elapsed, ${rate}, ${s.retries} retries, ${s.refreshes} credential refreshes${concurrencyText(s)}`,
     ...(s.uploadsLeft > 0 ? [`  ${s.uploadsLeft} incomplete multipart upload(s) left in your bucket: the "left" lines above give the command that removes them`] : []),
   ].join("\n");
+}
+
+function concurrencyText(s: RunSummary): string {
+  const c = s.concurrency;
+  if (!c) return "";
+  if (c.mode === "fixed") return `, concurrency ${c.limit}`;
+  return `, concurrency auto (peak ${c.peak}, ended at ${c.limit}, ${c.backoffs} back-offs)`;
 }
 
 /** The end-of-run warning when uploads orphaned by a crash could not be removed; undefined when none. */
