@@ -2,6 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { isAccessDenied } from "../../aws/classify.js";
 import { makeS3Client } from "../../aws/clients.js";
 import { baseCredentials } from "../../aws/credentials.js";
 import type { FlexConfig } from "../../config/schema.js";
@@ -121,7 +122,7 @@ async function withDeniedHint<T>(bucket: string, p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (err) {
-    if (err instanceof RequestError && err.op === "ListMultipartUploads" && err.classified.code === "AccessDenied") {
+    if (err instanceof RequestError && err.op === "ListMultipartUploads" && isAccessDenied(err)) {
       throw new AuthError(
         `listing incomplete uploads in s3://${bucket} was denied (AccessDenied)`,
         "this needs s3:ListBucketMultipartUploads and s3:AbortMultipartUpload on your bucket, which the provider's role does not have; " +
