@@ -61,6 +61,7 @@ describe("flexcopy doctor against the emulator", () => {
     const { r, emu } = await doctor(MULTIPART_SETUP, ["--json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.events.map((e) => e.name)).toEqual(CHECKS);
+    expect(r.events.every((e) => e.kind === "doctor")).toBe(true);
     expect(r.events.slice(0, 16).every((e) => e.ok === true && e.status === "pass")).toBe(true);
     expect(r.events[16]).toMatchObject({ name: "write test", status: "skip" });
     expect(emu.objects(emu.destBuckets[0]!)).toHaveLength(0);
