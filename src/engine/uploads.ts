@@ -1,4 +1,5 @@
 import { AbortMultipartUploadCommand, ListPartsCommand, type Part } from "@aws-sdk/client-s3";
+import { isAuthFailure } from "../aws/classify.js";
 import type { UploadJournal } from "./journal.js";
 import type { Listing } from "./listing.js";
 import { RequestError } from "./request.js";
@@ -19,7 +20,8 @@ export interface UploadAccess extends Listing {
 }
 
 const codeOf = (err: unknown): string | undefined => (err instanceof RequestError ? err.classified.code : undefined);
-const isDenied = (err: unknown): boolean => err instanceof RequestError && (err.classified.code === "AccessDenied" || err.classified.status === 403);
+/** Refused to this identity (a denial, or another 403 but InvalidObjectState): the bucket owner may do it instead. */
+const isDenied = (err: unknown): boolean => err instanceof RequestError && isAuthFailure(err);
 
 /** Runs `fn` as the role, and again as the bucket owner if the role is denied. */
 export async function asRoleThenOwner<T>(a: UploadAccess, fn: (l: Listing) => Promise<T>): Promise<T> {

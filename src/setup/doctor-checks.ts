@@ -1,13 +1,15 @@
 /** The checks of `flexcopy doctor`, in the order of the manual's setup steps. */
 import { GetBucketLocationCommand, HeadBucketCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { isAccessDenied, isAuthFailure } from "../aws/classify.js";
 import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput, type STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { EnvCredentials, RoleCredentials } from "../aws/credentials.js";
 import { DEFAULT_SOURCE_BUCKET, type FlexConfig } from "../config/schema.js";
+import { listPrefixes } from "../engine/listing.js";
 import type { CredentialRefresher } from "../engine/request.js";
 import {
-  CLOCK_CODES, describeSkew, errorCode, errorHeader, errorText, fail, formatSeconds, isAccessDenied, MAX_SKEW_MS,
-  pass, skip, summarizePrefixes, warn, type DateProbe, type Step,
+  CLOCK_CODES, describeSkew, doctorListing, errorCode, errorHeader, errorText, fail, FIXED_CREDENTIALS, formatSeconds,
+  MAX_SKEW_MS, pass, skip, summarizePrefixes, warn, type DateProbe, type Step,
 } from "./doctor.js";
 import { POLICY_STEPS, type PolicyFacts } from "./doctor-policy.js";
 import { multipartWriteTestCheck, writeTestCheck } from "./doctor-write.js";
@@ -123,7 +125,7 @@ export const assumeRoleCheck: Step<DoctorContext> = {
     if (c.credentials === "env") {
       const creds = new EnvCredentials(ctx.env);
       const exp = creds.identity().expiration;
-      ctx.role = { s3: ctx.s3With(creds.provider), refresher: { currentKeyId: undefined, refreshRejected: async () => false } };
+      ctx.role = { s3: ctx.s3With(creds.provider), refresher: FIXED_CREDENTIALS };
       const until = exp && !Number.isNaN(exp.getTime()) ? `until ${exp.toISOString()}` : "for an unknown time";
       return warn(
         `--credentials env: using the exported temporary credentials ${until}; they cannot be refreshed`,
@@ -135,7 +137,7 @@ export const assumeRoleCheck: Step<DoctorContext> = {
     try {
       await creds.get();
     } catch (err) {
-      return fail(`${errorText(err)} (${roleArn})`, await assumeFix(ctx, errorCode(err), c));
+      return fail(`${errorText(err)} (${roleArn})`, await assumeFix(ctx, err, c));
     }
     ctx.role = {
       s3: ctx.s3With(creds.provider),
@@ -155,8 +157,8 @@ export const assumeRoleCheck: Step<DoctorContext> = {
   },
 };
 
-async function assumeFix(ctx: DoctorContext, code: string, c: FlexConfig): Promise<string> {
-  if (!isAccessDenied({ name: code })) return "check the role ARN (--role-arn or --account-id) and run `aws sts assume-role` with the same values to see the error";
+async function assumeFix(ctx: DoctorContext, err: unknown, c: FlexConfig): Promise<string> {
+  if (!isAccessDenied(err)) return "check the role ARN (--role-arn or --account-id) and run `aws sts assume-role` with the same values to see the error";
   const who = await callerIdentity(ctx).then((id) => id.Arn ?? "your IAM user or role", () => "your IAM user or role");
   const externalId = c.externalId
     ? "the external id (--external-id) does not match: use exactly the one JPX gave you"
@@ -169,17 +171,15 @@ export const sourceCheck: Step<DoctorContext> = {
   needs: ["assume role"],
   run: async (ctx) => {
     const c = cfg(ctx);
-    const s3 = ctx.role!.s3;
+    const listing = doctorListing(ctx.role!.s3, c.maxAttempts, ctx.role!.refresher);
     const prefixes: string[] = [];
-    let token: string | undefined;
     try {
-      do {
-        const page = await s3.send(new ListObjectsV2Command({ Bucket: c.sourceBucket, Delimiter: "/", ContinuationToken: token }));
-        for (const p of page.CommonPrefixes ?? []) if (p.Prefix) prefixes.push(p.Prefix);
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token && prefixes.length < 10_000);
+      for await (const p of listPrefixes(listing, c.sourceBucket, "", "source")) {
+        prefixes.push(p);
+        if (prefixes.length >= 10_000) break;
+      }
     } catch (err) {
-      if (isAccessDenied(err)) return fail(`${errorText(err)}: the provider's role cannot list s3://${c.sourceBucket}`, `JPX may not have finished the setup for account ${c.accountId}: wait for their setup-complete notice, or ask JPX`);
+      if (isAuthFailure(err)) return fail(`${errorText(err)}: the provider's role cannot list s3://${c.sourceBucket}`, `JPX may not have finished the setup for account ${c.accountId}: wait for their setup-complete notice, or ask JPX`);
       if (errorCode(err) === "NoSuchBucket") return fail(errorText(err), `--source-bucket should be ${DEFAULT_SOURCE_BUCKET}`);
       return fail(errorText(err), "run flexcopy doctor again; if it persists, check network access to S3 (proxy, VPC endpoint)");
     }
@@ -202,7 +202,7 @@ export const destinationCheck: Step<DoctorContext> = {
     } catch (err) {
       region = errorHeader(err, "x-amz-bucket-region");
       const code = errorCode(err);
-      if (code === "NotFound" || code === "NoSuchBucket" || code === "HTTP 404") {
+      if (code === "NotFound" || code === "NoSuchBucket") {
         return fail(`s3://${bucket} does not exist`, `create it in Tokyo (step 1-1): aws s3 mb s3://${bucket} --region ${REQUIRED_REGION}`);
       }
       // A user with only the manual's IAM policy may not read the bucket; S3 still names its region.
@@ -237,7 +237,7 @@ export const destinationAccessCheck: Step<DoctorContext> = {
     try {
       await ctx.role!.s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
     } catch (err) {
-      if (isAccessDenied(err)) {
+      if (isAuthFailure(err)) {
         return fail(
           `${errorText(err)}: the provider's role cannot list s3://${bucket} (no bucket policy for it)`,
           `apply the bucket policy (step 1-2): flexcopy policy --bucket-policy > bucket-policy.json && aws s3api put-bucket-policy --bucket ${bucket} --policy file://bucket-policy.json (S3 accepts it only after JPX's setup-complete notice)`,

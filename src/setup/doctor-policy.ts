@@ -5,11 +5,12 @@
  * The role's own identity policy is the provider's and cannot be read: it is assumed to allow what it needs.
  */
 import { GetBucketOwnershipControlsCommand, GetBucketPolicyCommand } from "@aws-sdk/client-s3";
+import { isAuthFailure } from "../aws/classify.js";
 import { parsePolicy, type Policy } from "../iam/document.js";
 import { evaluate, type Caller, type Decision } from "../iam/evaluate.js";
 import { OWNER_FULL_CONTROL } from "../iam/manual.js";
 import { s3Arn, s3Context, S3_ACTIONS } from "../iam/s3-actions.js";
-import { errorCode, errorText, fail, isAccessDenied, pass, skip, warn, type CheckOutcome, type Step } from "./doctor.js";
+import { errorCode, errorText, fail, pass, skip, warn, type CheckOutcome, type Step } from "./doctor.js";
 import type { DoctorContext } from "./doctor-checks.js";
 
 export interface PolicyFacts {
@@ -76,7 +77,7 @@ export const bucketPolicyCheck: Step<DoctorContext> = {
       text = (await ctx.baseS3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy;
     } catch (err) {
       if (errorCode(err) === "NoSuchBucketPolicy") return fail(`s3://${bucket} has no bucket policy: the provider's role can do nothing there`, REAPPLY(bucket));
-      if (isAccessDenied(err) || errorCode(err) === "MethodNotAllowed") {
+      if (isAuthFailure(err) || errorCode(err) === "MethodNotAllowed") {
         return warn(`${errorText(err)}: your credentials cannot read the bucket policy of s3://${bucket}`, "run flexcopy doctor with the bucket owner's credentials (or allow them s3:GetBucketPolicy) to check what the role may do");
       }
       return warn(`${errorText(err)}: the bucket policy could not be read`, "run flexcopy doctor again");

@@ -1,5 +1,7 @@
 import { HttpResponse } from "@smithy/protocol-http";
 import { describe, expect, it } from "vitest";
+import { classifyError } from "../aws/classify.js";
+import { RequestError } from "../engine/request.js";
 import { configFileValues, looksLikeCredential } from "./init.js";
 import { DateProbe, describeSkew, errorHeader, errorText, fail, pass, runChecks, summarizePrefixes, type Step } from "./doctor.js";
 
@@ -63,6 +65,15 @@ describe("errors", () => {
     expect(errorText(err)).toBe("AccessDenied: Access Denied");
     expect(errorHeader(err, "x-amz-bucket-region")).toBe("us-east-1");
     expect(errorText({ name: "UnknownError", $metadata: { httpStatusCode: 301 } })).toBe("HTTP 301");
+  });
+
+  it("names errors as aws/classify.ts does: a body-less 403 is AccessDenied, a RequestError gives its verdict and its cause's message", () => {
+    expect(errorText(Object.assign(new Error("UnknownError"), { name: "Forbidden", $metadata: { httpStatusCode: 403 } }))).toBe("AccessDenied");
+    expect(errorText({ name: "UnknownError", $metadata: { httpStatusCode: 404 } })).toBe("NotFound");
+    const cause = Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+    const wrapped = new RequestError("ListObjectsV2", classifyError(cause), cause);
+    expect(errorText(wrapped)).toBe("AccessDenied: Access Denied");
+    expect(errorText(new Error("configuration missing"))).toBe("Error: configuration missing");
   });
 });
 

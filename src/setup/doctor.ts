@@ -4,7 +4,11 @@
  * one to fix. The checks themselves are in doctor-checks.ts; this file holds the runner and the
  * pure helpers they share.
  */
+import type { S3Client } from "@aws-sdk/client-s3";
 import { HttpResponse } from "@smithy/protocol-http";
+import { classifyError } from "../aws/classify.js";
+import type { Listing } from "../engine/listing.js";
+import { RequestError, Requester, type CredentialRefresher } from "../engine/request.js";
 
 export type CheckStatus = "pass" | "warn" | "fail" | "skip";
 
@@ -56,25 +60,24 @@ export async function runChecks<C>(steps: Step<C>[], ctx: C, onCheck: (c: Check)
 
 // ---- errors ----
 
-/** The AWS error code of an SDK error (`AccessDenied`, `SignatureDoesNotMatch`, ...). */
+/**
+ * The error code as aws/classify.ts names it (`AccessDenied` for a 403 without a body or a `Forbidden`,
+ * `NotFound` for a 404 without one); an engine RequestError gives its own verdict.
+ */
 export function errorCode(err: unknown): string {
-  const e = err as { Code?: unknown; name?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
-  if (typeof e?.Code === "string" && e.Code) return e.Code;
-  if (typeof e?.name === "string" && e.name && e.name !== "Error" && e.name !== "UnknownError") return e.name;
-  const status = e?.$metadata?.httpStatusCode;
-  return status ? `HTTP ${status}` : "Error";
-}
-
-export function errorStatus(err: unknown): number | undefined {
-  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return err instanceof RequestError ? err.classified.code : classifyError(err).code;
 }
 
 /** `Code: first line of the message` (messages of AWS errors never contain secrets). */
 export function errorText(err: unknown): string {
+  // A request the engine's Requester made: its verdict names the code, its cause holds the service's message.
+  const cause = err instanceof RequestError ? err.cause : err;
   const code = errorCode(err);
-  const m = (err as { message?: unknown } | undefined)?.message;
-  const msg = typeof m === "string" && m && m !== "UnknownError" && m !== code ? m.split("\n")[0]! : "";
-  return msg ? `${code}: ${msg}` : code;
+  const label = code === "UnknownError" ? "Error" : code; // not an AWS error: a plain Error
+  const e = cause as { message?: unknown; name?: unknown } | undefined;
+  const m = e?.message;
+  const msg = typeof m === "string" && m && m !== "UnknownError" && m !== code && m !== e?.name ? m.split("\n")[0]! : "";
+  return msg ? `${label}: ${msg}` : label;
 }
 
 /** A response header of a failed request (e.g. `x-amz-bucket-region` of a 301 or 403). */
@@ -88,8 +91,13 @@ export function errorHeader(err: unknown, name: string): string | undefined {
 /** Error codes AWS returns when the request's clock differs too much from the service's. */
 export const CLOCK_CODES = new Set(["RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture", "InvalidSignatureException"]);
 
-export const isAccessDenied = (err: unknown): boolean =>
-  ["AccessDenied", "AccessDeniedException", "AllAccessDisabled"].includes(errorCode(err)) || errorStatus(err) === 403;
+/** Doctor's own S3 requests through the engine's Requester (retries, token refresh), one at a time, no events. */
+export function doctorListing(s3: S3Client, maxAttempts: number, credentials: CredentialRefresher = FIXED_CREDENTIALS): Listing {
+  return { s3, requester: new Requester({ concurrency: 1, maxAttempts, credentials, emit: () => undefined }) };
+}
+
+/** Credentials that cannot be refreshed (your own, or `--credentials env`). */
+export const FIXED_CREDENTIALS: CredentialRefresher = { currentKeyId: undefined, refreshRejected: async () => false };
 
 // ---- clock ----
 

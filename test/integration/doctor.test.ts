@@ -61,6 +61,7 @@ describe("flexcopy doctor against the emulator", () => {
     const { r, emu } = await doctor(MULTIPART_SETUP, ["--json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.events.map((e) => e.name)).toEqual(CHECKS);
+    expect(r.events.every((e) => e.kind === "doctor")).toBe(true);
     expect(r.events.slice(0, 16).every((e) => e.ok === true && e.status === "pass")).toBe(true);
     expect(r.events[16]).toMatchObject({ name: "write test", status: "skip" });
     expect(emu.objects(emu.destBuckets[0]!)).toHaveLength(0);
@@ -73,6 +74,17 @@ describe("flexcopy doctor against the emulator", () => {
     expect(l.name).toBe("write test");
     expect(l.detail).toMatch(/^AccessDenied.*was refused/);
     expect(l.fix).toMatch(/s3:PutObject and s3:PutObjectAcl .* s3:x-amz-acl = bucket-owner-full-control/);
+  });
+
+  it("source listing: a transient 500 is retried (the engine's pager and Requester); a denial names the code once", async () => {
+    const retried = await doctor({ faults: { failNext: [{ op: "ListObjectsV2", count: 1, code: "InternalError" }] } });
+    expect(lineOf(retried.r, "source bucket")).toMatchObject({ mark: "✓", detail: expect.stringMatching(/shows 2021, ConnectionSpec, testdata/) });
+    await emu?.stop();
+    const { r } = await doctor({ faults: { failNext: [{ op: "ListObjectsV2", count: 1, code: "AccessDenied" }] } });
+    const l = firstFailure(r)!;
+    expect(l.name).toBe("source bucket");
+    expect(l.detail).toMatch(/^AccessDenied: (?!.*AccessDenied).*: the provider's role cannot list s3:\/\/dataservice-flex-bucket$/);
+    expect(l.fix).toMatch(/setup-complete notice/);
   });
 
   it("external id required but not given: ✗ assume role, fix names --external-id", async () => {

@@ -15,10 +15,13 @@ describe("flexcopy ls", () => {
   it("shows day folders of a month with object counts and sizes (JSON)", async () => {
     const r = await runCli(["ls", "2021/05", "--json"], { env: cliEnv(emu) });
     expect(r.code, r.stderr).toBe(0);
-    const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { prefix?: string; objects?: number; size?: number; total?: { objects: number; size: number } });
+    const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { kind: string; prefix?: string; objects?: number; size?: number; total?: { objects: number; size: number } });
     const src = emu.objects(SRC).filter((o) => o.key.startsWith("2021/05/"));
     const days = [...new Set(src.map((o) => o.key.slice(0, 11)))];
-    expect(rows.filter((x) => x.prefix).map((x) => x.prefix)).toEqual(days);
+    // Engine events (the role's `refreshed`, retries) share the stream: records are told apart by `kind`.
+    expect(rows.map((x) => x.kind).filter((k) => k.startsWith("ls-"))).toEqual([...days.map(() => "ls-folder"), "ls-total"]);
+    expect(rows.every((x) => x.kind.startsWith("ls-") || x.kind === "refreshed")).toBe(true);
+    expect(rows.filter((x) => x.kind === "ls-folder").map((x) => x.prefix)).toEqual(days);
     const d31 = rows.find((x) => x.prefix === "2021/05/31/")!;
     expect(d31.objects).toBe(src.filter((o) => o.key.startsWith("2021/05/31/")).length);
     expect(rows.at(-1)!.total).toEqual({ objects: src.length, size: src.reduce((a, o) => a + o.size, 0) });
@@ -30,6 +33,10 @@ describe("flexcopy ls", () => {
     const n = emu.objects(SRC).filter((o) => o.key.startsWith("testdata/2021/")).length;
     expect(r.stdout.trim().split("\n").filter((l) => l.includes("testdata/2021/")).length).toBe(n + 1);
     expect(r.stdout).toMatch(new RegExp(`total: ${n} objects`));
+    const json = await runCli(["ls", "testdata/2021", "-r", "--json"], { env: cliEnv(emu) });
+    const records = json.events.filter((e) => String(e.kind).startsWith("ls-"));
+    expect(records.map((e) => e.kind)).toEqual([...Array<string>(n).fill("ls-object"), "ls-total"]);
+    expect(records[0]).toMatchObject({ key: expect.stringMatching(/^testdata\/2021\//), size: expect.any(Number), lastModified: expect.any(String) });
   });
 
   it("lists the destination with --dest", async () => {
@@ -43,9 +50,11 @@ describe("flexcopy spec", () => {
   it("--list shows kinds, versions and languages", async () => {
     const r = await runCli(["spec", "--list", "--json"], { env: cliEnv(emu) });
     expect(r.code, r.stderr).toBe(0);
-    const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { kind: string; version: string; languages: string[] });
-    expect(rows).toContainEqual({ kind: "Standard", version: "version 17.4", languages: ["English", "Japanese"] });
-    expect(rows.some((x) => x.kind === "MBO")).toBe(true);
+    const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { kind: string; specKind: string; version: string; languages: string[] });
+    expect(rows).toContainEqual({ kind: "spec", specKind: "Standard", version: "version 17.4", languages: ["English", "Japanese"] });
+    expect(rows.some((x) => x.kind === "spec" && x.specKind === "MBO")).toBe(true);
+    const text = await runCli(["spec", "--list"], { env: cliEnv(emu) });
+    expect(text.stdout).toContain(`${"Standard".padEnd(9)} ${"version 17.4".padEnd(16)} English, Japanese\n`);
   });
 
   it("copies a specification whose names have spaces and Japanese, matching the version loosely", async () => {

@@ -2,6 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { isAccessDenied } from "../../aws/classify.js";
 import { makeS3Client } from "../../aws/clients.js";
 import { baseCredentials } from "../../aws/credentials.js";
 import type { FlexConfig } from "../../config/schema.js";
@@ -14,6 +15,7 @@ import { makeOutput, warnDamaged, type OutputFlags } from "../common.js";
 import { AuthError, EXIT } from "../errors.js";
 import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { redact, registerSecret } from "../redact.js";
+import { recordPrinter, type TextForms } from "../output/records.js";
 import { interruptibleQuietly } from "../run-copy.js";
 import { clientSettings, openSession, type Session } from "../session.js";
 
@@ -121,7 +123,7 @@ async function withDeniedHint<T>(bucket: string, p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (err) {
-    if (err instanceof RequestError && err.op === "ListMultipartUploads" && err.classified.code === "AccessDenied") {
+    if (err instanceof RequestError && err.op === "ListMultipartUploads" && isAccessDenied(err)) {
       throw new AuthError(
         `listing incomplete uploads in s3://${bucket} was denied (AccessDenied)`,
         "this needs s3:ListBucketMultipartUploads and s3:AbortMultipartUpload on your bucket, which the provider's role does not have; " +
@@ -143,7 +145,7 @@ async function cleanup(flags: CleanupFlags, self: Command): Promise<number> {
   try {
     const dest = identities(session, config, out.emit, signal);
     const source = dest[0]!.listing;
-    const print = cleanupPrinter(flags, write);
+    const print = cleanupPrinter({ ...flags, bucket: destBucket }, write);
     const report = await withDeniedHint(destBucket, cleanupUploads(
       {
         destBucket,
@@ -154,7 +156,7 @@ async function cleanup(flags: CleanupFlags, self: Command): Promise<number> {
       },
       { prefix: flags.prefix, all: flags.all, dryRun: flags.dryRun, ...journals, roleAccount: config.roleArn?.split(":")[4], signal },
     ));
-    print.summary(report, destBucket);
+    print.summary(report);
     if (report.failed > 0) return EXIT.someFailed;
     return signal.aborted ? EXIT.interrupted : EXIT.ok;
   } finally {
@@ -171,26 +173,33 @@ export function formatAge(seconds: number): string {
 
 const ACTION_TEXT: Record<CleanupItem["action"], string> = { aborted: "aborted", "would-abort": "would abort", kept: "kept", failed: "FAILED" };
 
-/** Text (one line per upload, then a summary) or NDJSON (`cleanup` lines, then `cleanup-summary`). */
-export function cleanupPrinter(opts: { json?: boolean; quiet?: boolean; dryRun?: boolean }, write: (line: string) => void) {
+/** `cleanup --json` records: one per upload, then the summary. */
+export type CleanupRecord =
+  | { kind: "cleanup"; key: string; uploadId: string; initiated?: string; ageSeconds?: number; action: CleanupItem["action"]; reason: string; code?: string }
+  | ({ kind: "cleanup-summary"; dryRun: boolean } & CleanupReport);
+
+export const CLEANUP_TEXT: TextForms<CleanupRecord, { bucket: string }> = {
+  cleanup: (r) => {
+    const when = r.initiated ? `initiated ${r.initiated.slice(0, 19).replace("T", " ")} UTC, ${formatAge(r.ageSeconds ?? 0)} ago` : "initiated ?";
+    return `${ACTION_TEXT[r.action].padEnd(11)} ${r.key}  upload ${r.uploadId}  ${when}  (${r.code ? `${r.code}; ` : ""}${r.reason})`;
+  },
+  "cleanup-summary": (r, { bucket }) => {
+    const done = r.dryRun ? `${r.wouldAbort} would be aborted (dry run)` : `${r.aborted} aborted`;
+    return `${r.found} incomplete ${r.found === 1 ? "upload" : "uploads"} in s3://${bucket}: ${done}, ${r.kept} kept${r.failed ? `, ${r.failed} failed` : ""}`;
+  },
+};
+
+/** Text (one line per upload, then a summary; `quiet`: failed uploads only) or NDJSON (`cleanup` lines, then `cleanup-summary`). */
+export function cleanupPrinter(opts: { json?: boolean; quiet?: boolean; dryRun?: boolean; bucket: string }, write: (line: string) => void) {
+  const print = recordPrinter(opts.json ?? false, CLEANUP_TEXT, write);
+  const view = { bucket: opts.bucket };
   return {
     item: (i: CleanupItem): void => {
+      if (opts.quiet && !opts.json && i.action !== "failed") return;
       const ageSeconds = i.ageMs === undefined ? undefined : Math.round(i.ageMs / 1000);
-      if (opts.json) {
-        write(JSON.stringify({ kind: "cleanup", key: i.key, uploadId: i.uploadId, initiated: i.initiated?.toISOString(), ageSeconds, action: i.action, reason: i.reason, ...(i.code ? { code: i.code } : {}) }));
-        return;
-      }
-      if (opts.quiet && i.action !== "failed") return;
-      const when = i.initiated ? `initiated ${i.initiated.toISOString().slice(0, 19).replace("T", " ")} UTC, ${formatAge(ageSeconds ?? 0)} ago` : "initiated ?";
-      write(`${ACTION_TEXT[i.action].padEnd(11)} ${i.key}  upload ${i.uploadId}  ${when}  (${i.code ? `${i.code}; ` : ""}${i.reason})`);
+      const { key, uploadId, action, reason } = i;
+      print({ kind: "cleanup", key, uploadId, initiated: i.initiated?.toISOString(), ageSeconds, action, reason, ...(i.code ? { code: i.code } : {}) }, view);
     },
-    summary: (r: CleanupReport, bucket: string): void => {
-      if (opts.json) {
-        write(JSON.stringify({ kind: "cleanup-summary", ...r, dryRun: opts.dryRun ?? false }));
-        return;
-      }
-      const done = opts.dryRun ? `${r.wouldAbort} would be aborted (dry run)` : `${r.aborted} aborted`;
-      write(`${r.found} incomplete ${r.found === 1 ? "upload" : "uploads"} in s3://${bucket}: ${done}, ${r.kept} kept${r.failed ? `, ${r.failed} failed` : ""}`);
-    },
+    summary: (r: CleanupReport): void => print({ kind: "cleanup-summary", ...r, dryRun: opts.dryRun ?? false }, view),
   };
 }

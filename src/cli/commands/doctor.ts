@@ -8,6 +8,7 @@ import { DateProbe, runChecks, type Check } from "../../setup/doctor.js";
 import { EXIT, UsageError } from "../errors.js";
 import { defaultLoadDeps, withConfigOptions } from "../options.js";
 import { redact } from "../redact.js";
+import { recordPrinter, type TextForms } from "../output/records.js";
 import { clientSettings, registering } from "../session.js";
 
 interface DoctorFlags {
@@ -30,7 +31,7 @@ Checks, in order (a check whose prerequisite failed is shown as skipped):
 Examples:
   flexcopy doctor
   flexcopy doctor --write-test
-  flexcopy doctor --json          one JSON object per check: {"name","ok","status","detail","fix"}
+  flexcopy doctor --json          one JSON object per check: {"kind":"doctor","name","ok","status","detail","fix"}
 
 Exit codes: 0 every check passed (warnings allowed), 1 a check failed, 2 usage error (bad flag, variable or config file).`;
 
@@ -83,19 +84,22 @@ async function doctor(flags: DoctorFlags, self: Command): Promise<number> {
     env: process.env,
     writeTest: flags.writeTest ?? false,
   };
-  const print = (s: string) => process.stdout.write(redact(s));
-  const checks = await runChecks(DOCTOR_STEPS, ctx, (c) => print(flags.json ? `${JSON.stringify(c)}\n` : formatCheck(c)));
+  const write = (line: string) => process.stdout.write(redact(line) + "\n");
+  const print = recordPrinter(flags.json ?? false, DOCTOR_TEXT, write);
+  const checks = await runChecks(DOCTOR_STEPS, ctx, (c) => print({ kind: "doctor", ...c }, undefined));
   const failed = checks.filter((c) => c.status === "fail");
   if (!flags.json) {
-    print(failed.length === 0 ? "\nall checks passed: flexcopy fetch <period> is ready to run\n" : `\n${failed.length} check${failed.length > 1 ? "s" : ""} failed: fix the first ✗ and run flexcopy doctor again\n`);
+    write(failed.length === 0 ? "\nall checks passed: flexcopy fetch <period> is ready to run" : `\n${failed.length} check${failed.length > 1 ? "s" : ""} failed: fix the first ✗ and run flexcopy doctor again`);
   }
   return failed.length === 0 ? EXIT.ok : EXIT.someFailed;
 }
 
 const MARK: Record<Check["status"], string> = { pass: "✓", warn: "!", fail: "✗", skip: "–" };
 
+/** `doctor --json`: one record per check, in order. */
+export type DoctorRecord = { kind: "doctor" } & Check;
+
 /** "✓ name: detail", and on the next line the fix of a failure or warning. */
-export function formatCheck(c: Check): string {
-  const fix = c.fix ? `    fix: ${c.fix}\n` : "";
-  return `${MARK[c.status]} ${c.name}: ${c.detail}\n${fix}`;
-}
+export const DOCTOR_TEXT: TextForms<DoctorRecord> = {
+  doctor: (c) => `${MARK[c.status]} ${c.name}: ${c.detail}${c.fix ? `\n    fix: ${c.fix}` : ""}`,
+};

@@ -13,6 +13,7 @@ import type { ObjInfo } from "../../engine/skip.js";
 import { EXIT, EXIT_CODES_HELP, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions } from "../options.js";
 import { makeOutput, type OutputFlags } from "../common.js";
+import { recordPrinter, type TextForms } from "../output/records.js";
 import { openSession } from "../session.js";
 
 interface LsFlags extends OutputFlags {
@@ -62,6 +63,30 @@ export function folderPrefix(p: string): string {
   return t === "" || t.endsWith("/") ? t : `${t}/`;
 }
 
+/** `ls --json` records; `entitled` only with --check-access (false: outside your contract). */
+export type LsRecord =
+  | { kind: "ls-folder"; prefix: string; objects: number; size: number; entitled?: boolean }
+  | { kind: "ls-object"; key: string; size: number; etag?: string; lastModified?: Date; storageClass?: string; entitled?: boolean }
+  | { kind: "ls-total"; total: { objects: number; size: number } };
+
+/** What the text needs beyond a record: where the listing is, and whether it is recursive (objects with their dates). */
+interface LsView {
+  bucket: string;
+  prefix: string;
+  recursive: boolean;
+}
+
+const mark = (ok: boolean | undefined) => (ok === false ? "  (outside your contract)" : "");
+
+export const LS_TEXT: TextForms<LsRecord, LsView> = {
+  "ls-folder": (r) => `DIR  ${String(r.objects).padStart(7)} objects ${formatBytes(r.size).padStart(10)}  ${r.prefix}${mark(r.entitled)}`,
+  "ls-object": (r, v) =>
+    v.recursive
+      ? `${r.lastModified?.toISOString().slice(0, 19).replace("T", " ") ?? "".padEnd(19)} ${formatBytes(r.size).padStart(10)}  ${r.key}${r.storageClass ? `  [${r.storageClass}]` : ""}${mark(r.entitled)}`
+      : `     ${"".padStart(15)} ${formatBytes(r.size).padStart(10)}  ${r.key}`,
+  "ls-total": (r, v) => `total: ${r.total.objects} objects, ${formatBytes(r.total.size)} in s3://${v.bucket}/${v.prefix}`,
+};
+
 const DAY_WORD = /^(testdata\/)?(today|yesterday|latest)\/?$/i;
 
 async function ls(prefixArg: string, flags: LsFlags, self: Command, filter: Filter | undefined): Promise<number> {
@@ -74,7 +99,7 @@ async function ls(prefixArg: string, flags: LsFlags, self: Command, filter: Filt
   const session = await openSession(config, out.emit);
   const l: Listing = { s3: session.s3, requester: session.requester(out.emit) };
   const side = flags.dest ? "dest" : "source";
-  const print = (line: string) => process.stdout.write(line + "\n");
+  const print = recordPrinter(flags.json ?? false, LS_TEXT, (line) => process.stdout.write(line + "\n"));
   let prefix = folderPrefix(prefixArg);
   if (word) {
     // today / yesterday / latest: the day folder of the provider's bucket that the word names, if it exists.
@@ -95,7 +120,7 @@ async function ls(prefixArg: string, flags: LsFlags, self: Command, filter: Filt
     if (!v) access.set(day, (v = sourceReadable(l, bucket, key)));
     return v;
   };
-  const mark = (ok: boolean | undefined) => (ok === false ? "  (outside your contract)" : "");
+  const view: LsView = { bucket, prefix, recursive: flags.recursive ?? false };
   let objects = 0;
   let bytes = 0;
 
@@ -106,8 +131,7 @@ async function ls(prefixArg: string, flags: LsFlags, self: Command, filter: Filt
       bytes += o.size;
       const ok = await entitled(dayFolderOf(o.key), o.key);
       const sc = o.storageClass && o.storageClass !== "STANDARD" ? o.storageClass : undefined;
-      if (flags.json) print(JSON.stringify({ key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, storageClass: sc, entitled: ok }));
-      else print(`${o.lastModified?.toISOString().slice(0, 19).replace("T", " ") ?? "".padEnd(19)} ${formatBytes(o.size).padStart(10)}  ${o.key}${sc ? `  [${sc}]` : ""}${mark(ok)}`);
+      print({ kind: "ls-object", key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, storageClass: sc, entitled: ok }, view);
     }
   } else {
     const folders: string[] = [];
@@ -137,17 +161,14 @@ async function ls(prefixArg: string, flags: LsFlags, self: Command, filter: Filt
       const t = sizes[i]!;
       objects += t.objects;
       bytes += t.bytes;
-      if (flags.json) print(JSON.stringify({ prefix: f, objects: t.objects, size: t.bytes, entitled: t.entitled }));
-      else print(`DIR  ${String(t.objects).padStart(7)} objects ${formatBytes(t.bytes).padStart(10)}  ${f}${mark(t.entitled)}`);
+      print({ kind: "ls-folder", prefix: f, objects: t.objects, size: t.bytes, entitled: t.entitled }, view);
     });
     for (const o of direct.filter((o) => kept(o, prefix))) {
       objects += 1;
       bytes += o.size;
-      if (flags.json) print(JSON.stringify({ key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified }));
-      else print(`     ${"".padStart(15)} ${formatBytes(o.size).padStart(10)}  ${o.key}`);
+      print({ kind: "ls-object", key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified }, view);
     }
   }
-  if (flags.json) print(JSON.stringify({ total: { objects, size: bytes } }));
-  else print(`total: ${objects} objects, ${formatBytes(bytes)} in s3://${bucket}/${prefix}`);
+  print({ kind: "ls-total", total: { objects, size: bytes } }, view);
   return EXIT.ok;
 }

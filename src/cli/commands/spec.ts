@@ -7,6 +7,7 @@ import { commandLine, makeOutput, withOutputOptions, type OutputFlags } from "..
 import { openSession } from "../session.js";
 import type { EngineEvent } from "../../engine/events.js";
 import { copyContext, executeCopy, interruptible } from "../run-copy.js";
+import { recordPrinter, type TextForms } from "../output/records.js";
 
 interface SpecFlags extends OutputFlags {
   list?: boolean;
@@ -15,6 +16,13 @@ interface SpecFlags extends OutputFlags {
 }
 
 const ROOT = "ConnectionSpec/";
+
+/** `spec --list --json`: one record per kind and version (`kind` names the record, `specKind` Standard or MBO). */
+export type SpecRecord = { kind: "spec"; specKind: string; version: string; languages: string[] };
+
+export const SPEC_TEXT: TextForms<SpecRecord> = {
+  spec: (r) => `${r.specKind.padEnd(9)} ${r.version.padEnd(16)} ${r.languages.join(", ")}`,
+};
 
 const EXAMPLES = `
 Examples:
@@ -81,12 +89,13 @@ async function spec(args: (string | undefined)[], flags: SpecFlags, self: Comman
   if (flags.list) {
     release();
     const kinds = kind ? [kind] : await names(l, bucket, ROOT);
-    const rows: { kind: string; version: string; languages: string[] }[] = [];
+    const rows: SpecRecord[] = [];
     for (const k of kinds) {
       const versions = (await names(l, bucket, `${ROOT}${k}/`)).sort((a, b) => compareVersions(versionNumber(a) ?? "0", versionNumber(b) ?? "0"));
-      for (const v of versions) rows.push({ kind: k, version: v, languages: await names(l, bucket, `${ROOT}${k}/${v}/`) });
+      for (const v of versions) rows.push({ kind: "spec", specKind: k, version: v, languages: await names(l, bucket, `${ROOT}${k}/${v}/`) });
     }
-    for (const r of rows) process.stdout.write((flags.json ? JSON.stringify(r) : `${r.kind.padEnd(9)} ${r.version.padEnd(16)} ${r.languages.join(", ")}`) + "\n");
+    const print = recordPrinter(flags.json ?? false, SPEC_TEXT, (line) => process.stdout.write(line + "\n"));
+    for (const r of rows) print(r, undefined);
     if (rows.length === 0) process.stderr.write(`no connection specifications found under s3://${bucket}/${ROOT}\n`);
     return EXIT.ok;
   }

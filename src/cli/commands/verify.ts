@@ -4,7 +4,7 @@ import { Command } from "commander";
 import { FileJournal, journalFiles } from "../../state/journal-file.js";
 import { listPrefixes, type Listing } from "../../engine/listing.js";
 import { sourceReadable } from "../../engine/contract.js";
-import { emptyCounts, runVerify, type DayVerify, type VerifyFinding, type VerifyReport } from "../../engine/verify.js";
+import { emptyCounts, runVerify, type DayVerify, type VerifyCounts, type VerifyFinding, type VerifyReport } from "../../engine/verify.js";
 import { planDays } from "../../plan/days.js";
 import { parseSelectors, SelectorError } from "../../plan/selectors.js";
 import { commandLine, makeOutput, warnDamaged, type OutputFlags } from "../common.js";
@@ -14,6 +14,7 @@ import { now } from "../clock.js";
 import { EXIT, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { redact } from "../redact.js";
+import { recordPrinter, type TextForms } from "../output/records.js";
 import { interruptibleQuietly } from "../run-copy.js";
 import { openSession } from "../session.js";
 
@@ -115,13 +116,19 @@ export function verifyExitCode(report: VerifyReport): number {
   return report.interrupted ? EXIT.interrupted : EXIT.ok;
 }
 
+/** `verify --json` (and `fetch --verify --json`) records: findings (and days outside the contract), then a summary. */
+export type VerifyRecord =
+  | { kind: "verify"; day: string; key: string; status: VerifyFinding["status"]; note: string }
+  | { kind: "verify"; day: string; status: "not-entitled"; objects: number; note: string }
+  | ({ kind: "verify-summary"; days: number; notEntitled?: number; archived?: number; interrupted?: boolean } & Omit<VerifyCounts, "notEntitled" | "archived">);
+
 /** NDJSON form of a finding: `{kind:"verify", day, key, status, note}`. */
-export function findingRecord(f: VerifyFinding): Record<string, unknown> {
+export function findingRecord(f: VerifyFinding): VerifyRecord {
   return { kind: "verify", day: f.day, key: f.key, status: f.status, note: f.note };
 }
 
-/** NDJSON form of the summary. */
-export function summaryRecord(r: VerifyReport): Record<string, unknown> {
+/** NDJSON form of the summary: counts that are zero (not entitled, archived) and `interrupted: false` are left out. */
+export function summaryRecord(r: VerifyReport): VerifyRecord {
   const { days, ok, missing, sizeMismatch, etagMismatch, extra, sizeOnly, notEntitled, archived, interrupted } = r;
   return {
     kind: "verify-summary",
@@ -140,28 +147,51 @@ export function summaryRecord(r: VerifyReport): Record<string, unknown> {
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
+/** The text of a finding is a line under its day's row; a day outside the contract is a row of its own. */
+export const VERIFY_TEXT: TextForms<VerifyRecord, { fetchCommand?: string }> = {
+  verify: (r) => ("key" in r ? `  ${r.status.padEnd(14)} ${r.key}: ${r.note}` : `${r.day.padEnd(24)} outside your contract: ${plural(r.objects, "object")} not entitled`),
+  "verify-summary": (r, { fetchCommand }) => {
+    const sizeOnly = r.sizeOnly > 0 ? ` (${r.sizeOnly} by size only: multipart copies without a recorded ETag)` : "";
+    const notEntitled = r.notEntitled ?? 0;
+    const archived = r.archived ?? 0;
+    return [
+      `verified ${plural(r.days, "unit")}: ${plural(r.ok, "object")} ok${sizeOnly}, ${r.missing} missing, ` +
+        `${plural(r.sizeMismatch, "size mismatch", "size mismatches")}, ${plural(r.etagMismatch, "ETag mismatch", "ETag mismatches")}, ${r.extra} extra` +
+        (notEntitled > 0 ? `, ${notEntitled} not entitled (outside your contract)` : "") +
+        (archived > 0 ? `, ${archived} archived (not copyable until restored)` : ""),
+      ...(r.interrupted ? ["interrupted: not every day was verified"] : []),
+      ...(r.missing + r.sizeMismatch + r.etagMismatch > 0 && fetchCommand ? [`to copy missing and differing objects again, run:\n  ${fetchCommand}`] : []),
+      ...(r.extra > 0 ? ["extra objects are not in the provider's bucket; flexcopy never deletes anything in your bucket"] : []),
+    ].join("\n");
+  },
+};
+
 /**
  * Prints verify results: NDJSON (one line per finding, then the summary) or a table with a row per
  * day followed by its problem lines. `quiet` leaves out days without problems; `verbose` also
  * lists the objects checked by size only. Exported for `fetch --verify`.
  */
 export function verifyPrinter(opts: { json?: boolean; quiet?: boolean; verbose?: boolean }, write: (line: string) => void) {
+  const print = recordPrinter(opts.json ?? false, VERIFY_TEXT, write);
   let header = false;
   return {
     day: (d: DayVerify): void => {
+      const outside: VerifyRecord | undefined =
+        d.notEntitled > 0 ? { kind: "verify", day: d.day, status: "not-entitled", objects: d.notEntitled, note: "outside your contract" } : undefined;
       if (opts.json) {
-        if (d.notEntitled > 0) write(JSON.stringify({ kind: "verify", day: d.day, status: "not-entitled", objects: d.notEntitled, note: "outside your contract" }));
-        for (const f of d.findings) write(JSON.stringify(findingRecord(f)));
+        if (outside) print(outside, {});
+        for (const f of d.findings) print(findingRecord(f), {});
         return;
       }
+      // The text is a table: a header, a row per day, its findings below it.
       const problems = d.findings.filter((f) => f.status !== "size-only");
       if (opts.quiet && problems.length === 0) return;
       if (!header) {
         write(`${"day".padEnd(24)} ${"ok".padStart(7)} ${"missing".padStart(8)} ${"mismatched".padStart(11)} ${"extra".padStart(6)}`);
         header = true;
       }
-      if (d.notEntitled > 0) {
-        write(`${d.day.padEnd(24)} outside your contract: ${plural(d.notEntitled, "object")} not entitled`);
+      if (outside) {
+        print(outside, {});
         return;
       }
       const mismatched = d.sizeMismatch + d.etagMismatch;
@@ -170,23 +200,8 @@ export function verifyPrinter(opts: { json?: boolean; quiet?: boolean; verbose?:
         write(`  missing        all ${d.missing} objects (the day has not been copied)`);
         return;
       }
-      for (const f of opts.verbose ? d.findings : problems) write(`  ${f.status.padEnd(14)} ${f.key}: ${f.note}`);
+      for (const f of opts.verbose ? d.findings : problems) print(findingRecord(f), {});
     },
-    summary: (r: VerifyReport, fetchCommand?: string): void => {
-      if (opts.json) {
-        write(JSON.stringify(summaryRecord(r)));
-        return;
-      }
-      const sizeOnly = r.sizeOnly > 0 ? ` (${r.sizeOnly} by size only: multipart copies without a recorded ETag)` : "";
-      write(
-        `verified ${plural(r.days, "unit")}: ${plural(r.ok, "object")} ok${sizeOnly}, ${r.missing} missing, ` +
-          `${plural(r.sizeMismatch, "size mismatch", "size mismatches")}, ${plural(r.etagMismatch, "ETag mismatch", "ETag mismatches")}, ${r.extra} extra` +
-          (r.notEntitled > 0 ? `, ${r.notEntitled} not entitled (outside your contract)` : "") +
-          (r.archived > 0 ? `, ${r.archived} archived (not copyable until restored)` : ""),
-      );
-      if (r.interrupted) write("interrupted: not every day was verified");
-      if (r.missing + r.sizeMismatch + r.etagMismatch > 0 && fetchCommand) write(`to copy missing and differing objects again, run:\n  ${fetchCommand}`);
-      if (r.extra > 0) write("extra objects are not in the provider's bucket; flexcopy never deletes anything in your bucket");
-    },
+    summary: (r: VerifyReport, fetchCommand?: string): void => print(summaryRecord(r), { fetchCommand }),
   };
 }

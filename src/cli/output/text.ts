@@ -1,10 +1,9 @@
 import { formatBytes, formatDuration } from "../../config/sizes.js";
-import type { EngineEvent, EventKind, EventOf, RunSummary } from "../../engine/events.js";
-
-type Formatters = { [K in EventKind]: (e: EventOf<K>) => string | undefined };
+import type { EngineEvent, EventOf, RunSummary } from "../../engine/events.js";
+import { textOf, type TextForms } from "./records.js";
 
 /** One formatter per event kind: adding an event kind without its text form does not compile. */
-export const TEXT: Formatters = {
+export const TEXT: TextForms<EngineEvent> = {
   plan: (e) =>
     `${e.dryRun ? "plan" : "planned"}: ${e.days} ${e.days === 1 ? "folder" : "folders"}, ${e.objects} objects, ${formatBytes(e.bytes)}` +
     (e.toCopy === undefined ? "" : `; to copy: ${e.toCopy} objects, ${formatBytes(e.toCopyBytes ?? 0)}`),
@@ -29,7 +28,7 @@ export const TEXT: Formatters = {
 };
 
 export function formatEvent(e: EngineEvent): string | undefined {
-  return (TEXT[e.kind] as (x: EngineEvent) => string | undefined)(e);
+  return textOf(TEXT, e, undefined);
 }
 
 export function summaryText(s: RunSummary): string {
