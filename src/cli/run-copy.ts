@@ -1,5 +1,6 @@
 import { concurrencyCeiling, type FlexConfig } from "../config/schema.js";
 import { MultipartGate } from "../engine/strategy.js";
+import { multipartPermission } from "../setup/doctor-policy.js";
 import { formatDuration } from "../config/sizes.js";
 import type { CopyContext } from "../engine/copy.js";
 import type { EngineEvent, RunSummary } from "../engine/events.js";
@@ -107,6 +108,13 @@ export async function executeCopy(
     const total = await planUnits(ctx, opts, run.units);
     run.reporter.line(`estimated time at the manual's 200 MB/s: ${formatDuration(total.toCopyBytes / 200e6)} (flexcopy is usually faster; see the README's benchmarks)`);
     return { code: EXIT.ok, objects: total.objects };
+  }
+  // Whether parts will work, read from the bucket policy where your own credentials may (no upload is then
+  // created just to find out); else the run's first multipart attempt tells.
+  const owner = run.session.owner?.(run.emit, run.signal);
+  if (owner && run.session.roleArn) {
+    const p = await multipartPermission(owner.s3, ctx.destBucket, run.session.roleArn, run.config.sessionName);
+    if (p !== "unknown") ctx.gate.preset(p);
   }
   const summary = await runCopy(ctx, opts, run.units);
   const objects = summary.copied + summary.skipped + summary.failed + summary.notEntitled + summary.archived;

@@ -10,7 +10,7 @@ import { OWNER_FULL_CONTROL } from "../aws/acl.js";
 import type { Emit } from "./events.js";
 import { partRanges, partSizeFor } from "./parts.js";
 import { RequestError, type Requester } from "./request.js";
-import { COPY_OBJECT_MAX, MultipartGate } from "./strategy.js";
+import { COPY_OBJECT_MAX, MultipartGate, tailPartSize } from "./strategy.js";
 import type { ObjInfo } from "./skip.js";
 import type { UploadJournal } from "./journal.js";
 import type { Listing } from "./listing.js";
@@ -73,14 +73,21 @@ export class Interrupted extends Error {
 }
 
 /** Copy one object: CopyObject, or parts where they are needed or known to help (see strategy.ts). */
-export async function copyOne(ctx: CopyContext, obj: ObjInfo): Promise<CopyResult> {
+export async function copyOne(ctx: CopyContext, obj: ObjInfo, opts: { tail?: boolean } = {}): Promise<CopyResult> {
+  // The run's last objects, with slots idle: where parts work, the idle slots share a large object instead
+  // of the run ending on one long request.
+  const tail = opts.tail ? tailPartSize(obj.size, ctx.requester.idleSlots) : undefined;
   // An upload an earlier run made parts of is continued (parts were allowed then; if no longer, see below).
-  const plan = (ctx.journal?.upload(obj.key)?.parts.size ?? 0) > 0 ? "multipart" : await ctx.gate.plan(obj.size);
-  if (plan === "single") return copySingle(ctx, obj);
+  const plan = (ctx.journal?.upload(obj.key)?.parts.size ?? 0) > 0 ? "multipart" : await ctx.gate.plan(obj.size, tail !== undefined);
+  if (plan === "single") {
+    if (ctx.gate.permission === "unlikely" && obj.size >= ctx.multipartThreshold) announceCopyObjectOnly(ctx, "as read from it");
+    return copySingle(ctx, obj);
+  }
   if (plan === "too-large") throw new MultipartDenied(obj.key);
   try {
     // The probe's answer comes with its first part: a part copied means parts are allowed.
-    const r = await copyMultipart(ctx, obj, plan === "probe" ? () => ctx.gate.settle("allowed") : undefined);
+    const partSize = tail === undefined ? ctx.partSize : Math.min(tail, ctx.partSize);
+    const r = await copyMultipart(ctx, obj, plan === "probe" ? () => ctx.gate.settle("allowed") : undefined, partSize);
     if (plan === "probe") ctx.gate.settle("allowed");
     return r;
   } catch (err) {
@@ -89,16 +96,21 @@ export async function copyOne(ctx: CopyContext, obj: ObjInfo): Promise<CopyResul
       throw err;
     }
     if (plan === "probe") ctx.gate.settle("denied");
-    if (!ctx.gate.announced) {
-      ctx.gate.announced = true;
-      ctx.emit({
-        kind: "notice",
-        message: `your bucket policy does not let the provider's role finish multipart copies (${err.op}: AccessDenied): copying every object up to 5 GiB with CopyObject for the rest of the run. To copy objects over 5 GiB, and large ones faster: flexcopy policy --allow-multipart`,
-      });
-    }
+    else ctx.gate.deny();
+    announceCopyObjectOnly(ctx, `${err.op}: AccessDenied`);
     if (obj.size <= COPY_OBJECT_MAX) return copySingle(ctx, obj);
     throw new MultipartDenied(obj.key);
   }
+}
+
+/** Said once per run: multipart copies are not possible here, so objects up to 5 GiB go by CopyObject. */
+export function announceCopyObjectOnly(ctx: Pick<CopyContext, "gate" | "emit">, why: string): void {
+  if (ctx.gate.announced) return;
+  ctx.gate.announced = true;
+  ctx.emit({
+    kind: "notice",
+    message: `your bucket policy does not let the provider's role finish multipart copies (${why}): copying every object up to 5 GiB with CopyObject. To copy objects over 5 GiB, and large ones faster: flexcopy policy --allow-multipart`,
+  });
 }
 
 /** CopyObject: metadata and content type travel with the copy; the ETag stays the source's. */
@@ -124,9 +136,10 @@ async function copySingle(ctx: CopyContext, obj: ObjInfo): Promise<CopyResult> {
  * source's content type and metadata by itself, so they are read first and set on the upload.
  * Every part is pinned to the listed ETag, so a source that changes mid-copy fails instead of mixing.
  */
-async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () => void): Promise<CopyResult> {
+async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () => void, preferredPartSize = ctx.partSize): Promise<CopyResult> {
   const { s3, requester, journal } = ctx;
-  const partSize = partSizeFor(obj.size, ctx.partSize);
+  // A recorded upload keeps the part size it was started with, so a re-run can continue it.
+  const partSize = partSizeFor(obj.size, journal?.upload(obj.key)?.partSize ?? preferredPartSize);
   const ranges = partRanges(obj.size, partSize);
   const resumed = await resumeUpload(ctx, obj, partSize);
   let uploadId = resumed?.uploadId;

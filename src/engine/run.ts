@@ -122,6 +122,9 @@ async function deniedSide(ctx: CopyContext, key: string): Promise<"source" | "de
  * Listing streams: source and destination are walked together in key order, and at most
  * `maxObjectsInFlight` objects are in progress, so memory does not grow with the number of objects.
  */
+/** Objects held back to learn which are the run's last (see runCopy). */
+export const TAIL_LOOKAHEAD = 32;
+
 export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: string[]): Promise<RunSummary> {
   const now = opts.now ?? Date.now;
   const started = now();
@@ -139,10 +142,10 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
   const planning = countSource(ctx, opts, units).catch(() => undefined);
   const contract = new ContractGate((key) => sourceReadable(ctx, ctx.sourceBucket, key), ctx.emit);
 
-  const copy = async (s: ObjInfo) => {
+  const copy = async (s: ObjInfo, tail: boolean) => {
     const t0 = now();
     try {
-      const r = await copyOne(ctx, s);
+      const r = await copyOne(ctx, s, { tail });
       summary.copied += 1;
       summary.bytesCopied += s.size;
       ctx.emit({ kind: "copied", key: s.key, size: s.size, multipart: r.multipart, parts: r.parts, etag: r.etag, ms: now() - t0 });
@@ -168,6 +171,17 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
     }
   };
 
+  // The last TAIL_LOOKAHEAD objects to copy are known to be the run's tail only once the listing has ended,
+  // so that many are held back: those still held then may be split into parts over idle slots.
+  const held: ObjInfo[] = [];
+  const launch = async (s: ObjInfo, tail: boolean): Promise<boolean> => {
+    while (inflight.size >= opts.maxObjectsInFlight) await Promise.race(inflight);
+    if (ctx.signal?.aborted || fatal) return false;
+    const p: Promise<void> = copy(s, tail).finally(() => inflight.delete(p));
+    inflight.add(p);
+    return true;
+  };
+
   try {
     outer: for (const unit of units) {
       for await (const [s, d] of pairs(ctx, opts, unit)) {
@@ -186,13 +200,12 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
           ctx.emit({ kind: "progress", bytes: s.size });
           continue;
         }
-        while (inflight.size >= opts.maxObjectsInFlight) await Promise.race(inflight);
-        if (ctx.signal?.aborted || fatal) break outer;
-        const p: Promise<void> = copy(s).finally(() => inflight.delete(p));
-        inflight.add(p);
+        held.push(s);
+        if (held.length > TAIL_LOOKAHEAD && !(await launch(held.shift() as ObjInfo, false))) break outer;
       }
       await contract.endUnit(unit);
     }
+    for (const s of held) if (!(await launch(s, true))) break;
   } finally {
     await Promise.allSettled(inflight);
     await planning;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { COPY_OBJECT_MAX, MultipartGate } from "./strategy.js";
+import { COPY_OBJECT_MAX, MultipartGate, TAIL_MIN_SIZE, tailPartSize } from "./strategy.js";
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -61,5 +61,29 @@ describe("MultipartGate", () => {
   it("a known permission is used without probing", async () => {
     expect(await new MultipartGate({ multipartThreshold: 512 * MiB, canCleanUp: true, initial: "denied" }).plan(6 * GiB)).toBe("too-large");
     expect(await new MultipartGate({ multipartThreshold: 512 * MiB, canCleanUp: true, initial: "allowed" }).plan(GiB)).toBe("multipart");
+  });
+});
+
+describe("tailPartSize (idle slots share a large object at the end of a run)", () => {
+  it("only objects worth it, only with idle slots", () => {
+    expect(tailPartSize(TAIL_MIN_SIZE - 1, 8)).toBeUndefined();
+    expect(tailPartSize(400 * MiB, 0)).toBeUndefined();
+  });
+  it("about one part per idle slot plus its own, in whole MiB, at least 5 MiB", () => {
+    expect(tailPartSize(400 * MiB, 7)).toBe(50 * MiB);
+    expect(tailPartSize(400 * MiB, 1)).toBe(200 * MiB);
+    expect(tailPartSize(40 * MiB, 100)).toBe(5 * MiB); // never below S3's 5 MiB minimum
+    const p = tailPartSize(1000 * MiB + 3, 2)!;
+    expect(p % MiB).toBe(0);
+    expect(Math.ceil((1000 * MiB + 3) / p)).toBe(3);
+  });
+  it("a tail object probes where parts are unknown, and is whole where they are denied", async () => {
+    const g = gate();
+    expect(await g.plan(100 * MiB, true)).toBe("probe");
+    g.settle("denied");
+    expect(await g.plan(100 * MiB, true)).toBe("single");
+    const h = gate();
+    h.settle(undefined);
+    expect(await gate(false).plan(100 * MiB, true)).toBe("single"); // no way to remove a denied probe's upload
   });
 });

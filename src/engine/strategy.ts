@@ -8,10 +8,15 @@
 //   - whether parts work is learnt at most once per run, from the first multipart attempt (the probe): its
 //     first UploadPartCopy answers it. Meanwhile other objects that want parts wait (one part's time), unless a
 //     denied probe's upload could not be removed, in which case only objects over 5 GiB probe at all;
-//   - when the probe is denied, the run switches to CopyObject for the rest and says so once.
+//   - when the probe is denied, the run switches to CopyObject for the rest and says so once;
+//   - where the bucket owner's credentials may read the bucket policy, the answer is read from it before the
+//     run (evaluated offline, as doctor does): "unlikely" (the policy denies parts) copies up to 5 GiB with
+//     CopyObject and creates no upload, but still tries the objects that cannot be copied otherwise (over
+//     5 GiB), since an offline evaluation is not the last word; "allowed" uses parts until S3 says otherwise.
 export const COPY_OBJECT_MAX = 5 * 1024 ** 3;
 
-export type PartsPermission = "unknown" | "allowed" | "denied";
+/** "unlikely": the bucket policy, read before the run, denies parts (not yet seen from S3). */
+export type PartsPermission = "unknown" | "allowed" | "denied" | "unlikely";
 
 export type Plan = "single" | "multipart" | "probe" | "too-large";
 
@@ -23,7 +28,7 @@ export interface GateOptions {
    * hand). When not, only objects that need parts (over 5 GiB) probe, so nothing is left for a mere speed-up.
    */
   canCleanUp: boolean;
-  /** Known up front (e.g. `--multipart never`); default "unknown". */
+  /** Known up front (from the bucket policy); default "unknown". */
   initial?: PartsPermission;
 }
 
@@ -42,15 +47,28 @@ export class MultipartGate {
     return this.state;
   }
 
-  /** The plan for one object of `size` bytes; waits while a probe is out for an object that needs parts. */
-  async plan(size: number): Promise<Plan> {
+  /** What the bucket policy, read before the run, says (only while nothing has been learnt from S3). */
+  preset(p: "allowed" | "unlikely"): void {
+    if (this.state === "unknown" && this.probing === undefined) this.state = p;
+  }
+
+  /** S3 denied a part where parts were thought allowed: CopyObject from now on. */
+  deny(): void {
+    this.state = "denied";
+  }
+
+  /**
+   * The plan for one object of `size` bytes; waits while a probe is out for an object that needs parts.
+   * `tail`: one of the run's last objects with slots idle, which parts would also help.
+   */
+  async plan(size: number, tail = false): Promise<Plan> {
     for (;;) {
       const needsParts = size > COPY_OBJECT_MAX;
-      const wantsParts = needsParts || size >= this.opts.multipartThreshold;
+      const wantsParts = needsParts || size >= this.opts.multipartThreshold || tail;
       if (!wantsParts) return "single";
       if (this.state === "allowed") return "multipart";
       if (this.state === "denied") return needsParts ? "too-large" : "single";
-      if (!needsParts && !this.opts.canCleanUp) return "single";
+      if (!needsParts && (!this.opts.canCleanUp || this.state === "unlikely")) return "single";
       if (this.probing === undefined) {
         this.probing = new Promise((r) => (this.release = r));
         return "probe";
@@ -61,10 +79,27 @@ export class MultipartGate {
 
   /** The probe's outcome: "allowed"/"denied" settle the run; undefined (failed for another reason) lets the next object probe. */
   settle(outcome: "allowed" | "denied" | undefined): void {
-    if (outcome !== undefined && this.state === "unknown") this.state = outcome;
+    if (outcome !== undefined && (this.state === "unknown" || this.state === "unlikely")) this.state = outcome;
     const release = this.release;
     this.probing = undefined;
     this.release = undefined;
     release?.();
   }
+}
+
+/** Below this an object is not worth splitting even when slots are idle (three extra requests). */
+export const TAIL_MIN_SIZE = 32 * 1024 ** 2;
+const MiB = 1024 ** 2;
+
+/**
+ * The tail of a run: when copy slots are idle — fewer objects left than slots — an object that would be one
+ * long request is split so the idle slots share it (where parts work: MultipartGate decides). Returns the
+ * part size to prefer (whole MiB, at least 5 MiB, about one part per idle slot plus this object's own), or
+ * undefined when splitting would not help.
+ */
+export function tailPartSize(size: number, idleSlots: number): number | undefined {
+  if (size < TAIL_MIN_SIZE || idleSlots < 1) return undefined;
+  const parts = Math.min(idleSlots + 1, Math.floor(size / (5 * MiB)));
+  if (parts < 2) return undefined;
+  return Math.max(5 * MiB, Math.ceil(size / parts / MiB) * MiB);
 }

@@ -4,7 +4,7 @@
  * action table as the emulator (src/iam/), what the provider's role will be allowed on your bucket.
  * The role's own identity policy is the provider's and cannot be read: it is assumed to allow what it needs.
  */
-import { GetBucketOwnershipControlsCommand, GetBucketPolicyCommand } from "@aws-sdk/client-s3";
+import { GetBucketOwnershipControlsCommand, GetBucketPolicyCommand, type S3Client } from "@aws-sdk/client-s3";
 import { isAuthFailure } from "../aws/classify.js";
 import { parsePolicy, type Policy } from "../iam/document.js";
 import { evaluate, type Caller, type Decision } from "../iam/evaluate.js";
@@ -142,3 +142,21 @@ export const POLICY_STEPS: Step<DoctorContext>[] = [
   decisionStep("policy multipart abort", (f) => allowedLine(f, "AbortMultipartUpload", "abort its multipart uploads", MULTIPART_FIX)),
   decisionStep("policy multipart list parts", (f) => allowedLine(f, "ListParts", "list the parts of its uploads (resume)", MULTIPART_FIX)),
 ];
+
+/**
+ * Before a fetch: what the bucket policy lets the role do with parts, read with the bucket owner's
+ * credentials and evaluated offline. "allowed" when UploadPartCopy and CompleteMultipartUpload are allowed on
+ * every sample key, "unlikely" when not, "unknown" when the policy cannot be read (then the run's first
+ * multipart attempt tells).
+ */
+export async function multipartPermission(owner: S3Client, bucket: string, roleArn: string, sessionName?: string): Promise<"allowed" | "unlikely" | "unknown"> {
+  let policy: Policy;
+  try {
+    policy = parsePolicy((await owner.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? "");
+  } catch {
+    return "unknown";
+  }
+  const f: PolicyFacts = { bucket, policy, ownership: undefined, caller: roleCaller(roleArn, sessionName) };
+  const denied = deniedOn(f, "UploadPartCopy") ?? deniedOn(f, "CompleteMultipartUpload");
+  return denied ? "unlikely" : "allowed";
+}
