@@ -112,7 +112,8 @@ describe("defaults: written once, in the zod schema", () => {
       endpointUrl: undefined,
       stsEndpointUrl: undefined,
       forcePathStyle: "false",
-      concurrency: "64",
+      concurrency: "auto",
+      maxConcurrency: "384",
       partSize: "128 MiB",
       multipartThreshold: "512 MiB",
       maxAttempts: "10",
@@ -122,7 +123,7 @@ describe("defaults: written once, in the zod schema", () => {
 
   it("applies the same defaults when nothing is given, and each default passes its own validation", () => {
     const defaults = configSchema.parse({}) as Record<string, unknown>;
-    expect(defaults).toMatchObject({ partSize: 128 * 2 ** 20, multipartThreshold: 512 * 2 ** 20, concurrency: 64, duration: 43200 });
+    expect(defaults).toMatchObject({ partSize: 128 * 2 ** 20, multipartThreshold: 512 * 2 ** 20, concurrency: "auto", maxConcurrency: 384, duration: 43200 });
     for (const [key, value] of Object.entries(defaults)) {
       const field = SETTINGS[key as keyof typeof SETTINGS].schema;
       expect(field.safeParse(value).success, key).toBe(true);

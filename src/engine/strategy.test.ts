@@ -58,6 +58,27 @@ describe("MultipartGate", () => {
     expect(await g.plan(6 * GiB)).toBe("probe");
   });
 
+  it("read from the bucket policy: 'unlikely' copies up to 5 GiB whole and still tries what needs parts", async () => {
+    const g = gate();
+    g.preset("unlikely");
+    expect(await g.plan(2 * GiB)).toBe("single");
+    expect(await g.plan(100 * MiB, true)).toBe("single");
+    expect(await g.plan(6 * GiB)).toBe("probe");
+    g.settle("allowed"); // S3 said otherwise: S3 wins
+    expect(await g.plan(2 * GiB)).toBe("multipart");
+  });
+
+  it("'allowed' from the policy until S3 denies a part", async () => {
+    const g = gate();
+    g.preset("allowed");
+    expect(await g.plan(GiB)).toBe("multipart");
+    g.deny();
+    expect(await g.plan(GiB)).toBe("single");
+    expect(await g.plan(6 * GiB)).toBe("too-large");
+    g.preset("allowed"); // a preset never overrides what S3 said
+    expect(g.permission).toBe("denied");
+  });
+
   it("a known permission is used without probing", async () => {
     expect(await new MultipartGate({ multipartThreshold: 512 * MiB, canCleanUp: true, initial: "denied" }).plan(6 * GiB)).toBe("too-large");
     expect(await new MultipartGate({ multipartThreshold: 512 * MiB, canCleanUp: true, initial: "allowed" }).plan(GiB)).toBe("multipart");

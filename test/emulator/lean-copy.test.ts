@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { classifyError } from "../../src/aws/classify.js";
 import { makeS3Client } from "../../src/aws/clients.js";
 import { DEFAULT_FAULTS, startEmulator, type Emulator } from "../../src/emulator/index.js";
+import { multipartBucketPolicy } from "../../src/iam/manual.js";
 import { assume, MiB } from "./helpers.js";
 
 const SRC = "dataservice-flex-bucket";
@@ -39,6 +40,7 @@ describe("the lean copy path against the emulator", () => {
   });
 
   it("UploadPartCopy returns the part's ETag", async () => {
+    em.setBucketPolicy(DEST, multipartBucketPolicy(em.roleArn, DEST)); // the manual's policy denies parts
     const up = await s3.send(new CreateMultipartUploadCommand({ Bucket: DEST, Key: "mp", ACL }));
     const out = await s3.send(new UploadPartCopyCommand({ Bucket: DEST, Key: "mp", UploadId: up.UploadId, PartNumber: 1, CopySource: src, CopySourceRange: "bytes=0-5242879" }));
     expect(out.CopyPartResult?.ETag).toMatch(/^"[0-9a-f]{32}"$/);
