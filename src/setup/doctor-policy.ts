@@ -60,7 +60,7 @@ function deniedOn(f: PolicyFacts, op: string, headers: Record<string, string> = 
 }
 
 const ACL = { "x-amz-acl": OWNER_FULL_CONTROL };
-const MULTIPART_FIX = "flexcopy policy --allow-multipart shows what to apply (Object Ownership BucketOwnerEnforced, then a policy statement for the role); without it flexcopy copies with CopyObject and cannot copy objects over 5 GiB";
+const MULTIPART_FIX = "apply what `flexcopy policy --allow-multipart` prints; until then flexcopy copies with CopyObject and cannot copy objects over 5 GiB";
 const REAPPLY = (bucket: string) => `re-apply the manual's policy: flexcopy policy --bucket-policy > bucket-policy.json && aws s3api put-bucket-policy --bucket ${bucket} --policy file://bucket-policy.json`;
 
 const facts = (ctx: DoctorContext): PolicyFacts | undefined => ctx.policyFacts;
@@ -117,7 +117,11 @@ function decisionStep(name: string, run: (f: PolicyFacts) => CheckOutcome): Step
 
 const allowedLine = (f: PolicyFacts, op: string, what: string, fix: string, headers: Record<string, string> = {}): CheckOutcome => {
   const d = deniedOn(f, op, headers);
-  return d ? fail(`the role may not ${what} (${d.key}: ${d.reason})`, fix) : pass(`the role may ${what}`);
+  if (!d) return pass(`the role may ${what}`);
+  // The key is named only when the refusal depends on it (a Deny on some prefix), not when every key is refused.
+  const everyKey = SAMPLE_KEYS.every((k) => !decideFor(f, op, k, headers).allowed);
+  const reason = d.reason.replace(/ on arn:aws:s3:::\S+/, "");
+  return fail(`the role may not ${what}: ${everyKey ? reason : `${d.key}: ${reason}`}`, fix);
 };
 
 export const POLICY_STEPS: Step<DoctorContext>[] = [
