@@ -53,7 +53,10 @@ export function roleIdentityPolicy(sourceBucket: string, contract: string[] | un
     Version: "2012-10-17",
     Statement: [
       { Sid: "ListSource", Effect: "Allow", Action: "s3:ListBucket", Resource: src },
-      { Sid: "ReadContractedPeriods", Effect: "Allow", Action: "s3:GetObject", Resource: contractResources(sourceBucket, contract) },
+      // The provider's policy is not public. It grants what the manual's own procedure needs with a current AWS
+      // CLI: `aws s3 cp` v2 reads the source's tags by default (--copy-props default calls GetObjectTagging;
+      // aws/aws-cli#5375), so s3:GetObjectTagging beside s3:GetObject. flexcopy needs only s3:GetObject.
+      { Sid: "ReadContractedPeriods", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectTagging"], Resource: contractResources(sourceBucket, contract) },
       {
         Sid: "WriteCustomerBuckets",
         Effect: "Allow",
