@@ -48,14 +48,5 @@ export interface JournalObject {
   size: number;
 }
 
-export interface UploadRecord {
-  uploadId: string;
-  partSize: number;
-  sourceEtag: string;
-}
-
-/** A multipart upload the journal recorded, with the parts it saw finish. */
-export interface JournalUpload extends UploadRecord {
-  size: number;
-  parts: Map<number, string>;
-}
+/** The engine's port (engine/journal.ts) defines what an upload record is; the storage holds it. */
+export type { JournalUpload, UploadRecord } from "../engine/journal.js";
