@@ -74,9 +74,9 @@ export class Interrupted extends Error {
 
 /** Copy one object: CopyObject, or parts where they are needed or known to help (see strategy.ts). */
 export async function copyOne(ctx: CopyContext, obj: ObjInfo, opts: { tail?: boolean } = {}): Promise<CopyResult> {
-  // The run's last objects, with slots idle: where parts work, the idle slots share a large object instead
-  // of the run ending on one long request.
-  const tail = opts.tail ? tailPartSize(obj.size, ctx.requester.idleSlots) : undefined;
+  // The run's last objects, with slots idle: where parts work, the idle slots share an object that would
+  // otherwise be one long CopyObject (objects from the threshold up keep the configured part size).
+  const tail = opts.tail && obj.size < ctx.multipartThreshold ? tailPartSize(obj.size, ctx.requester.idleSlots) : undefined;
   // An upload an earlier run made parts of is continued (parts were allowed then; if no longer, see below).
   const plan = (ctx.journal?.upload(obj.key)?.parts.size ?? 0) > 0 ? "multipart" : await ctx.gate.plan(obj.size, tail !== undefined);
   if (plan === "single") {
@@ -86,7 +86,7 @@ export async function copyOne(ctx: CopyContext, obj: ObjInfo, opts: { tail?: boo
   if (plan === "too-large") throw new MultipartDenied(obj.key);
   try {
     // The probe's answer comes with its first part: a part copied means parts are allowed.
-    const partSize = tail === undefined ? ctx.partSize : Math.min(tail, ctx.partSize);
+    const partSize = tail ?? ctx.partSize;
     const r = await copyMultipart(ctx, obj, plan === "probe" ? () => ctx.gate.settle("allowed") : undefined, partSize);
     if (plan === "probe") ctx.gate.settle("allowed");
     return r;
