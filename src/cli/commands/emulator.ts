@@ -5,7 +5,7 @@ import { parseRate } from "../../config/sizes.js";
 import { readFileSync } from "node:fs";
 import { parsePolicy } from "../../iam/document.js";
 import type { Emulator, EmulatorOptions, Faults, ObjectOwnership } from "../../emulator/index.js";
-import { loadSeed, SEED_HELP } from "../../emulator/seed.js";
+import { loadSeed, SEED_HELP } from "../../emulator/index.js";
 import { parseSelectors, SelectorError } from "../../plan/selectors.js";
 import { UsageError } from "../errors.js";
 
