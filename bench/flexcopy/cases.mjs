@@ -49,7 +49,7 @@ export function smallObjectsCase({ quick, tmp }) {
 
 /** Case 2: a slice of the `year:2023` seed (~24 files, ~18.7 GB a day, some files > 5 GiB), sped up. */
 export async function flexDaysCase({ quick, tmp, root }) {
-  const { loadSeed } = await import(join(root, "dist/emulator/seed.js"));
+  const { loadSeed } = await import(join(root, "dist/emulator/index.js"));
   // 2023/06/12 holds one of the year's > 5 GiB files (multipart for every tool); 06/13 is an ordinary day.
   const days = quick ? ["2023/06/12/"] : ["2023/06/12/", "2023/06/13/"];
   const objects = [];

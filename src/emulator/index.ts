@@ -9,6 +9,7 @@ import type { Emulator, EmulatorOptions } from "./types.js";
 export type { Emulator, EmulatorOptions, Faults, FailNextRule, RequestLogEntry, ObjectInfo, Grant, ObjectOwnership, PutObjectOptions } from "./types.js";
 export { DEFAULT_BASE_CREDENTIALS } from "./state.js";
 export { DEFAULT_FAULTS } from "./faults.js";
+export { loadSeed, SEED_HELP, type SeedObject } from "./seed/seed.js";
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const cfg = resolveConfig(options);

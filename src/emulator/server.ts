@@ -6,9 +6,9 @@ import { handleAdmin } from "./admin.js";
 import { authenticate, claimedKind, parseSig, type SigInfo } from "./auth.js";
 import { S3Error, StsError, FAULT_STATUS } from "./errors.js";
 import { ANONYMOUS, parseQuery, readBody, record, sendS3Error, type Ctx } from "./http.js";
-import { handleS3 } from "./s3.js";
+import { handleS3 } from "./s3/router.js";
 import type { EmulatorState } from "./state.js";
-import { handleSts, sendStsError, stsAuthError, stsParams } from "./sts.js";
+import { handleSts, sendStsError, stsAuthError, stsParams } from "./sts/sts.js";
 
 export function createEmulatorServer(st: EmulatorState): Server {
   const server = createServer({ keepAlive: true }, (req, res) => {

@@ -5,10 +5,10 @@ import { FaultState } from "./faults.js";
 import { RequestLog } from "./log.js";
 import { parsePolicy } from "../iam/document.js";
 import { bucketPolicy as manualBucketPolicy } from "../iam/manual.js";
-import { baseIdentityPolicy, roleIdentityPolicy, type World } from "./access.js";
-import { grantsFor } from "./acl.js";
+import { baseIdentityPolicy, roleIdentityPolicy, type World } from "./access/authorize.js";
+import { grantsFor } from "./access/acl.js";
 import { InflightGauge } from "./pushback.js";
-import { loadSeed } from "./seed.js";
+import { loadSeed } from "./seed/seed.js";
 import { Bucket, STORAGE_CLASSES, type ObjRecord } from "./store.js";
 import type { EmulatorOptions, PutObjectOptions, Session } from "./types.js";
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import { assumeRole } from "../../scripts/emulator-env.mjs";
-import { parseCopyRate, parseProbability, parseTimeScale } from "../../src/cli/commands/emulator.js";
+import { parseCopyRate, parseProbability, parseTimeScale } from "../../src/cli/emulator-options.js";
 
 const BIN = join(import.meta.dirname, "../../bin/flexcopy");
 const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };

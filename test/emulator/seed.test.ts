@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadSeed, type SeedObject } from "../../src/emulator/seed.js";
-import { marketHolidays, tradingDays } from "../../src/emulator/seed-util.js";
+import { loadSeed, type SeedObject } from "../../src/emulator/seed/seed.js";
+import { marketHolidays, tradingDays } from "../../src/emulator/seed/util.js";
 
 const FIVE_GIB = 5 * 1024 ** 3;
 const DATE_KEY = /^(?:testdata\/)?(\d{4})\/(\d{2})\/(\d{2})\/(\d{4})(\d{2})(\d{2})_1_(\d{3})\.pcap\.gz$/;

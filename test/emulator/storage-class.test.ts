@@ -10,7 +10,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "../../src/emulator/index.js";
 import { multipartBucketPolicy } from "../../src/iam/manual.js";
-import { parseLayout } from "../../src/emulator/seed-layout.js";
+import { parseLayout } from "../../src/emulator/seed/layout.js";
 import { assume, failure, s3 } from "./helpers.js";
 
 const SRC = "dataservice-flex-bucket";

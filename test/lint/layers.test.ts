@@ -48,7 +48,7 @@ describe("layers/direction", () => {
       expect(lint(`${layer}/x.ts`, 'import { a } from "../emulator/index.js";\n'), layer).toHaveLength(1);
     }
     // The IAM evaluator is the one thing both sides share, so doctor and the emulator decide alike.
-    expect(lint("emulator/access.ts", 'import { a } from "../iam/evaluate.js";\n')).toEqual([]);
+    expect(lint("emulator/access/authorize.ts", 'import { a } from "../../iam/evaluate.js";\n')).toEqual([]);
     expect(lint("setup/doctor-policy.ts", 'import { a } from "../iam/evaluate.js";\n')).toEqual([]);
     expect(lint("iam/evaluate.ts", 'import { a } from "../emulator/index.js";\n')).toHaveLength(1);
   });

@@ -2,15 +2,15 @@
 // the one table in src/iam/s3-actions.ts, then decided by IAM's evaluation logic (src/iam/evaluate.ts) over
 // the caller's identity policies and the bucket's policy. Object ACLs are checked afterwards by the handlers
 // (objectAclAllows), as S3 does for objects the bucket owner does not own.
-import { evaluate, type Caller, type Decision, type Policies } from "../iam/evaluate.js";
-import { parsePolicy, type Policy } from "../iam/document.js";
-import { s3Arn, s3Context, S3_ACTIONS } from "../iam/s3-actions.js";
-import { iamPolicy } from "../iam/manual.js";
-import { accessDenied, S3Error } from "./errors.js";
-import { header, type Ctx } from "./http.js";
+import { evaluate, type Caller, type Decision, type Policies } from "../../iam/evaluate.js";
+import { parsePolicy, type Policy } from "../../iam/document.js";
+import { s3Arn, s3Context, S3_ACTIONS } from "../../iam/s3-actions.js";
+import { iamPolicy } from "../../iam/manual.js";
+import { accessDenied, S3Error } from "../errors.js";
+import { header, type Ctx } from "../http.js";
 import { contractResources } from "./contract.js";
-import type { Bucket, ObjRecord } from "./store.js";
-import type { Principal } from "./types.js";
+import type { Bucket, ObjRecord } from "../store.js";
+import type { Principal } from "../types.js";
 
 export interface World {
   sourceBucket: string;

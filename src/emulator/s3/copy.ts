@@ -1,14 +1,14 @@
 // CopyObject, and the copy-source handling shared with UploadPartCopy. Copies share the source's content
 // descriptor (no bytes are copied) and record their source; a CopyObject keeps the source ETag.
-import { sleep } from "./faults.js";
-import { S3Error, accessDenied, invalidArgument, invalidObjectState, noSuchBucket, noSuchKey, preconditionFailed, invalidRequest } from "./errors.js";
-import { header, sendXml, type Ctx } from "./http.js";
-import { authorize, checkObjectAcl } from "./access.js";
-import { checkAclAccepted, newObjectAcl } from "./acl.js";
-import { aclHeader, checkKey, DEFAULT_CONTENT_TYPE, metadataFromHeaders } from "./s3-objects.js";
-import { ARCHIVED_CLASSES, lastModifiedIso, type Bucket, type ObjRecord } from "./store.js";
-import { FIVE_GIB } from "./types.js";
-import { s3Doc } from "./xml.js";
+import { sleep } from "../faults.js";
+import { S3Error, accessDenied, invalidArgument, invalidObjectState, noSuchBucket, noSuchKey, preconditionFailed, invalidRequest } from "../errors.js";
+import { header, sendXml, type Ctx } from "../http.js";
+import { authorize, checkObjectAcl } from "../access/authorize.js";
+import { checkAclAccepted, newObjectAcl } from "../access/acl.js";
+import { aclHeader, checkKey, DEFAULT_CONTENT_TYPE, metadataFromHeaders } from "./objects.js";
+import { ARCHIVED_CLASSES, lastModifiedIso, type Bucket, type ObjRecord } from "../store.js";
+import { FIVE_GIB } from "../types.js";
+import { s3Doc } from "../xml.js";
 
 export interface CopySource {
   bucket: Bucket;

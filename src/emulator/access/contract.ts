@@ -1,6 +1,6 @@
 // The customer's contracted periods: which source keys the provider's role may read for this customer.
 // contractMatcher is the rule; contractResources writes the same rule as the Resource list of the role's
-// identity policy (see access.ts), so that reads are decided by IAM evaluation like every other request.
+// identity policy (see authorize.ts), so that reads are decided by IAM evaluation like every other request.
 
 const DATE_ENTRY = /^(\d{4})(?:\/(\d{1,2})(?:\/(\d{1,2}))?)?$/;
 const KEY_DATE = /^(?:testdata\/)?(\d{4})\/(\d{1,2})\/(\d{1,2})(?:\/|$)/;

@@ -1,15 +1,15 @@
-// Bucket policy and Object Ownership APIs (authorised in s3.ts like every operation; the bucket policy APIs
-// answer 405 to other accounts, see access.ts).
+// Bucket policy and Object Ownership APIs (authorised in router.ts like every operation; the bucket policy APIs
+// answer 405 to other accounts, see access/authorize.ts).
 // - GetBucketPolicy on a bucket without one: 404 NoSuchBucketPolicy. PutBucketPolicy with an invalid document:
 //   400 MalformedPolicy. DeleteBucketPolicy: 204. (S3 API reference, and the error code list.)
 // - Get/PutBucketOwnershipControls: <OwnershipControls><Rule><ObjectOwnership>…</ObjectOwnership></Rule>.
 //   S3 always answers GetBucketOwnershipControls for buckets created since April 2023; a bucket whose setting
 //   was never written answers OwnershipControlsNotFoundError — the emulator always has a value.
-import { S3Error, malformedXml } from "./errors.js";
-import { send, sendXml, type Ctx } from "./http.js";
-import type { Bucket } from "./store.js";
-import type { ObjectOwnership } from "./types.js";
-import { parseXml, s3Doc, text } from "./xml.js";
+import { S3Error, malformedXml } from "../errors.js";
+import { send, sendXml, type Ctx } from "../http.js";
+import type { Bucket } from "../store.js";
+import type { ObjectOwnership } from "../types.js";
+import { parseXml, s3Doc, text } from "../xml.js";
 
 const OWNERSHIPS = new Set<ObjectOwnership>(["ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"]);
 

@@ -1,12 +1,12 @@
 // Object-level S3 operations: HeadObject, GetObject, PutObject, DeleteObject(s), Get/PutObjectAcl, GetObjectTagging.
 import type { OutgoingHttpHeaders } from "node:http";
-import { bytesContent, md5hex, readContent } from "./content.js";
-import { accessDenied, invalidArgument, invalidObjectState, malformedXml, noSuchKey, notImplemented, preconditionFailed, S3Error } from "./errors.js";
-import { header, payload, send, sendStream, sendXml, type Ctx } from "./http.js";
-import { decide, checkObjectAcl } from "./access.js";
-import { ALL_USERS, AUTH_USERS, CANNED_ACLS, aclNotSupported, checkAclAccepted, grantsFor, newObjectAcl } from "./acl.js";
-import { ARCHIVED_CLASSES, type Bucket, type ObjRecord } from "./store.js";
-import { esc, ownerXml, parseXml, s3Doc, text } from "./xml.js";
+import { bytesContent, md5hex, readContent } from "../content.js";
+import { accessDenied, invalidArgument, invalidObjectState, malformedXml, noSuchKey, notImplemented, preconditionFailed, S3Error } from "../errors.js";
+import { header, payload, send, sendStream, sendXml, type Ctx } from "../http.js";
+import { decide, checkObjectAcl } from "../access/authorize.js";
+import { ALL_USERS, AUTH_USERS, CANNED_ACLS, aclNotSupported, checkAclAccepted, grantsFor, newObjectAcl } from "../access/acl.js";
+import { ARCHIVED_CLASSES, type Bucket, type ObjRecord } from "../store.js";
+import { esc, ownerXml, parseXml, s3Doc, text } from "../xml.js";
 
 export const DEFAULT_CONTENT_TYPE = "binary/octet-stream";
 

@@ -2,10 +2,10 @@
 //   "demo"       small, deterministic: 2021/05 trading days, 2021/06/01–02, testdata/, ConnectionSpec/
 //   "year:YYYY"  one year at the real FLEX scale (manual's per-year TB table, 2010–2023), lazily generated
 //   "none"       empty
-//   otherwise    a path to a JSON layout file (see seed-layout.ts)
-import { demoSeed } from "./seed-demo.js";
-import { loadLayoutFile } from "./seed-layout.js";
-import { yearSeed } from "./seed-year.js";
+//   otherwise    a path to a JSON layout file (see layout.ts)
+import { demoSeed } from "./demo.js";
+import { loadLayoutFile } from "./layout.js";
+import { yearSeed } from "./year.js";
 
 export interface SeedObject {
   key: string;
@@ -35,6 +35,6 @@ export function loadSeed(spec: string): Iterable<SeedObject> {
   return loadLayoutFile(s);
 }
 
-export { parseLayout, parseSeedSize, SeedLayoutError } from "./seed-layout.js";
-export { FLEX_YEAR_TB, yearTargetBytes } from "./seed-year.js";
-export { tradingDays, marketHolidays, isTradingDay } from "./seed-util.js";
+export { parseLayout, parseSeedSize, SeedLayoutError } from "./layout.js";
+export { FLEX_YEAR_TB, yearTargetBytes } from "./year.js";
+export { tradingDays, marketHolidays, isTradingDay } from "./util.js";

@@ -1,8 +1,8 @@
 // Bucket-level S3 operations: ListBuckets, HeadBucket, GetBucketLocation, ListObjects(V2), ListMultipartUploads.
-import { invalidArgument } from "./errors.js";
-import { send, sendXml, type Ctx } from "./http.js";
-import { lastModifiedIso, type Bucket, type ObjRecord } from "./store.js";
-import { el, esc, isoTime, ownerXml, s3Doc } from "./xml.js";
+import { invalidArgument } from "../errors.js";
+import { send, sendXml, type Ctx } from "../http.js";
+import { lastModifiedIso, type Bucket, type ObjRecord } from "../store.js";
+import { el, esc, isoTime, ownerXml, s3Doc } from "../xml.js";
 
 export function listBuckets(ctx: Ctx): void {
   const acct = ctx.principal.accountId;

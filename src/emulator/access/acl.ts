@@ -5,9 +5,9 @@
 //   bucket owner owns objects written with bucket-owner-full-control; BucketOwnerEnforced = ACLs disabled, the
 //   bucket owner owns every object, and requests that set an ACL other than bucket-owner-full-control (or an
 //   equivalent grant) fail with 400 AccessControlListNotSupported; PutObjectAcl fails the same way.
-import { S3Error } from "./errors.js";
-import type { Bucket } from "./store.js";
-import type { Grant } from "./types.js";
+import { S3Error } from "../errors.js";
+import type { Bucket } from "../store.js";
+import type { Grant } from "../types.js";
 
 export const ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers";
 export const AUTH_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";

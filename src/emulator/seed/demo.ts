@@ -4,7 +4,7 @@
 //   testdata/2021/05/{27,28,31}/...      sample data
 //   ConnectionSpec/{Standard,MBO}/{version|Version} X.Y/{Japanese,English}/...  spaces, Japanese, '+', '()'
 import type { SeedObject } from "./seed.js";
-import { KiB, MiB, type Ymd, compareKeys, dayPath, hash32, pcapKey, prng, tradingDays, uploadTime } from "./seed-util.js";
+import { KiB, MiB, type Ymd, compareKeys, dayPath, hash32, pcapKey, prng, tradingDays, uploadTime } from "./util.js";
 
 const PCAP = "application/gzip";
 const PDF = "application/pdf";

@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { SeedObject } from "./seed.js";
-import { STORAGE_CLASSES } from "./store.js";
-import { type Ymd, compareKeys, isValidDate, pcapKey, uploadTime } from "./seed-util.js";
+import { STORAGE_CLASSES } from "../store.js";
+import { type Ymd, compareKeys, isValidDate, pcapKey, uploadTime } from "./util.js";
 
 /** S3's maximum object size: 5 TiB. */
 const MAX_OBJECT_SIZE = 5 * 1024 ** 4;

@@ -1,17 +1,17 @@
 // S3 request routing: operation detection, authentication, fault injection, region check, dispatch.
-import { authorize } from "./access.js";
-import { authenticate } from "./auth.js";
-import { deleteBucketPolicy, getBucketOwnershipControls, getBucketPolicy, putBucketOwnershipControls, putBucketPolicy } from "./s3-bucket-config.js";
-import { FAULT_STATUS, noSuchBucket, notImplemented, S3Error, accessDenied } from "./errors.js";
-import { sleep } from "./faults.js";
-import { header, record, send, type Ctx } from "./http.js";
-import { getBucketLocation, headBucket, listBuckets, listMultipartUploads, listObjectsV1, listObjectsV2 } from "./s3-buckets.js";
-import { copyObject } from "./s3-copy.js";
-import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listParts, uploadPart, uploadPartCopy } from "./s3-multipart.js";
-import { deleteObject, deleteObjects, getObject, getObjectAcl, getObjectTagging, putObject, putObjectAcl } from "./s3-objects.js";
-import { WRITE_OPS } from "./pushback.js";
-import type { Bucket } from "./store.js";
-import { s3ErrorXml } from "./xml.js";
+import { authorize } from "../access/authorize.js";
+import { authenticate } from "../auth.js";
+import { deleteBucketPolicy, getBucketOwnershipControls, getBucketPolicy, putBucketOwnershipControls, putBucketPolicy } from "./bucket-config.js";
+import { FAULT_STATUS, noSuchBucket, notImplemented, S3Error, accessDenied } from "../errors.js";
+import { sleep } from "../faults.js";
+import { header, record, send, type Ctx } from "../http.js";
+import { getBucketLocation, headBucket, listBuckets, listMultipartUploads, listObjectsV1, listObjectsV2 } from "./buckets.js";
+import { copyObject } from "./copy.js";
+import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listParts, uploadPart, uploadPartCopy } from "./multipart.js";
+import { deleteObject, deleteObjects, getObject, getObjectAcl, getObjectTagging, putObject, putObjectAcl } from "./objects.js";
+import { WRITE_OPS } from "../pushback.js";
+import type { Bucket } from "../store.js";
+import { s3ErrorXml } from "../xml.js";
 
 /** S3 sub-resources; any not handled below makes the request NotImplemented. */
 const SUBRESOURCES = new Set([

@@ -2,16 +2,16 @@
 // Part ETags: UploadPart = md5 of the bytes; UploadPartCopy = md5(`${sourceEtag}:bytes=a-b`) (cheap, stable).
 // Completed object ETag = md5(concatenated binary part md5s) + "-N", as S3.
 import { randomBytes } from "node:crypto";
-import { bytesContent, concatContent, md5hex, multipartEtag, sliceContent } from "./content.js";
-import { S3Error, invalidArgument, malformedXml, noSuchUpload } from "./errors.js";
-import { sleep } from "./faults.js";
-import { header, payload, send, sendXml, type Ctx } from "./http.js";
-import { checkAclAccepted, newObjectAcl } from "./acl.js";
-import { copySource, tooLargeToCopy } from "./s3-copy.js";
-import { aclHeader, checkKey, DEFAULT_CONTENT_TYPE, metadataFromHeaders } from "./s3-objects.js";
-import type { Bucket, ObjRecord, Part, Upload } from "./store.js";
-import { FIVE_GIB, MIN_PART_SIZE } from "./types.js";
-import { esc, isoTime, ownerXml, parseXml, s3Doc, text } from "./xml.js";
+import { bytesContent, concatContent, md5hex, multipartEtag, sliceContent } from "../content.js";
+import { S3Error, invalidArgument, malformedXml, noSuchUpload } from "../errors.js";
+import { sleep } from "../faults.js";
+import { header, payload, send, sendXml, type Ctx } from "../http.js";
+import { checkAclAccepted, newObjectAcl } from "../access/acl.js";
+import { copySource, tooLargeToCopy } from "./copy.js";
+import { aclHeader, checkKey, DEFAULT_CONTENT_TYPE, metadataFromHeaders } from "./objects.js";
+import type { Bucket, ObjRecord, Part, Upload } from "../store.js";
+import { FIVE_GIB, MIN_PART_SIZE } from "../types.js";
+import { esc, isoTime, ownerXml, parseXml, s3Doc, text } from "../xml.js";
 
 export function createMultipartUpload(ctx: Ctx, b: Bucket, key: string): void {
   checkKey(key);

@@ -1,10 +1,10 @@
 // STS Query API: AssumeRole and GetCallerIdentity with STS's XML responses and error shape.
 import { randomBytes, randomUUID } from "node:crypto";
-import { S3Error, StsError } from "./errors.js";
-import { commonHeaders, record, type Ctx } from "./http.js";
-import { randomId } from "./state.js";
-import { STS_NS, type Session } from "./types.js";
-import { esc, stsErrorXml } from "./xml.js";
+import { S3Error, StsError } from "../errors.js";
+import { commonHeaders, record, type Ctx } from "../http.js";
+import { randomId } from "../state.js";
+import { STS_NS, type Session } from "../types.js";
+import { esc, stsErrorXml } from "../xml.js";
 
 const ROLE_ID = "AROAWFLEXEMULATORROLE";
 const USER_ID = "AIDAWFLEXEMULATORUSER";

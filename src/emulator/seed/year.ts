@@ -3,7 +3,7 @@
 // Every trading day gets 20–36 pcap files with deterministic pseudo-random sizes; some days (at most one
 // per week) carry one file over 5 GiB, so a copy needs multipart UploadPartCopy. Totals are exact.
 import type { SeedObject } from "./seed.js";
-import { GiB, type Ymd, dayPath, hash32, pcapKey, prng, tradingDays, uploadTime, weekday } from "./seed-util.js";
+import { GiB, type Ymd, dayPath, hash32, pcapKey, prng, tradingDays, uploadTime, weekday } from "./util.js";
 
 /** Data size per year, TB (10^12 bytes), from FLEX Historical S3 manual v4.0.2 (JA) / v3.1.5 (EN). */
 export const FLEX_YEAR_TB: Readonly<Record<number, number>> = {
