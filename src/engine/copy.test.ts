@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MemoryS3, MemoryStore, s3Error } from "../../test/support/memory-store.js";
+import { MemoryS3, MemoryStore, s3Error, type MemoryStoreOptions, type StoredObject } from "../../test/support/memory-store.js";
 import { copyOne, Interrupted, MultipartDenied, type CopyContext } from "./copy.js";
 import type { EngineEvent } from "./events.js";
 import type { Listing } from "./listing.js";
@@ -22,8 +22,8 @@ interface Setup {
 
 /** Source bucket "src" with `objects`, destination "dst"; parts of 8 MiB, objects of 16 MiB or more are worth parts. */
 function setup(
-  objects: ObjInfo[],
-  o: { concurrency?: number; permission?: PartsPermission; deny?: string[]; before?: ConstructorParameters<typeof MemoryStore>[1]["before"]; owner?: boolean; signal?: AbortSignal } = {},
+  objects: StoredObject[],
+  o: MemoryStoreOptions & { concurrency?: number; permission?: PartsPermission; owner?: boolean; signal?: AbortSignal } = {},
 ): Setup {
   const s3 = new MemoryS3().put("src", ...objects);
   s3.bucket("dst");

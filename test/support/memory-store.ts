@@ -8,9 +8,11 @@ import type { ListPage, ObjectHead, ObjectStore, ObjInfo, UploadedPart, UploadIn
 export const s3Error = (name: string, status: number, message = name): Error => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
 export const accessDenied = (): Error => s3Error("AccessDenied", 403, "Access Denied");
 
-interface Stored extends ObjInfo {
+/** An object as stored: what the listing shows, and what HeadObject adds. */
+export interface StoredObject extends ObjInfo {
   head?: ObjectHead;
 }
+type Stored = StoredObject;
 
 interface Upload {
   bucket: string;
