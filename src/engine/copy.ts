@@ -1,4 +1,3 @@
-import { copySource } from "../aws/s3-store.js";
 import type { Emit } from "./events.js";
 import { partRanges, partSizeFor } from "./parts.js";
 import { RequestError, type Requester } from "./request.js";
@@ -51,8 +50,6 @@ export interface CopyResult {
   parts?: number;
   etag?: string;
 }
-
-export { copySource };
 
 export class Interrupted extends Error {
   constructor() {
