@@ -29,4 +29,13 @@ export default tseslint.config(
       ] }],
     },
   },
+  {
+    // The engine reaches S3 only through its storage seam (engine/storage.ts); aws/s3-store.ts builds the commands.
+    files: ["src/engine/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", { paths: [
+        { name: "@aws-sdk/client-s3", allowTypeImports: true, message: "the engine uses ObjectStore (engine/storage.ts); S3 commands are built in aws/s3-store.ts" },
+      ] }],
+    },
+  },
 );

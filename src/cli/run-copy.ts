@@ -9,6 +9,7 @@ import { AuthError, EXIT } from "./errors.js";
 import type { Reporter } from "./output/reporter.js";
 import type { Session } from "./session.js";
 import { summaryText } from "./output/text.js";
+import { s3Store } from "../engine/storage.js";
 
 export interface CopyFlags {
   force?: boolean;
@@ -76,7 +77,7 @@ export function copyContext(run: CopyRun): CopyContext {
   const { session, config } = run;
   if (!config.destBucket) throw new Error("destination bucket missing");
   return {
-    s3: session.s3,
+    store: s3Store(session.s3),
     requester: session.requester(run.emit, run.signal),
     sourceBucket: config.sourceBucket,
     destBucket: config.destBucket,

@@ -11,6 +11,7 @@ import type { Listing } from "../engine/listing.js";
 import { Requester, type CredentialRefresher } from "../engine/request.js";
 import { AuthError, UsageError } from "./errors.js";
 import { registerSecret } from "./redact.js";
+import { s3Store } from "../engine/storage.js";
 
 export interface Session {
   config: FlexConfig;
@@ -21,7 +22,7 @@ export interface Session {
   refreshCount(): number;
   requester(emit: Emit, signal?: AbortSignal): Requester;
   /** The bucket owner's (base) credentials, to list and abort uploads the role may not; absent with `--credentials env`. */
-  owner?(emit: Emit, signal?: AbortSignal): Listing;
+  owner?(emit: Emit, signal?: AbortSignal): Listing & { s3: S3Client };
 }
 
 export function clientSettings(config: FlexConfig): ClientSettings {
@@ -107,6 +108,7 @@ export async function openSession(config: FlexConfig, emit: Emit, env: Record<st
     },
   };
   const ownerS3 = makeS3Client(settings, base);
+  const ownerStore = s3Store(ownerS3);
   const fixed: CredentialRefresher = { currentKeyId: undefined, refreshRejected: async () => false };
   return {
     config,
@@ -116,7 +118,7 @@ export async function openSession(config: FlexConfig, emit: Emit, env: Record<st
     refresher,
     refreshCount: () => creds.refreshCount,
     requester: (e, signal) => requester(config, refresher, e, signal),
-    owner: (e, signal) => ({ s3: ownerS3, requester: requester(config, fixed, e, signal) }),
+    owner: (e, signal) => ({ s3: ownerS3, store: ownerStore, requester: requester(config, fixed, e, signal) }),
   };
 }
 

@@ -1,55 +1,33 @@
-import type { S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
+import { MemoryS3, MemoryStore, s3Error } from "../../test/support/memory-store.js";
 import { cleanupUploads, decideAbort, isOrphan, type CleanupItem, type Identity } from "./cleanup.js";
 import { Requester } from "./request.js";
 
-interface Up {
-  key: string;
-  uploadId: string;
-}
-
-const denied = () => Object.assign(new Error("denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
-
-/** A fake S3 with incomplete uploads, two a page; `deny` lists the operations this identity is refused. */
-function identity(name: Identity["name"], uploads: Up[], log: string[], deny: string[] = [], gone: string[] = []): Identity {
-  const s3 = {
-    send: async (cmd: { constructor: { name: string }; input: Record<string, string | undefined> }) => {
-      const op = cmd.constructor.name.replace(/Command$/, "");
-      log.push(`${name} ${op}${cmd.input.KeyMarker ? ` after ${cmd.input.KeyMarker}/${cmd.input.UploadIdMarker}` : ""}`);
-      if (deny.includes(op)) throw denied();
-      if (op === "ListMultipartUploads") {
-        const { Prefix = "", KeyMarker, UploadIdMarker } = cmd.input;
-        const all = uploads.filter((u) => u.key.startsWith(Prefix));
-        const after = (u: Up) => !KeyMarker || u.key > KeyMarker || (u.key === KeyMarker && u.uploadId > (UploadIdMarker ?? ""));
-        const page = all.filter(after).slice(0, 2);
-        const more = all.filter(after).length > 2;
-        return {
-          Uploads: page.map((u) => ({ Key: u.key, UploadId: u.uploadId, Initiated: new Date(1_000_000) })),
-          IsTruncated: more,
-          NextKeyMarker: more ? page.at(-1)!.key : undefined,
-          NextUploadIdMarker: more ? page.at(-1)!.uploadId : undefined,
-        };
-      }
-      if (op === "AbortMultipartUpload") {
-        const i = uploads.findIndex((u) => u.uploadId === cmd.input.UploadId);
-        if (i < 0 || gone.includes(cmd.input.UploadId ?? "")) throw Object.assign(new Error("gone"), { name: "NoSuchUpload", $metadata: { httpStatusCode: 404 } });
-        uploads.splice(i, 1);
-        return {};
-      }
-      throw new Error(`unexpected ${op}`);
+/** An in-memory bucket "d" with incomplete uploads, two a page; `deny` lists the operations this identity is refused. */
+function identity(name: Identity["name"], s3: MemoryS3, log: string[], deny: string[] = [], gone: string[] = []): Identity {
+  const store = new MemoryStore(s3, {
+    deny,
+    pageSize: 2,
+    before: (op, i) => {
+      log.push(`${name} ${op}${i.keyMarker ? ` after ${i.keyMarker}/${i.uploadIdMarker}` : ""}`);
+      if (op === "AbortMultipartUpload" && gone.includes(i.uploadId ?? "")) throw s3Error("NoSuchUpload", 404);
     },
-  } as unknown as S3Client;
+  });
   const requester = new Requester({ concurrency: 4, maxAttempts: 1, credentials: { refreshRejected: async () => false }, emit: () => undefined });
-  return { name, listing: { s3, requester } };
+  return { name, listing: { store, requester } };
 }
 
-const ups = (): Up[] => [
-  { key: "2021/05/31/a", uploadId: "u1" },
-  { key: "2021/05/31/a", uploadId: "u2" },
-  { key: "2021/05/31/b", uploadId: "u3" },
-  { key: "other/x", uploadId: "u4" },
-  { key: "other/y", uploadId: "u5" },
-];
+function ups(): MemoryS3 {
+  const s3 = new MemoryS3();
+  s3.now = () => new Date(1_000_000);
+  s3.addUpload("d", "2021/05/31/a", "u1");
+  s3.addUpload("d", "2021/05/31/a", "u2");
+  s3.addUpload("d", "2021/05/31/b", "u3");
+  s3.addUpload("d", "other/x", "u4");
+  s3.addUpload("d", "other/y", "u5");
+  return s3;
+}
+const ids = (s3: MemoryS3) => [...s3.uploads.keys()];
 
 describe("decideAbort", () => {
   const u = { key: "k", uploadId: "id" };
@@ -74,7 +52,7 @@ describe("cleanupUploads", () => {
       {},
     );
     expect(r).toEqual({ found: 5, aborted: 3, wouldAbort: 0, kept: 2, failed: 0 });
-    expect(store.map((u) => u.uploadId)).toEqual(["u4", "u5"]);
+    expect(ids(store)).toEqual(["u4", "u5"]);
     expect(log.filter((l) => l.includes("ListMultipartUploads"))).toEqual([
       "base ListMultipartUploads",
       "base ListMultipartUploads after 2021/05/31/a/u2",
@@ -107,7 +85,7 @@ describe("cleanupUploads", () => {
     const log: string[] = [];
     const dry = await cleanupUploads({ destBucket: "d", dest: [identity("base", store, log)] }, { all: true, dryRun: true });
     expect(dry).toMatchObject({ found: 5, wouldAbort: 5, aborted: 0 });
-    expect(store).toHaveLength(5);
+    expect(ids(store)).toHaveLength(5);
 
     const items: CleanupItem[] = [];
     const r = await cleanupUploads({ destBucket: "d", dest: [identity("base", store, log, ["AbortMultipartUpload"])], onItem: (i) => items.push(i) }, { knownUploadIds: new Set(["u3"]) });

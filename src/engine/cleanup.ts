@@ -1,18 +1,10 @@
-import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { isAccessDenied } from "../aws/classify.js";
 import type { Listing } from "./listing.js";
 import { RequestError } from "./request.js";
+import type { UploadInfo } from "./storage.js";
 
 /** An incomplete multipart upload in the destination bucket. */
-export interface UploadInfo {
-  key: string;
-  uploadId: string;
-  initiated?: Date;
-  /** Who started it (an ARN or canonical id), as S3 reports it. */
-  initiator?: string;
-  /** The initiator's display name, as S3 reports it. */
-  initiatorName?: string;
-}
+export type { UploadInfo } from "./storage.js";
 
 export type CleanupAction = "aborted" | "would-abort" | "kept" | "failed";
 
@@ -119,16 +111,13 @@ export async function* listUploads(via: IdentityFallback, bucket: string, prefix
   for (;;) {
     const page = await via.run((l) =>
       l.requester.send("ListMultipartUploads", prefix, "dest", () =>
-        l.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix || undefined, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker })),
+        l.store.listMultipartUploads({ bucket, prefix: prefix || undefined, keyMarker, uploadIdMarker }),
       ),
     );
-    for (const u of page.Uploads ?? []) {
-      if (u.Key === undefined || u.UploadId === undefined) continue;
-      yield { key: u.Key, uploadId: u.UploadId, initiated: u.Initiated, initiator: u.Initiator?.ID ?? u.Initiator?.DisplayName, initiatorName: u.Initiator?.DisplayName };
-    }
-    if (!page.IsTruncated) return;
-    const nextKey = page.NextKeyMarker;
-    const nextId = page.NextUploadIdMarker;
+    yield* page.uploads;
+    if (!page.truncated) return;
+    const nextKey = page.nextKeyMarker;
+    const nextId = page.nextUploadIdMarker;
     if (!nextKey || (nextKey === keyMarker && nextId === uploadIdMarker)) return; // a server that does not advance
     keyMarker = nextKey;
     uploadIdMarker = nextId;
@@ -227,7 +216,7 @@ export async function abortListed(via: IdentityFallback, bucket: string, u: Uplo
   try {
     await via.run((l) =>
       l.requester.send("AbortMultipartUpload", u.key, "dest", () =>
-        l.s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.key, UploadId: u.uploadId })),
+        l.store.abortMultipartUpload({ bucket, key: u.key, uploadId: u.uploadId }),
       ),
     );
   } catch (err) {
@@ -239,8 +228,6 @@ export async function abortListed(via: IdentityFallback, bucket: string, u: Uplo
 
 /** Whether `bucket` holds exactly `key` (one small listing; works where HeadObject would be denied). */
 export async function bucketHasKey(l: Listing, bucket: string, key: string): Promise<boolean> {
-  const page = await l.requester.send("ListObjectsV2", key, "source", () =>
-    l.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 })),
-  );
-  return page.Contents?.[0]?.Key === key;
+  const page = await l.requester.send("ListObjectsV2", key, "source", () => l.store.listObjects({ bucket, prefix: key, maxKeys: 1 }));
+  return page.objects[0]?.key === key;
 }

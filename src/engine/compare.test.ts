@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { compareDay } from "./compare.js";
-import type { ObjInfo } from "./skip.js";
+import type { ObjInfo } from "./storage.js";
 
 const GiB = 2 ** 30;
 const day = "2021/05/31/";

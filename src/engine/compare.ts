@@ -1,4 +1,5 @@
-import { decideCopy, REASONS, type ObjInfo } from "./skip.js";
+import { decideCopy, REASONS } from "./skip.js";
+import type { ObjInfo } from "./storage.js";
 
 export type CompareStatus = "ok" | "missing" | "size-mismatch" | "etag-mismatch" | "extra";
 

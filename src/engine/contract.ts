@@ -6,7 +6,6 @@
  * unit as not entitled, and its objects are counted, not tried. Consecutive not-entitled units are
  * reported as one range. This module knows nothing of how objects are copied.
  */
-import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { isAccessDenied } from "../aws/classify.js";
 import { normalizeDay } from "./shard.js";
 import type { Emit } from "./events.js";
@@ -24,7 +23,7 @@ export interface NotEntitledRange {
 /** Whether the provider's role may read `key` in the source bucket: one HeadObject. */
 export async function sourceReadable(l: Listing, bucket: string, key: string): Promise<boolean> {
   try {
-    await l.requester.send("HeadObject", key, "source", () => l.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+    await l.requester.send("HeadObject", key, "source", () => l.store.headObject({ bucket, key }));
     return true;
   } catch (err) {
     // Anything but a denial (gone since listed, throttled past the retries) is left to the copy to report.

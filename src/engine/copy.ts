@@ -1,23 +1,14 @@
-import {
-  CompleteMultipartUploadCommand,
-  CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  HeadObjectCommand,
-  UploadPartCopyCommand,
-  type S3Client,
-} from "@aws-sdk/client-s3";
-import { OWNER_FULL_CONTROL } from "../aws/acl.js";
 import type { Emit } from "./events.js";
 import { partRanges, partSizeFor } from "./parts.js";
 import { RequestError, type Requester } from "./request.js";
 import { COPY_OBJECT_MAX, MultipartGate, tailPartSize } from "./strategy.js";
-import type { ObjInfo } from "./skip.js";
+import type { ObjInfo, ObjectStore } from "./storage.js";
 import type { UploadJournal } from "./journal.js";
 import type { Listing } from "./listing.js";
 import { abortUpload, resumeUpload } from "./uploads.js";
 
 export interface CopyContext {
-  s3: S3Client;
+  store: ObjectStore;
   requester: Requester;
   sourceBucket: string;
   destBucket: string;
@@ -58,11 +49,6 @@ export interface CopyResult {
   multipart: boolean;
   parts?: number;
   etag?: string;
-}
-
-/** `x-amz-copy-source`: bucket/key with each path segment URL-encoded (spaces, `+`, `%`, Japanese). */
-export function copySource(bucket: string, key: string): string {
-  return `${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
 }
 
 export class Interrupted extends Error {
@@ -116,19 +102,10 @@ export function announceCopyObjectOnly(ctx: Pick<CopyContext, "gate" | "emit">, 
 /** CopyObject: metadata and content type travel with the copy; the ETag stays the source's. */
 async function copySingle(ctx: CopyContext, obj: ObjInfo): Promise<CopyResult> {
   const out = await ctx.requester.send("CopyObject", obj.key, "dest", () =>
-    ctx.s3.send(
-      new CopyObjectCommand({
-        Bucket: ctx.destBucket,
-        Key: obj.key,
-        CopySource: copySource(ctx.sourceBucket, obj.key),
-        CopySourceIfMatch: obj.etag,
-        MetadataDirective: "COPY",
-        ACL: OWNER_FULL_CONTROL,
-      }),
-    ),
+    ctx.store.copyObject({ bucket: ctx.destBucket, key: obj.key, from: { bucket: ctx.sourceBucket, key: obj.key, ifMatch: obj.etag } }),
   );
   ctx.emit({ kind: "progress", bytes: obj.size });
-  return { multipart: false, etag: out.CopyObjectResult?.ETag };
+  return { multipart: false, etag: out.etag };
 }
 
 /**
@@ -137,7 +114,8 @@ async function copySingle(ctx: CopyContext, obj: ObjInfo): Promise<CopyResult> {
  * Every part is pinned to the listed ETag, so a source that changes mid-copy fails instead of mixing.
  */
 async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () => void, preferredPartSize = ctx.partSize): Promise<CopyResult> {
-  const { s3, requester, journal } = ctx;
+  const { store, requester, journal } = ctx;
+  const from = { bucket: ctx.sourceBucket, key: obj.key, ifMatch: obj.etag };
   // A recorded upload keeps the part size it was started with, so a re-run can continue it.
   const partSize = partSizeFor(obj.size, journal?.upload(obj.key)?.partSize ?? preferredPartSize);
   const ranges = partRanges(obj.size, partSize);
@@ -145,27 +123,10 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () =
   let uploadId = resumed?.uploadId;
   const done = new Map<number, string>(resumed?.parts ?? []);
   if (!uploadId) {
-    const head = await requester.send("HeadObject", obj.key, "source", () =>
-      s3.send(new HeadObjectCommand({ Bucket: ctx.sourceBucket, Key: obj.key, IfMatch: obj.etag })),
-    );
+    const head = await requester.send("HeadObject", obj.key, "source", () => store.headObject(from));
     await journal?.intent(obj);
-    const created = await requester.send("CreateMultipartUpload", obj.key, "dest", () =>
-      s3.send(
-        new CreateMultipartUploadCommand({
-          Bucket: ctx.destBucket,
-          Key: obj.key,
-          ACL: OWNER_FULL_CONTROL,
-          ContentType: head.ContentType,
-          ContentEncoding: head.ContentEncoding,
-          ContentDisposition: head.ContentDisposition,
-          ContentLanguage: head.ContentLanguage,
-          CacheControl: head.CacheControl,
-          Expires: head.Expires,
-          Metadata: head.Metadata,
-        }),
-      ),
-    );
-    uploadId = created.UploadId;
+    const created = await requester.send("CreateMultipartUpload", obj.key, "dest", () => store.createMultipartUpload({ bucket: ctx.destBucket, key: obj.key, head }));
+    uploadId = created.uploadId;
     if (!uploadId) throw new Error("CreateMultipartUpload returned no upload id");
     await journal?.started(obj, { uploadId, partSize, sourceEtag: obj.etag ?? "" });
   }
@@ -183,19 +144,9 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () =
           try {
             const out = await requester.send("UploadPartCopy", obj.key, "dest", () => {
               if (stop()) throw new Interrupted();
-              return s3.send(
-                new UploadPartCopyCommand({
-                  Bucket: ctx.destBucket,
-                  Key: obj.key,
-                  UploadId: id,
-                  PartNumber: r.partNumber,
-                  CopySource: copySource(ctx.sourceBucket, obj.key),
-                  CopySourceIfMatch: obj.etag,
-                  CopySourceRange: r.range,
-                }),
-              );
+              return store.uploadPartCopy({ bucket: ctx.destBucket, key: obj.key, uploadId: id, partNumber: r.partNumber, from, range: r.range });
             });
-            const etag = out.CopyPartResult?.ETag;
+            const etag = out.etag;
             if (!etag) throw new Error(`UploadPartCopy returned no ETag for part ${r.partNumber}`);
             done.set(r.partNumber, etag);
             onPartCopied?.();
@@ -208,18 +159,10 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () =
         }),
     );
     if (ctx.signal?.aborted) throw new Interrupted();
-    const out = await requester.send("CompleteMultipartUpload", obj.key, "dest", () =>
-      s3.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: ctx.destBucket,
-          Key: obj.key,
-          UploadId: id,
-          MultipartUpload: { Parts: ranges.map((r) => ({ PartNumber: r.partNumber, ETag: done.get(r.partNumber) })) },
-        }),
-      ),
-    );
-    await journal?.finished(obj, out.ETag ?? "");
-    return { multipart: true, parts: ranges.length, etag: out.ETag };
+    const parts = ranges.map((r) => ({ partNumber: r.partNumber, etag: done.get(r.partNumber) ?? "" }));
+    const out = await requester.send("CompleteMultipartUpload", obj.key, "dest", () => store.completeMultipartUpload({ bucket: ctx.destBucket, key: obj.key, uploadId: id, parts }));
+    await journal?.finished(obj, out.etag ?? "");
+    return { multipart: true, parts: ranges.length, etag: out.etag };
   } catch (err) {
     // Interrupted: keep the upload and its finished parts for the next run. Failed: leave nothing behind.
     if (!(err instanceof Interrupted) && !(journal && ctx.signal?.aborted)) {

@@ -1,4 +1,4 @@
-import type { ObjInfo } from "./skip.js";
+import type { ObjInfo } from "./storage.js";
 
 export interface UploadRecord {
   uploadId: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compareKeys, pairListings } from "./listing.js";
-import type { ObjInfo } from "./skip.js";
+import type { ObjInfo } from "./storage.js";
 
 async function* from(keys: string[]): AsyncGenerator<ObjInfo> {
   for (const key of keys) yield { key, size: key.length };

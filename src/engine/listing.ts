@@ -1,9 +1,9 @@
-import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from "@aws-sdk/client-s3";
-import type { ObjInfo } from "./skip.js";
+import type { ListPage, ObjInfo, ObjectStore } from "./storage.js";
 import type { Requester } from "./request.js";
 
+/** A store and the Requester its calls go through (one identity's view of S3). */
 export interface Listing {
-  s3: S3Client;
+  store: ObjectStore;
   requester: Requester;
 }
 
@@ -12,19 +12,17 @@ export interface Listing {
  * is requested while the current one is consumed, so a long listing never waits on itself.
  */
 export async function* listObjects(l: Listing, bucket: string, prefix: string, side: "source" | "dest"): AsyncGenerator<ObjInfo> {
-  const page = (token?: string): Promise<ListObjectsV2CommandOutput> =>
-    l.requester.send("ListObjectsV2", prefix, side, () =>
-      l.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })),
-    );
-  let next: Promise<ListObjectsV2CommandOutput> | undefined = page();
+  const page = (token?: string): Promise<ListPage> =>
+    l.requester.send("ListObjectsV2", prefix, side, () => l.store.listObjects({ bucket, prefix, token }));
+  let next: Promise<ListPage> | undefined = page();
   while (next) {
-    const current: ListObjectsV2CommandOutput = await next;
-    next = current.IsTruncated && current.NextContinuationToken ? page(current.NextContinuationToken) : undefined;
+    const current: ListPage = await next;
+    next = current.next ? page(current.next) : undefined;
     // A consumer that stops early must not leave the prefetched page's rejection unhandled.
     next?.catch(() => undefined);
-    for (const o of current.Contents ?? []) {
-      if (o.Key === undefined || o.Key.endsWith("/")) continue; // console-made "folder" markers carry no data
-      yield { key: o.Key, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified, storageClass: o.StorageClass };
+    for (const o of current.objects) {
+      if (o.key.endsWith("/")) continue; // console-made "folder" markers carry no data
+      yield o;
     }
   }
 }
@@ -35,15 +33,10 @@ export type LevelEntry = { prefix: string } | { object: ObjInfo };
 export async function* listLevel(l: Listing, bucket: string, prefix: string, side: "source" | "dest"): AsyncGenerator<LevelEntry> {
   let token: string | undefined;
   do {
-    const page = await l.requester.send("ListObjectsV2", prefix, side, () =>
-      l.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: "/", ContinuationToken: token })),
-    );
-    for (const p of page.CommonPrefixes ?? []) if (p.Prefix) yield { prefix: p.Prefix };
-    for (const o of page.Contents ?? []) {
-      if (o.Key === undefined || o.Key === prefix) continue;
-      yield { object: { key: o.Key, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified, storageClass: o.StorageClass } };
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    const page = await l.requester.send("ListObjectsV2", prefix, side, () => l.store.listObjects({ bucket, prefix, delimiter: "/", token }));
+    for (const p of page.prefixes) yield { prefix: p };
+    for (const o of page.objects) if (o.key !== prefix) yield { object: o };
+    token = page.next;
   } while (token);
 }
 

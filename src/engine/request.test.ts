@@ -53,3 +53,93 @@ describe("Requester with --concurrency auto", () => {
     expect(r.concurrency()).toEqual({ mode: "fixed", limit: 3, peak: 3, backoffs: 0 });
   });
 });
+
+const expired = () => Object.assign(new Error("The provided token has expired."), { name: "ExpiredToken", $metadata: { httpStatusCode: 400 } });
+
+describe("Requester: retries and credential refresh", () => {
+  function fixture(maxAttempts: number, refreshes: boolean) {
+    const events: EngineEvent[] = [];
+    const refreshed: (string | undefined)[] = [];
+    const credentials = {
+      currentKeyId: "ASIA-1",
+      refreshRejected: async (keyId: string | undefined) => {
+        refreshed.push(keyId);
+        return refreshes;
+      },
+    };
+    const r = new Requester({ concurrency: 2, maxAttempts, credentials, emit: (e) => events.push(e), sleep: async () => undefined });
+    return { r, events, refreshed };
+  }
+
+  /** A request that fails with `errors` in turn, then answers "ok". */
+  const failing = (...errors: (() => Error)[]) => {
+    let calls = 0;
+    const fn = async () => {
+      const e = errors[calls];
+      calls += 1;
+      if (e) throw e();
+      return "ok";
+    };
+    return { fn, calls: () => calls };
+  };
+
+  it("a refresh does not count as an attempt: an expired token is replaced and the request sent again, even with one attempt", async () => {
+    const { r, events, refreshed } = fixture(1, true);
+    const f = failing(expired, expired);
+    expect(await r.send("CopyObject", "k", "dest", f.fn)).toBe("ok");
+    expect(f.calls()).toBe(3);
+    expect(refreshed).toEqual(["ASIA-1", "ASIA-1"]);
+    expect(r.retries).toBe(0);
+    expect(events.filter((e) => e.kind === "retry")).toEqual([]);
+  });
+
+  it("token errors past three refreshes fail the request; credentials that cannot be refreshed fail it at once", async () => {
+    const always = fixture(5, true);
+    const f = failing(expired, expired, expired, expired, expired);
+    await expect(always.r.send("CopyObject", "k", "dest", f.fn)).rejects.toMatchObject({ name: "RequestError", op: "CopyObject", classified: { code: "ExpiredToken" } });
+    expect(f.calls()).toBe(4);
+    expect(always.refreshed).toHaveLength(3);
+
+    const fixed = fixture(5, false);
+    const g = failing(expired);
+    await expect(fixed.r.send("CopyObject", "k", "dest", g.fn)).rejects.toMatchObject({ classified: { code: "ExpiredToken" } });
+    expect(g.calls()).toBe(1);
+  });
+
+  it("retries count: each is an event with its attempt, summed on the requester; the last attempt's error is final", async () => {
+    const { r, events } = fixture(3, false);
+    const f = failing(slowDown, slowDown);
+    expect(await r.send("UploadPartCopy", "k", "dest", f.fn)).toBe("ok");
+    expect(r.retries).toBe(2);
+    expect(events.filter((e) => e.kind === "retry").map((e) => (e.kind === "retry" ? [e.op, e.code, e.attempt] : []))).toEqual([
+      ["UploadPartCopy", "SlowDown", 1],
+      ["UploadPartCopy", "SlowDown", 2],
+    ]);
+
+    const g = failing(slowDown, slowDown, slowDown);
+    await expect(r.send("CopyObject", "k", "dest", g.fn)).rejects.toMatchObject({ classified: { code: "SlowDown" } });
+    expect(g.calls()).toBe(3);
+    expect(r.retries).toBe(4);
+  });
+
+  it("a refresh between retries leaves the attempt count alone", async () => {
+    // Three attempts: SlowDown (1), a refresh (still 2), SlowDown (2), then the third attempt answers.
+    const { r } = fixture(3, true);
+    const f = failing(slowDown, expired, slowDown);
+    expect(await r.send("CopyObject", "k", "dest", f.fn)).toBe("ok");
+    expect(f.calls()).toBe(4);
+    expect(r.retries).toBe(2);
+  });
+
+  it("does not retry once the run is interrupted, and lets Interrupted through uncounted", async () => {
+    const ac = new AbortController();
+    const r = new Requester({ concurrency: 1, maxAttempts: 5, credentials: { refreshRejected: async () => false }, emit: () => undefined, signal: ac.signal, sleep: async () => undefined });
+    ac.abort();
+    const f = failing(slowDown);
+    await expect(r.send("CopyObject", "k", "dest", f.fn)).rejects.toMatchObject({ classified: { code: "SlowDown" } });
+    expect(f.calls()).toBe(1);
+    const interrupted = Object.assign(new Error("interrupted"), { name: "Interrupted" });
+    await expect(r.send("CopyObject", "k", "dest", async () => Promise.reject(interrupted))).rejects.toBe(interrupted);
+    expect(r.retries).toBe(0);
+  });
+});

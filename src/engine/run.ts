@@ -1,4 +1,3 @@
-import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { classifyError, isAccessDenied } from "../aws/classify.js";
 import { ContractGate, sourceReadable } from "./contract.js";
@@ -6,7 +5,8 @@ import { copyOne, Interrupted, MultipartDenied, type CopyContext } from "./copy.
 import { emptySummary, type RunSummary } from "./events.js";
 import { listObjects, pairListings } from "./listing.js";
 import { RequestError } from "./request.js";
-import { decideCopy, REASONS, type ObjInfo } from "./skip.js";
+import { decideCopy, REASONS } from "./skip.js";
+import type { ObjInfo } from "./storage.js";
 
 export interface RunOptions {
   force: boolean;
@@ -36,7 +36,7 @@ interface DayCount {
 }
 
 async function* pairs(ctx: CopyContext, opts: RunOptions, prefix: string): AsyncGenerator<[ObjInfo, ObjInfo | undefined]> {
-  const l = { s3: ctx.s3, requester: ctx.requester };
+  const l = { store: ctx.store, requester: ctx.requester };
   const all = pairListings(listObjects(l, ctx.sourceBucket, prefix, "source"), listObjects(l, ctx.destBucket, prefix, "dest"));
   for await (const pair of all) if (keep(opts, pair[0].key, prefix)) yield pair;
 }
@@ -91,7 +91,7 @@ async function countSource(ctx: CopyContext, opts: RunOptions, units: string[]):
   let objects = 0;
   let bytes = 0;
   const limit = pLimit(4);
-  const l = { s3: ctx.s3, requester: ctx.requester };
+  const l = { store: ctx.store, requester: ctx.requester };
   await Promise.all(
     units.map((day) =>
       limit(async () => {
@@ -110,7 +110,7 @@ async function countSource(ctx: CopyContext, opts: RunOptions, units: string[]):
 /** Is an AccessDenied on a copy the source's (outside the contract) or the destination's (bucket policy)? */
 async function deniedSide(ctx: CopyContext, key: string): Promise<"source" | "dest"> {
   try {
-    await ctx.s3.send(new HeadObjectCommand({ Bucket: ctx.sourceBucket, Key: key }));
+    await ctx.store.headObject({ bucket: ctx.sourceBucket, key });
     return "dest";
   } catch (err) {
     return isAccessDenied(err) ? "source" : "dest";

@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { bareEtag, decideCopy, isMultipartEtag, type ObjInfo } from "./skip.js";
+import { bareEtag, decideCopy, isMultipartEtag } from "./skip.js";
+import type { ObjInfo } from "./storage.js";
 
 const GiB = 2 ** 30;
 const threshold = 4 * GiB;

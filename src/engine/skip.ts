@@ -1,12 +1,4 @@
-/** What the listing says about an object. */
-export interface ObjInfo {
-  key: string;
-  size: number;
-  etag?: string;
-  lastModified?: Date;
-  /** As the listing shows it; absent means STANDARD. */
-  storageClass?: string;
-}
+import type { ObjInfo } from "./storage.js";
 
 /**
  * Storage classes whose objects S3 refuses to copy until restored (403 InvalidObjectState): S3 Glacier

@@ -1,9 +1,8 @@
-import { AbortMultipartUploadCommand, ListPartsCommand, type Part } from "@aws-sdk/client-s3";
 import { isAuthFailure } from "../aws/classify.js";
 import type { UploadJournal } from "./journal.js";
 import type { Listing } from "./listing.js";
 import { RequestError } from "./request.js";
-import type { ObjInfo } from "./skip.js";
+import type { ObjInfo } from "./storage.js";
 
 /**
  * What the engine needs to continue or remove a multipart upload: the role's client (it created
@@ -41,7 +40,7 @@ export async function asRoleThenOwner<T>(a: UploadAccess, fn: (l: Listing) => Pr
 export async function abortUpload(a: UploadAccess, key: string, uploadId: string): Promise<boolean> {
   try {
     await asRoleThenOwner(a, (l) =>
-      l.requester.send("AbortMultipartUpload", key, "dest", () => l.s3.send(new AbortMultipartUploadCommand({ Bucket: a.destBucket, Key: key, UploadId: uploadId }))),
+      l.requester.send("AbortMultipartUpload", key, "dest", () => l.store.abortMultipartUpload({ bucket: a.destBucket, key, uploadId })),
     );
     return true;
   } catch (err) {
@@ -56,11 +55,9 @@ async function listParts(a: UploadAccess, key: string, uploadId: string): Promis
       const parts = new Map<number, string>();
       let marker: string | undefined;
       do {
-        const out = await l.requester.send("ListParts", key, "dest", () =>
-          l.s3.send(new ListPartsCommand({ Bucket: a.destBucket, Key: key, UploadId: uploadId, PartNumberMarker: marker })),
-        );
-        for (const p of out.Parts ?? ([] as Part[])) if (p.PartNumber && p.ETag) parts.set(p.PartNumber, p.ETag);
-        marker = out.IsTruncated ? out.NextPartNumberMarker : undefined;
+        const out = await l.requester.send("ListParts", key, "dest", () => l.store.listParts({ bucket: a.destBucket, key, uploadId, marker }));
+        for (const p of out.parts) parts.set(p.partNumber, p.etag);
+        marker = out.next;
       } while (marker);
       return parts;
     });

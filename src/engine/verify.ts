@@ -1,7 +1,8 @@
 import pLimit from "p-limit";
 import { compareDay, type Comparison } from "./compare.js";
 import { listObjects, type Listing } from "./listing.js";
-import { ARCHIVED_CLASSES, bareEtag, type ObjInfo } from "./skip.js";
+import { ARCHIVED_CLASSES, bareEtag } from "./skip.js";
+import type { ObjInfo } from "./storage.js";
 
 /**
  * What verify says of one key. Problems: missing (in the source, not in the destination),

@@ -13,7 +13,7 @@ import {
 } from "./doctor.js";
 import { POLICY_STEPS, type PolicyFacts } from "./doctor-policy.js";
 import { multipartWriteTestCheck, writeTestCheck } from "./doctor-write.js";
-import type { ObjInfo } from "../engine/skip.js";
+import type { ObjInfo } from "../engine/storage.js";
 
 export const REQUIRED_REGION = "ap-northeast-1";
 

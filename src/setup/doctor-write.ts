@@ -1,13 +1,12 @@
 /** `flexcopy doctor --write-test`: one small real copy through the engine's single-copy path. */
-import { CreateMultipartUploadCommand, UploadPartCopyCommand } from "@aws-sdk/client-s3";
 import { OWNER_FULL_CONTROL } from "../aws/acl.js";
 import { isAuthFailure } from "../aws/classify.js";
 import { formatBytes } from "../config/sizes.js";
-import { cleanupCommand, copyOne, copySource } from "../engine/copy.js";
+import { cleanupCommand, copyOne } from "../engine/copy.js";
 import { abortUpload, type UploadAccess } from "../engine/uploads.js";
 import { listObjects, type Listing } from "../engine/listing.js";
 import { MultipartGate } from "../engine/strategy.js";
-import type { ObjInfo } from "../engine/skip.js";
+import type { ObjInfo } from "../engine/storage.js";
 import { doctorListing, errorText, fail, FIXED_CREDENTIALS, pass, skip, warn, type Step } from "./doctor.js";
 import type { DoctorContext } from "./doctor-checks.js";
 
@@ -17,13 +16,13 @@ export const writeTestCheck: Step<DoctorContext> = {
   run: async (ctx) => {
     if (!ctx.writeTest) return skip(`not run: add --write-test to copy one small object with ACL ${OWNER_FULL_CONTROL}`);
     const c = ctx.config!;
-    const { s3, requester } = doctorListing(ctx.role!.s3, c.maxAttempts, ctx.role!.refresher);
-    const obj = await smallestObject({ s3, requester }, c.sourceBucket, ["ConnectionSpec/", "testdata/"]);
+    const { store, requester } = doctorListing(ctx.role!.s3, c.maxAttempts, ctx.role!.refresher);
+    const obj = await smallestObject({ store, requester }, c.sourceBucket, ["ConnectionSpec/", "testdata/"]);
     if (!obj) return skip("skipped: no object under ConnectionSpec/ or testdata/ to copy");
     try {
       await copyOne(
         {
-          s3,
+          store,
           requester,
           sourceBucket: c.sourceBucket,
           destBucket: c.destBucket!,
@@ -59,17 +58,18 @@ export const multipartWriteTestCheck: Step<DoctorContext> = {
   run: async (ctx) => {
     if (!ctx.writeTest || !ctx.writeTestObject) return skip("not run: add --write-test");
     const c = ctx.config!;
-    const s3 = ctx.role!.s3;
+    const role = doctorListing(ctx.role!.s3, c.maxAttempts, ctx.role!.refresher);
+    const store = role.store;
     const obj = ctx.writeTestObject;
     const key = `${obj.key}.flexcopy-doctor-multipart-test`;
     // Your own credentials (the bucket owner's) may abort what the role may not; not with --credentials env.
-    const via: UploadAccess = { ...doctorListing(s3, c.maxAttempts, ctx.role!.refresher), destBucket: c.destBucket! };
+    const via: UploadAccess = { ...role, destBucket: c.destBucket! };
     if (c.credentials !== "env") via.owner = doctorListing(ctx.baseS3, c.maxAttempts, FIXED_CREDENTIALS);
     let uploadId: string | undefined;
     try {
-      uploadId = (await s3.send(new CreateMultipartUploadCommand({ Bucket: c.destBucket!, Key: key, ACL: OWNER_FULL_CONTROL }))).UploadId;
+      uploadId = (await store.createMultipartUpload({ bucket: c.destBucket!, key, head: {} })).uploadId;
       const last = Math.max(0, Math.min(obj.size, 1024 * 1024) - 1);
-      await s3.send(new UploadPartCopyCommand({ Bucket: c.destBucket!, Key: key, UploadId: uploadId, PartNumber: 1, CopySource: copySource(c.sourceBucket, obj.key), CopySourceRange: `bytes=0-${last}` }));
+      await store.uploadPartCopy({ bucket: c.destBucket!, key, uploadId: uploadId!, partNumber: 1, from: { bucket: c.sourceBucket, key: obj.key }, range: `bytes=0-${last}` });
     } catch (err) {
       const removed = uploadId === undefined || (await abortUpload(via, key, uploadId));
       const left = removed ? "" : `; the test upload could not be aborted: ${cleanupCommand(c.destBucket!, key)}`;

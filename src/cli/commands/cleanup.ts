@@ -18,6 +18,7 @@ import { redact, registerSecret } from "../redact.js";
 import { recordPrinter, type TextForms } from "../output/records.js";
 import { interruptibleQuietly } from "../run-copy.js";
 import { clientSettings, openSession, type Session } from "../session.js";
+import { s3Store } from "../../engine/storage.js";
 
 interface CleanupFlags extends OutputFlags {
   prefix?: string;
@@ -109,12 +110,12 @@ function baseIdentity(config: FlexConfig, emit: Emit, signal: AbortSignal): Iden
     emit,
     signal,
   });
-  return { name: "base", listing: { s3, requester } };
+  return { name: "base", listing: { store: s3Store(s3), requester } };
 }
 
 /** Role first (it started the uploads), then the bucket owner; with --credentials env there is only one identity. */
 function identities(session: Session, config: FlexConfig, emit: Emit, signal: AbortSignal): Identity[] {
-  const role: Identity = { name: "role", listing: { s3: session.s3, requester: session.requester(emit, signal) } };
+  const role: Identity = { name: "role", listing: { store: s3Store(session.s3), requester: session.requester(emit, signal) } };
   return config.credentials === "env" ? [role] : [role, baseIdentity(config, emit, signal)];
 }
 

@@ -9,12 +9,13 @@ import { planDays } from "../../plan/days.js";
 import { parseSelectors } from "../../plan/selectors.js";
 import { FILTER_HELP, withFilterOptions } from "../filter-options.js";
 import { now } from "../clock.js";
-import type { ObjInfo } from "../../engine/skip.js";
+import type { ObjInfo } from "../../engine/storage.js";
 import { EXIT, EXIT_CODES_HELP, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions } from "../options.js";
 import { makeOutput, type OutputFlags } from "../common.js";
 import { recordPrinter, type TextForms } from "../output/records.js";
 import { openSession } from "../session.js";
+import { s3Store } from "../../engine/storage.js";
 
 interface LsFlags extends OutputFlags {
   dest?: boolean;
@@ -97,7 +98,7 @@ async function ls(prefixArg: string, flags: LsFlags, self: Command, filter: Filt
   const word = DAY_WORD.test(prefixArg.trim()) ? parseSelectors([prefixArg.trim()], { sample: flags.sample, now: now() }) : undefined;
   const out = makeOutput({ ...flags, quiet: true });
   const session = await openSession(config, out.emit);
-  const l: Listing = { s3: session.s3, requester: session.requester(out.emit) };
+  const l: Listing = { store: s3Store(session.s3), requester: session.requester(out.emit) };
   const side = flags.dest ? "dest" : "source";
   const print = recordPrinter(flags.json ?? false, LS_TEXT, (line) => process.stdout.write(line + "\n"));
   let prefix = folderPrefix(prefixArg);

@@ -8,6 +8,7 @@ import { openSession } from "../session.js";
 import type { EngineEvent } from "../../engine/events.js";
 import { copyContext, executeCopy, interruptible } from "../run-copy.js";
 import { recordPrinter, type TextForms } from "../output/records.js";
+import { s3Store } from "../../engine/storage.js";
 
 interface SpecFlags extends OutputFlags {
   list?: boolean;
@@ -83,7 +84,7 @@ async function spec(args: (string | undefined)[], flags: SpecFlags, self: Comman
     for (const e of held.splice(0)) out.emit(e);
   };
   const session = await openSession(config, (e) => emit(e));
-  const l: Listing = { s3: session.s3, requester: session.requester((e) => emit(e)) };
+  const l: Listing = { store: s3Store(session.s3), requester: session.requester((e) => emit(e)) };
   const bucket = config.sourceBucket;
 
   if (flags.list) {

@@ -17,6 +17,7 @@ import { redact } from "../redact.js";
 import { recordPrinter, type TextForms } from "../output/records.js";
 import { interruptibleQuietly } from "../run-copy.js";
 import { openSession } from "../session.js";
+import { s3Store } from "../../engine/storage.js";
 
 interface VerifyFlags extends OutputFlags {
   sample?: boolean;
@@ -81,7 +82,7 @@ async function verify(args: string[], flags: VerifyFlags, self: Command, filter:
   const write = (line: string) => process.stdout.write(redact(line) + "\n");
   const { signal, dispose } = interruptibleQuietly("listings");
   try {
-    const listing: Listing = { s3: session.s3, requester: session.requester(out.emit, signal) };
+    const listing: Listing = { store: s3Store(session.s3), requester: session.requester(out.emit, signal) };
     const units: string[] = [];
     for await (const day of planDays(selectors, { listPrefixes: (p) => listPrefixes(listing, config.sourceBucket, p, "source") })) units.push(day);
     if (units.length === 0) {
