@@ -1,5 +1,5 @@
 import type { Emit } from "./events.js";
-import { partRanges, partSizeFor } from "./parts.js";
+import { partRanges, partSizeFor, type PartRange } from "./parts.js";
 import { RequestError, type Requester } from "./request.js";
 import { COPY_OBJECT_MAX, MultipartGate, tailPartSize } from "./strategy.js";
 import type { ObjInfo, ObjectStore } from "./storage.js";
@@ -135,29 +135,29 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () =
   const failFast = new AbortController();
   const stop = () => failFast.signal.aborted || ctx.signal?.aborted;
   const id = uploadId;
+  const copyPart = async (r: PartRange): Promise<void> => {
+    if (stop()) return;
+    try {
+      const out = await requester.send("UploadPartCopy", obj.key, "dest", () => {
+        if (stop()) throw new Interrupted();
+        return store.uploadPartCopy({ bucket: ctx.destBucket, key: obj.key, uploadId: id, partNumber: r.partNumber, from, range: r.range });
+      });
+      const etag = out.etag;
+      if (!etag) throw new Error(`UploadPartCopy returned no ETag for part ${r.partNumber}`);
+      done.set(r.partNumber, etag);
+      onPartCopied?.();
+      await journal?.partDone(obj, r.partNumber, etag);
+      ctx.emit({ kind: "progress", bytes: r.end - r.start + 1 });
+    } catch (err) {
+      failFast.abort();
+      throw err;
+    }
+  };
   try {
-    await Promise.all(
-      ranges
-        .filter((r) => !done.has(r.partNumber))
-        .map(async (r) => {
-          if (stop()) return;
-          try {
-            const out = await requester.send("UploadPartCopy", obj.key, "dest", () => {
-              if (stop()) throw new Interrupted();
-              return store.uploadPartCopy({ bucket: ctx.destBucket, key: obj.key, uploadId: id, partNumber: r.partNumber, from, range: r.range });
-            });
-            const etag = out.etag;
-            if (!etag) throw new Error(`UploadPartCopy returned no ETag for part ${r.partNumber}`);
-            done.set(r.partNumber, etag);
-            onPartCopied?.();
-            await journal?.partDone(obj, r.partNumber, etag);
-            ctx.emit({ kind: "progress", bytes: r.end - r.start + 1 });
-          } catch (err) {
-            failFast.abort();
-            throw err;
-          }
-        }),
-    );
+    const todo = ranges.filter((r) => !done.has(r.partNumber));
+    // A probe sends its first part alone: where parts are denied, one request says so, not a burst of them.
+    if (onPartCopied && todo.length > 1) await copyPart(todo.shift() as PartRange);
+    await Promise.all(todo.map(copyPart));
     if (ctx.signal?.aborted) throw new Interrupted();
     const parts = ranges.map((r) => ({ partNumber: r.partNumber, etag: done.get(r.partNumber) ?? "" }));
     const out = await requester.send("CompleteMultipartUpload", obj.key, "dest", () => store.completeMultipartUpload({ bucket: ctx.destBucket, key: obj.key, uploadId: id, parts }));
