@@ -91,6 +91,15 @@ describe("flexcopy emulator (process)", () => {
     expect(p.output().stdout.trim().split("\n")).toHaveLength(1);
   });
 
+  it("--max-inflight: the capacity is in force over HTTP (faults, in-flight high-water mark)", async () => {
+    const p = startCli(["--seed", "none", "--max-inflight", "48"]);
+    const info = await p.info;
+    const faults = (await (await fetch(`${info.endpoint}/_emulator/faults`)).json()) as { maxInflight: number };
+    expect(faults.maxInflight).toBe(48);
+    expect(await (await fetch(`${info.endpoint}/_emulator/inflight`)).json()).toEqual({ current: 0, max: 0 });
+    expect(await p.stop("SIGTERM")).toBe(0);
+  });
+
   it("exits 0 on SIGINT; loads a layout file seed", async () => {
     const p = startCli(["--seed", join(import.meta.dirname, "../fixtures/layout.json"), "--latency", "5", "--copy-rate", "200Mbps"]);
     const info = await p.info;
@@ -111,6 +120,7 @@ describe("flexcopy emulator (process)", () => {
       [["--contract", "2021/05.."], /contract period "2021\/05\.\.": a range is FROM\.\.TO/],
       [["--contract", "2021/06..2021/05"], /contract period "2021\/06\.\.2021\/05": range start 2021\/06\/01 is after its end/],
       [["--token-ttl", "-5"], /token TTL/],
+      [["--max-inflight", "2.5"], /max in-flight writes must be a whole number/],
     ];
     const runs = await Promise.all(cases.map(([args]) => runOnce(args)));
     runs.forEach((r, i) => {
