@@ -1,7 +1,6 @@
-// The S3 implementation of the engine's storage seam (engine/storage.ts holds the interface and its
-// types; this layer may not import them, so the shapes are restated here and the compiler checks they
-// match where engine/storage.ts returns an S3Store as an ObjectStore). The only place outside the client
-// set-up that builds S3 commands for the engine.
+// The S3 implementation of the engine's storage seam (engine/storage.ts holds the interface; the data
+// shapes it passes are defined here, in the lower layer, and re-exported there, so they are written once).
+// The only place outside the client set-up that builds S3 commands for the engine.
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -16,19 +15,18 @@ import {
 } from "@aws-sdk/client-s3";
 import { OWNER_FULL_CONTROL } from "./acl.js";
 
-interface Obj {
+/** What the listing says about an object. */
+export interface ObjInfo {
   key: string;
   size: number;
   etag?: string;
   lastModified?: Date;
+  /** As the listing shows it; absent means STANDARD. */
   storageClass?: string;
 }
-interface From {
-  bucket: string;
-  key: string;
-  ifMatch?: string;
-}
-interface Head {
+
+/** What a multipart copy carries over from the source (S3 does not copy it by itself). */
+export interface ObjectHead {
   contentType?: string;
   contentEncoding?: string;
   contentDisposition?: string;
@@ -37,7 +35,15 @@ interface Head {
   expires?: Date;
   metadata?: Record<string, string>;
 }
-interface Part {
+
+/** An object to copy from: pinned to the listed ETag (`ifMatch`), so a source changed mid-copy fails. */
+export interface CopyFrom {
+  bucket: string;
+  key: string;
+  ifMatch?: string;
+}
+
+export interface UploadedPart {
   partNumber: number;
   etag: string;
 }
@@ -50,9 +56,9 @@ export function copySource(bucket: string, key: string): string {
 export class S3Store {
   constructor(private readonly s3: S3Client) {}
 
-  async listObjects(i: { bucket: string; prefix: string; delimiter?: "/"; token?: string; maxKeys?: number }): Promise<{ objects: Obj[]; prefixes: string[]; next?: string }> {
+  async listObjects(i: { bucket: string; prefix: string; delimiter?: "/"; token?: string; maxKeys?: number }): Promise<{ objects: ObjInfo[]; prefixes: string[]; next?: string }> {
     const out = await this.s3.send(new ListObjectsV2Command({ Bucket: i.bucket, Prefix: i.prefix, Delimiter: i.delimiter, ContinuationToken: i.token, MaxKeys: i.maxKeys }));
-    const objects: Obj[] = [];
+    const objects: ObjInfo[] = [];
     for (const o of out.Contents ?? []) {
       if (o.Key !== undefined) objects.push({ key: o.Key, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified, storageClass: o.StorageClass });
     }
@@ -60,7 +66,7 @@ export class S3Store {
     return { objects, prefixes, next: out.IsTruncated ? out.NextContinuationToken : undefined };
   }
 
-  async headObject(i: { bucket: string; key: string; ifMatch?: string }): Promise<Head> {
+  async headObject(i: { bucket: string; key: string; ifMatch?: string }): Promise<ObjectHead> {
     const h = await this.s3.send(new HeadObjectCommand({ Bucket: i.bucket, Key: i.key, IfMatch: i.ifMatch }));
     return {
       contentType: h.ContentType,
@@ -73,7 +79,7 @@ export class S3Store {
     };
   }
 
-  async copyObject(i: { bucket: string; key: string; from: From }): Promise<{ etag?: string }> {
+  async copyObject(i: { bucket: string; key: string; from: CopyFrom }): Promise<{ etag?: string }> {
     const out = await this.s3.send(
       new CopyObjectCommand({
         Bucket: i.bucket,
@@ -87,7 +93,7 @@ export class S3Store {
     return { etag: out.CopyObjectResult?.ETag };
   }
 
-  async createMultipartUpload(i: { bucket: string; key: string; head: Head }): Promise<{ uploadId?: string }> {
+  async createMultipartUpload(i: { bucket: string; key: string; head: ObjectHead }): Promise<{ uploadId?: string }> {
     const h = i.head;
     const out = await this.s3.send(
       new CreateMultipartUploadCommand({
@@ -106,7 +112,7 @@ export class S3Store {
     return { uploadId: out.UploadId };
   }
 
-  async uploadPartCopy(i: { bucket: string; key: string; uploadId: string; partNumber: number; from: From; range: string }): Promise<{ etag?: string }> {
+  async uploadPartCopy(i: { bucket: string; key: string; uploadId: string; partNumber: number; from: CopyFrom; range: string }): Promise<{ etag?: string }> {
     const out = await this.s3.send(
       new UploadPartCopyCommand({
         Bucket: i.bucket,
@@ -121,7 +127,7 @@ export class S3Store {
     return { etag: out.CopyPartResult?.ETag };
   }
 
-  async completeMultipartUpload(i: { bucket: string; key: string; uploadId: string; parts: Part[] }): Promise<{ etag?: string }> {
+  async completeMultipartUpload(i: { bucket: string; key: string; uploadId: string; parts: UploadedPart[] }): Promise<{ etag?: string }> {
     const out = await this.s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: i.bucket,
@@ -137,9 +143,9 @@ export class S3Store {
     await this.s3.send(new AbortMultipartUploadCommand({ Bucket: i.bucket, Key: i.key, UploadId: i.uploadId }));
   }
 
-  async listParts(i: { bucket: string; key: string; uploadId: string; marker?: string }): Promise<{ parts: Part[]; next?: string }> {
+  async listParts(i: { bucket: string; key: string; uploadId: string; marker?: string }): Promise<{ parts: UploadedPart[]; next?: string }> {
     const out = await this.s3.send(new ListPartsCommand({ Bucket: i.bucket, Key: i.key, UploadId: i.uploadId, PartNumberMarker: i.marker }));
-    const parts: Part[] = [];
+    const parts: UploadedPart[] = [];
     for (const p of out.Parts ?? []) if (p.PartNumber && p.ETag) parts.push({ partNumber: p.PartNumber, etag: p.ETag });
     return { parts, next: out.IsTruncated ? out.NextPartNumberMarker : undefined };
   }

@@ -12,17 +12,9 @@
 // accounting, naming it by its S3 operation ("CopyObject", "UploadPartCopy", ...). Tests use an in-memory
 // store (memory-store.test-support.ts).
 import type { S3Client } from "@aws-sdk/client-s3";
-import { S3Store } from "../aws/s3-store.js";
+import { S3Store, type CopyFrom, type ObjectHead, type ObjInfo, type UploadedPart } from "../aws/s3-store.js";
 
-/** What the listing says about an object. */
-export interface ObjInfo {
-  key: string;
-  size: number;
-  etag?: string;
-  lastModified?: Date;
-  /** As the listing shows it; absent means STANDARD. */
-  storageClass?: string;
-}
+export type { CopyFrom, ObjectHead, ObjInfo, UploadedPart };
 
 /** One page of ListObjectsV2. */
 export interface ListPage {
@@ -31,29 +23,6 @@ export interface ListPage {
   prefixes: string[];
   /** The continuation token when the listing is truncated. */
   next?: string;
-}
-
-/** What a multipart copy carries over from the source (S3 does not copy it by itself). */
-export interface ObjectHead {
-  contentType?: string;
-  contentEncoding?: string;
-  contentDisposition?: string;
-  contentLanguage?: string;
-  cacheControl?: string;
-  expires?: Date;
-  metadata?: Record<string, string>;
-}
-
-/** An object to copy from: pinned to the listed ETag (`ifMatch`), so a source changed mid-copy fails. */
-export interface CopyFrom {
-  bucket: string;
-  key: string;
-  ifMatch?: string;
-}
-
-export interface UploadedPart {
-  partNumber: number;
-  etag: string;
 }
 
 /** An incomplete multipart upload, as ListMultipartUploads shows it. */

@@ -1,9 +1,8 @@
-// The customer's contracted periods: which source keys the provider's role may read for this customer.
-// contractMatcher is the rule; contractResources writes the same rule as the Resource list of the role's
-// identity policy (see authorize.ts), so that reads are decided by IAM evaluation like every other request.
+// The customer's contracted periods: which source keys the provider's role may read for this customer,
+// written as the Resource list of the role's identity policy (see authorize.ts), so that reads are decided
+// by IAM evaluation like every other request.
 
 const DATE_ENTRY = /^(\d{4})(?:\/(\d{1,2})(?:\/(\d{1,2}))?)?$/;
-const KEY_DATE = /^(?:testdata\/)?(\d{4})\/(\d{1,2})\/(\d{1,2})(?:\/|$)/;
 
 const pad = (s: string): string => (s.length === 1 ? `0${s}` : s);
 
@@ -11,12 +10,6 @@ function normDate(e: string): string | undefined {
   const m = DATE_ENTRY.exec(e.replace(/\/+$/, ""));
   if (!m) return undefined;
   return [m[1], m[2], m[3]].filter((x): x is string => x !== undefined).map(pad).join("/");
-}
-
-/** "2021/05/31" of a key whose path starts with a date (optionally after "testdata/"). */
-export function keyDate(key: string): string | undefined {
-  const m = KEY_DATE.exec(key);
-  return m ? `${m[1]}/${pad(m[2] as string)}/${pad(m[3] as string)}` : undefined;
 }
 
 interface Parsed {
@@ -46,24 +39,6 @@ function parse(periods: string[]): Parsed {
     else out.prefixes.push(e);
   }
   return out;
-}
-
-/**
- * Build the entitlement test for contractedPeriods: "2021", "2021/05", "2021/05/31", ranges
- * "2021/05/10..2021/06/03" (inclusive, either end may be a year or month), or plain key prefixes
- * ("testdata", "ConnectionSpec"). undefined = everything.
- */
-export function contractMatcher(periods: string[] | undefined): (key: string) => boolean {
-  if (periods === undefined) return () => true;
-  const p = parse(periods);
-  return (key) => {
-    const d = keyDate(key);
-    if (d !== undefined) {
-      if (p.dates.some((x) => d === x || d.startsWith(`${x}/`))) return true;
-      if (p.ranges.some(([lo, hi]) => d >= lo && d.slice(0, hi.length) <= hi)) return true;
-    }
-    return p.prefixes.some((x) => key.startsWith(x));
-  };
 }
 
 const daysIn = (y: number, m: number): number => new Date(Date.UTC(y, m, 0)).getUTCDate();
@@ -101,7 +76,11 @@ export function coverRange(lo: string, hi: string): string[] {
   return out;
 }
 
-/** The same rule as contractMatcher, as s3:GetObject resources of the source bucket. */
+/**
+ * Contracted periods as s3:GetObject resources of the source bucket: "2021", "2021/05", "2021/05/31",
+ * ranges "2021/05/10..2021/06/03" (inclusive, either end a year, month or day), or plain key prefixes
+ * ("testdata", "ConnectionSpec"); a date also covers the same date under testdata/. undefined = everything.
+ */
 export function contractResources(sourceBucket: string, periods: string[] | undefined): string[] {
   const arn = `arn:aws:s3:::${sourceBucket}/`;
   if (periods === undefined) return [`${arn}*`];
