@@ -115,7 +115,9 @@ export async function executeCopy(
   const owner = run.session.owner?.(run.emit, run.signal);
   if (owner && run.session.roleArn) {
     const p = await multipartPermission(owner.s3, ctx.destBucket, run.session.roleArn, run.config.sessionName);
-    if (p !== "unknown") ctx.gate.preset(p);
+    if (p === "allowed" || p === "unlikely") ctx.gate.preset(p);
+    // Refused the policy: your credentials can likely not abort a probe's upload either.
+    else if (p === "unreadable") ctx.gate.withoutCleanUp();
   }
   const summary = await runCopy(ctx, opts, run.units);
   const objects = summary.copied + summary.skipped + summary.failed + summary.notEntitled + summary.archived;

@@ -79,6 +79,13 @@ describe("MultipartGate", () => {
     expect(g.permission).toBe("denied");
   });
 
+  it("once the owner's credentials are known to be refused, only objects that need parts probe", async () => {
+    const g = gate();
+    g.withoutCleanUp();
+    expect(await g.plan(2 * GiB)).toBe("single");
+    expect(await g.plan(6 * GiB)).toBe("probe");
+  });
+
   it("a known permission is used without probing", async () => {
     expect(await new MultipartGate({ multipartThreshold: 512 * MiB, canCleanUp: true, initial: "denied" }).plan(6 * GiB)).toBe("too-large");
     expect(await new MultipartGate({ multipartThreshold: 512 * MiB, canCleanUp: true, initial: "allowed" }).plan(GiB)).toBe("multipart");

@@ -39,8 +39,16 @@ export class MultipartGate {
   /** The notice has been given (the switch to CopyObject is said once). */
   announced = false;
 
+  private canCleanUp: boolean;
+
   constructor(private readonly opts: GateOptions) {
     this.state = opts.initial ?? "unknown";
+    this.canCleanUp = opts.canCleanUp;
+  }
+
+  /** A denied probe's upload could not be removed after all (the owner's credentials are refused S3). */
+  withoutCleanUp(): void {
+    this.canCleanUp = false;
   }
 
   get permission(): PartsPermission {
@@ -68,7 +76,7 @@ export class MultipartGate {
       if (!wantsParts) return "single";
       if (this.state === "allowed") return "multipart";
       if (this.state === "denied") return needsParts ? "too-large" : "single";
-      if (!needsParts && (!this.opts.canCleanUp || this.state === "unlikely")) return "single";
+      if (!needsParts && (!this.canCleanUp || this.state === "unlikely")) return "single";
       if (this.probing === undefined) {
         this.probing = new Promise((r) => (this.release = r));
         return "probe";

@@ -151,14 +151,15 @@ export const POLICY_STEPS: Step<DoctorContext>[] = [
  * Before a fetch: what the bucket policy lets the role do with parts, read with the bucket owner's
  * credentials and evaluated offline. "allowed" when UploadPartCopy and CompleteMultipartUpload are allowed on
  * every sample key, "unlikely" when not, "unknown" when the policy cannot be read (then the run's first
- * multipart attempt tells).
+ * multipart attempt tells), "unreadable" when your credentials are refused it — then they are most likely
+ * the manual's minimal IAM user (sts:AssumeRole only), which cannot abort an upload either.
  */
-export async function multipartPermission(owner: S3Client, bucket: string, roleArn: string, sessionName?: string): Promise<"allowed" | "unlikely" | "unknown"> {
+export async function multipartPermission(owner: S3Client, bucket: string, roleArn: string, sessionName?: string): Promise<"allowed" | "unlikely" | "unknown" | "unreadable"> {
   let policy: Policy;
   try {
     policy = parsePolicy((await owner.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? "");
-  } catch {
-    return "unknown";
+  } catch (err) {
+    return isAuthFailure(err) ? "unreadable" : "unknown";
   }
   const f: PolicyFacts = { bucket, policy, ownership: undefined, caller: roleCaller(roleArn, sessionName) };
   const denied = deniedOn(f, "UploadPartCopy") ?? deniedOn(f, "CompleteMultipartUpload");

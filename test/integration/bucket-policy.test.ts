@@ -3,6 +3,7 @@
 import { ListMultipartUploadsCommand, PutBucketOwnershipControlsCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
+import { bucketPolicy } from "../../src/iam/manual.js";
 import { assumeRole } from "../../scripts/emulator-env.mjs";
 import { cliEnv, emulator, eventsOf, runCli, summaryOf } from "./harness.js";
 
@@ -114,5 +115,18 @@ describe("fetch under the manual's bucket policy", () => {
     expect(eventsOf(r, "upload-left")).toHaveLength(0);
     expect(emu.requestLog().some((l) => l.op === "AbortMultipartUpload" && l.principal === "role" && l.status === 204)).toBe(true);
     expect(await incompleteUploads(emu)).toEqual([]);
+  });
+
+  it("with the manual's minimal IAM user (no S3 rights of its own) no upload is created for a speed-up", async () => {
+    // The bucket owner's IAM user may only assume the role: modelled by a Deny for it in the bucket policy.
+    const doc = bucketPolicy("${roleArn}", "${bucket}") as { Statement: object[] };
+    doc.Statement.push({ Sid: "MinimalUser", Effect: "Deny", Principal: { AWS: "arn:aws:iam::123456789012:user/flex-user" }, Action: "s3:*", Resource: ["arn:aws:s3:::${bucket}", "arn:aws:s3:::${bucket}/*"] });
+    emu = await emulator({ seed: "none", bucketPolicy: doc });
+    emu.putObject(SRC, `${DAY}b_1GiB.pcap.gz`, GiB);
+    const r = await runCli(["fetch", "2021/05/28", "--json"], { env: cliEnv(emu) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(eventsOf(r, "copied")).toMatchObject([{ multipart: false }]);
+    expect(emu.requestLog().filter((l) => l.op === "CreateMultipartUpload")).toEqual([]);
+    expect(emu.uploads(emu.destBuckets[0]!)).toEqual([]);
   });
 });
