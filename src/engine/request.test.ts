@@ -143,3 +143,33 @@ describe("Requester: retries and credential refresh", () => {
     expect(r.retries).toBe(0);
   });
 });
+
+describe("sleeper", () => {
+  it("lets many retries wait on one signal without a MaxListenersExceededWarning, and wakes them all on abort", async () => {
+    const { sleeper } = await import("./request.js");
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const ac = new AbortController();
+      const sleep = sleeper(ac.signal);
+      const started = Date.now();
+      const all = Promise.all(Array.from({ length: 50 }, () => sleep(60_000)));
+      ac.abort();
+      await all;
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+      await sleep(60_000); // after the abort: returns at once
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
+  it("sleeps the given time when nothing aborts", async () => {
+    const { sleeper } = await import("./request.js");
+    const t = Date.now();
+    await sleeper(new AbortController().signal)(30);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(25);
+  });
+});

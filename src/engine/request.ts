@@ -44,17 +44,31 @@ export const LIST_CONCURRENCY = 8;
 /** Consecutive token refreshes allowed for one request before its token error is taken as final. */
 const MAX_REFRESHES_PER_REQUEST = 3;
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
+/**
+ * A `sleep(ms)` that ends early when `signal` aborts. All sleeps share one abort listener: a listener per
+ * sleep would pass Node's limit of 10 per signal as soon as 11 requests wait to retry (a burst of SlowDown),
+ * and Node would print a MaxListenersExceededWarning to the user's terminal.
+ */
+export function sleeper(signal?: AbortSignal): (ms: number) => Promise<void> {
+  const waiting = new Set<() => void>();
+  signal?.addEventListener(
+    "abort",
+    () => {
+      for (const wake of [...waiting]) wake();
+    },
+    { once: true },
+  );
+  return (ms) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const wake = () => {
+        clearTimeout(t);
+        waiting.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      waiting.add(wake);
+    });
 }
 
 /**
@@ -66,11 +80,14 @@ export class Requester {
   private readonly limit: LimitFunction;
   /** Listings have their own lane, so a page never queues behind the copies it feeds (as rclone's checkers). */
   private readonly listLimit: LimitFunction;
+  private readonly pause: (ms: number) => Promise<void>;
   retries = 0;
 
   constructor(private readonly opts: RequesterOptions) {
     this.limit = pLimit(opts.adaptive?.limit ?? opts.concurrency);
     this.listLimit = pLimit(LIST_CONCURRENCY);
+    const injected = opts.sleep;
+    this.pause = injected ? (ms) => injected(ms, opts.signal) : sleeper(opts.signal);
     if (opts.adaptive) opts.emit({ kind: "concurrency", limit: opts.adaptive.limit, reason: "start" });
   }
 
@@ -91,7 +108,6 @@ export class Requester {
 
   async send<T>(op: string, key: string | undefined, side: "source" | "dest", fn: () => Promise<T>): Promise<T> {
     const { credentials, emit, maxAttempts } = this.opts;
-    const pause = this.opts.sleep ?? sleep;
     let attempt = 1;
     let refreshes = 0;
     for (;;) {
@@ -114,7 +130,7 @@ export class Requester {
           this.retries += 1;
           emit({ kind: "retry", key, op, code: c.code, attempt, delayMs });
           attempt += 1;
-          await pause(delayMs, this.opts.signal);
+          await this.pause(delayMs);
           continue;
         }
         throw new RequestError(op, c, err);
