@@ -118,7 +118,7 @@ export async function openSession(config: FlexConfig, emit: Emit, env: Record<st
     refresher,
     refreshCount: () => creds.refreshCount,
     requester: (e, signal) => requester(config, refresher, e, signal),
-    owner: (e, signal) => ({ s3: ownerS3, store: ownerStore, requester: requester(config, fixed, e, signal) }),
+    owner: (e, signal) => ({ s3: ownerS3, store: ownerStore, requester: ownerRequester(config, fixed, e, signal) }),
   };
 }
 
@@ -126,6 +126,18 @@ function requester(config: FlexConfig, credentials: CredentialRefresher, emit: E
   const adaptive =
     config.concurrency === "auto" ? new AdaptiveConcurrency({ max: config.maxConcurrency }, (c) => emit({ kind: "concurrency", ...c })) : undefined;
   return new Requester({ concurrency: concurrencyCeiling(config), adaptive, maxAttempts: config.maxAttempts, credentials, emit, signal });
+}
+
+/**
+ * Requests in flight at once with the bucket owner's credentials under `--concurrency auto`: a policy read,
+ * the odd abort, an orphan sweep's listing. They are few, so they get a fixed lane and no controller of
+ * their own (a second controller would report its own `concurrency` events beside the copies').
+ */
+export const OWNER_CONCURRENCY = 16;
+
+function ownerRequester(config: FlexConfig, credentials: CredentialRefresher, emit: Emit, signal?: AbortSignal): Requester {
+  const concurrency = config.concurrency === "auto" ? OWNER_CONCURRENCY : config.concurrency;
+  return new Requester({ concurrency, maxAttempts: config.maxAttempts, credentials, emit, signal });
 }
 
 function messageOf(err: unknown): string {

@@ -26,6 +26,8 @@ describe("--concurrency", () => {
     expect(r.code, r.stderr).toBe(0);
     const events = eventsOf(r, "concurrency") as ConcurrencyEvent[];
     expect(events[0]).toMatchObject({ reason: "start", limit: 64 });
+    // one controller per run: the bucket owner's few requests (policy read, aborts) have a fixed lane
+    expect(events.filter((e) => e.reason === "start")).toHaveLength(1);
     expect(events.some((e) => e.reason === "increase" && e.limit > 64)).toBe(true); // reported at most once a second
     expect(events.some((e) => e.reason === "backoff")).toBe(false);
     const s = summaryOf(r);
