@@ -111,15 +111,22 @@ export async function executeCopy(
     return { code: EXIT.ok, objects: total.objects };
   }
   // Whether parts will work, read from the bucket policy where your own credentials may (no upload is then
-  // created just to find out); else the run's first multipart attempt tells.
+  // created just to find out); else the run's first multipart attempt tells. Read while the listing starts:
+  // objects that want parts wait for the answer, the others need not.
   const owner = run.session.owner?.(run.emit, run.signal);
-  if (owner && run.session.roleArn) {
-    const p = await multipartPermission(owner.s3, ctx.destBucket, run.session.roleArn, run.config.sessionName);
-    if (p === "allowed" || p === "unlikely") ctx.gate.preset(p);
-    // Refused the policy: your credentials can likely not abort a probe's upload either.
-    else if (p === "unreadable") ctx.gate.withoutCleanUp();
-  }
+  const roleArn = run.session.roleArn;
+  const reading =
+    owner && roleArn
+      ? ctx.gate.presetFrom(
+          multipartPermission(owner.s3, ctx.destBucket, roleArn, run.config.sessionName).then((p) => {
+            if (p === "allowed" || p === "unlikely") ctx.gate.preset(p);
+            // Refused the policy: your credentials can likely not abort a probe's upload either.
+            else if (p === "unreadable") ctx.gate.withoutCleanUp();
+          }),
+        )
+      : undefined;
   const summary = await runCopy(ctx, opts, run.units);
+  await reading;
   const objects = summary.copied + summary.skipped + summary.failed + summary.notEntitled + summary.archived;
   summary.refreshes = Math.max(0, run.session.refreshCount() - 1);
   run.emit({ kind: "summary", summary });

@@ -30,9 +30,9 @@ describe("Requester with --concurrency auto", () => {
     expect(out).toBe("ok");
     expect(events.filter((e) => e.kind === "concurrency")).toEqual([
       { kind: "concurrency", limit: 40, reason: "start" },
-      { kind: "concurrency", limit: 32, reason: "backoff", code: "SlowDown" },
+      { kind: "concurrency", limit: 34, reason: "backoff", code: "SlowDown" },
     ]);
-    expect(r.concurrency()).toEqual({ mode: "auto", limit: 32, peak: 40, backoffs: 1 });
+    expect(r.concurrency()).toEqual({ mode: "auto", limit: 34, peak: 40, backoffs: 1 });
     await expect(r.send("ListObjectsV2", "p", "source", async () => Promise.reject(slowDown()))).rejects.toThrow();
     expect(r.concurrency().backoffs).toBe(1);
   });

@@ -1,6 +1,6 @@
 import pLimit, { type LimitFunction } from "p-limit";
 import { backoffMs, classifyError, type Classified } from "../aws/classify.js";
-import type { AdaptiveConcurrency } from "./concurrency.js";
+import type { AdaptiveConcurrency, Ticket } from "./concurrency.js";
 import type { ConcurrencySummary, Emit } from "./events.js";
 
 /** What the engine needs of a credential source: the key in use, and a way to replace it. */
@@ -92,7 +92,7 @@ export class Requester {
   }
 
   /** Runs `fn` in its lane; copies under `auto` tell the controller how they went. */
-  private run<T>(op: string, fn: () => Promise<T>, started: (token: number) => void): Promise<T> {
+  private run<T>(op: string, fn: () => Promise<T>, started: (ticket: Ticket) => void): Promise<T> {
     const adaptive = this.opts.adaptive;
     if (op.startsWith("List")) return this.listLimit(fn);
     if (!adaptive) return this.limit(fn);
@@ -112,7 +112,7 @@ export class Requester {
     let refreshes = 0;
     for (;;) {
       const keyId = credentials.currentKeyId;
-      let token: number | undefined;
+      let token: Ticket | undefined;
       try {
         return await this.run(op, fn, (t) => (token = t));
       } catch (err) {

@@ -139,7 +139,10 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
   const inflight = new Set<Promise<void>>();
   let fatal: unknown;
 
-  const planning = countSource(ctx, opts, units).catch(() => undefined);
+  // The totals (for progress and ETA) are listed once the first copy is out: listed at the same time, their
+  // pages would be parsed ahead of the copy loop's first page and delay the first copy.
+  let startPlanning!: () => void;
+  const planning = new Promise<void>((r) => (startPlanning = r)).then(() => countSource(ctx, opts, units)).catch(() => undefined);
   const contract = new ContractGate((key) => sourceReadable(ctx, ctx.sourceBucket, key), ctx.emit);
 
   const copy = async (s: ObjInfo, tail: boolean) => {
@@ -179,6 +182,7 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
     if (ctx.signal?.aborted || fatal) return false;
     const p: Promise<void> = copy(s, tail).finally(() => inflight.delete(p));
     inflight.add(p);
+    startPlanning();
     return true;
   };
 
@@ -207,6 +211,7 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
     }
     for (const s of held) if (!(await launch(s, true))) break;
   } finally {
+    startPlanning();
     await Promise.allSettled(inflight);
     await planning;
   }

@@ -10,6 +10,29 @@ describe("MultipartGate", () => {
     expect(await gate().plan(100 * MiB)).toBe("single");
   });
 
+  it("while the bucket policy is being read: small objects go at once, those that want parts wait for its answer", async () => {
+    const g = gate();
+    let answer!: () => void;
+    const read = new Promise<void>((r) => (answer = r)).then(() => g.preset("allowed"));
+    const done = g.presetFrom(read);
+    expect(await g.plan(100 * MiB)).toBe("single"); // not held up by the read
+    let planned: string | undefined;
+    const large = g.plan(GiB).then((p) => (planned = p));
+    const tail = g.plan(100 * MiB, true);
+    await new Promise((r) => setImmediate(r));
+    expect(planned).toBeUndefined(); // no probe starts before the policy says
+    answer();
+    await done;
+    expect(await large).toBe("multipart");
+    expect(await tail).toBe("multipart");
+  });
+
+  it("a failed policy read leaves the gate as it was: the first large object probes", async () => {
+    const g = gate();
+    await g.presetFrom(Promise.reject(new Error("AccessDenied")));
+    expect(await g.plan(GiB)).toBe("probe");
+  });
+
   it("the first large object probes; other large ones wait for its answer", async () => {
     const g = gate();
     expect(await g.plan(GiB)).toBe("probe");

@@ -36,6 +36,8 @@ export class MultipartGate {
   private state: PartsPermission;
   private probing: Promise<void> | undefined;
   private release: (() => void) | undefined;
+  /** The bucket policy being read (see `presetFrom`). */
+  private reading: Promise<void> | undefined;
   /** The notice has been given (the switch to CopyObject is said once). */
   announced = false;
 
@@ -60,6 +62,21 @@ export class MultipartGate {
     if (this.state === "unknown" && this.probing === undefined) this.state = p;
   }
 
+  /**
+   * The bucket policy's answer is on its way (read while the listing starts, rather than before it): objects
+   * that want parts wait for it, the others need not. `apply` calls `preset`/`withoutCleanUp` itself.
+   */
+  presetFrom(apply: Promise<unknown>): Promise<void> {
+    const reading = apply.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.reading = reading.then(() => {
+      this.reading = undefined;
+    });
+    return this.reading;
+  }
+
   /** S3 denied a part where parts were thought allowed: CopyObject from now on. */
   deny(): void {
     this.state = "denied";
@@ -74,6 +91,10 @@ export class MultipartGate {
       const needsParts = size > COPY_OBJECT_MAX;
       const wantsParts = needsParts || size >= this.opts.multipartThreshold || tail;
       if (!wantsParts) return "single";
+      if (this.reading) {
+        await this.reading;
+        continue;
+      }
       if (this.state === "allowed") return "multipart";
       if (this.state === "denied") return needsParts ? "too-large" : "single";
       if (!needsParts && (!this.canCleanUp || this.state === "unlikely")) return "single";
