@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { parseRate } from "../config/sizes.js";
 import { parsePolicy } from "../iam/document.js";
-import type { EmulatorOptions, Faults, ObjectOwnership } from "../emulator/index.js";
+import type { EmulatorOptions, Faults, ObjectOwnership, UserPolicy } from "../emulator/index.js";
 import { loadSeed, SEED_HELP } from "../emulator/seed/seed.js";
 import { parseSelectors, SelectorError } from "../plan/selectors.js";
 import { UsageError } from "./errors.js";
@@ -22,6 +22,7 @@ export interface EmulatorFlags {
   bucketPolicy?: string | false;
   objectOwnership?: ObjectOwnership;
   initiatorMayAbort?: boolean;
+  userPolicy?: UserPolicy;
   latency?: number;
   copyRate?: number;
   timeScale?: number;
@@ -167,6 +168,7 @@ export function emulatorOptionsFromFlags(f: EmulatorFlags): EmulatorOptions {
   else if (f.bucketPolicy !== undefined) o.bucketPolicy = readPolicyFile(f.bucketPolicy);
   if (f.objectOwnership !== undefined) o.objectOwnership = f.objectOwnership;
   if (f.initiatorMayAbort) o.initiatorMayAbort = true;
+  if (f.userPolicy !== undefined) o.userPolicy = f.userPolicy;
   if (f.accountId !== undefined) o.accountId = f.accountId;
   if (f.destBucket !== undefined) o.destBuckets = f.destBucket;
   if (f.contract !== undefined) o.contractedPeriods = f.contract;
@@ -208,6 +210,12 @@ export function withEmulatorOptions(cmd: Command): Command {
     .addOption(new Option("--no-bucket-policy", "no bucket policy on your buckets (the provider has not finished setup, or you have not applied it): the role gets AccessDenied there"))
     .addOption(new Option("--object-ownership <mode>", "Object Ownership of your buckets (default: ObjectWriter)").choices(OWNERSHIP_VALUES))
     .addOption(new Option("--initiator-may-abort", "the role may abort and list parts of uploads it started whatever the bucket policy says (one reading of S3's documentation; default: policies only)"))
+    .addOption(
+      new Option(
+        "--user-policy <policy>",
+        "your IAM user's rights: bucket-admin (the manual's sts:AssumeRole plus full use of your buckets) or manual (sts:AssumeRole only, the user the manual has you create) (default: bucket-admin)",
+      ).choices(["bucket-admin", "manual"]),
+    )
     .addOption(new Option("--latency <ms>", "added latency per request, milliseconds (default: 0)").argParser(parseLatency))
     .addOption(new Option("--copy-rate <rate>", "server-side copy speed, e.g. 200MB/s, 1GiB/s, 200Mbps; 0 = unlimited (default: 0)").argParser(parseCopyRate))
     .addOption(new Option("--time-scale <n>", "divide every modelled delay by n (default: 1)").argParser(parseTimeScale))

@@ -6,7 +6,7 @@ import { EmulatorState, resolveConfig } from "./state.js";
 import { toInfo } from "./store.js";
 import type { Emulator, EmulatorOptions } from "./types.js";
 
-export type { Emulator, EmulatorOptions, Faults, FailNextRule, RequestLogEntry, ObjectInfo, Grant, ObjectOwnership, PutObjectOptions } from "./types.js";
+export type { Emulator, EmulatorOptions, Faults, FailNextRule, RequestLogEntry, ObjectInfo, Grant, ObjectOwnership, PutObjectOptions, UserPolicy } from "./types.js";
 export { DEFAULT_BASE_CREDENTIALS } from "./state.js";
 export { DEFAULT_FAULTS } from "./faults.js";
 export { loadSeed, SEED_HELP, type SeedObject } from "./seed/seed.js";

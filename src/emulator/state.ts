@@ -99,7 +99,7 @@ export class EmulatorState {
       sourceBucket: cfg.sourceBucket,
       destBuckets: cfg.destBuckets,
       roleArn: cfg.roleArn,
-      baseIdentity: baseIdentityPolicy(cfg.roleArn, cfg.destBuckets),
+      baseIdentity: baseIdentityPolicy(cfg.roleArn, cfg.destBuckets, o.userPolicy),
       roleIdentity: roleIdentityPolicy(cfg.sourceBucket, o.contractedPeriods),
       initiatorMayAbort: o.initiatorMayAbort ?? false,
     };

@@ -25,10 +25,19 @@ export interface EmulatorOptions {
    * (one reading of the S3 User Guide's "Multipart upload API and permissions"). Default false: policies only.
    */
   initiatorMayAbort?: boolean;
+  /**
+   * The identity policy of your IAM user (the base credentials): "bucket-admin" (default) = the manual's
+   * step 1-3 (sts:AssumeRole on the provider's role) plus full use of your destination buckets, as an account
+   * administrator has; "manual" = exactly step 1-3 and nothing else, the user the manual has you create: it may
+   * not read your bucket policy, list or abort uploads in your bucket, or read your objects.
+   */
+  userPolicy?: UserPolicy;
   baseCredentials?: { accessKeyId: string; secretAccessKey: string }; // default fixed
   faults?: Partial<Faults>; // changeable at runtime
   requestLogLimit?: number; // default 10000 entries (ring buffer); 0 = off
 }
+
+export type UserPolicy = "bucket-admin" | "manual";
 
 export interface FailNextRule {
   op: string;

@@ -57,6 +57,13 @@ export const multipartWriteTestCheck: Step<DoctorContext> = {
   needs: ["write test"],
   run: async (ctx) => {
     if (!ctx.writeTest || !ctx.writeTestObject) return skip("not run: add --write-test");
+    // Whoever could abort the test upload reads the bucket policy too: the manual's own IAM user (sts:AssumeRole
+    // only) can do neither, and under the manual's policy the role may not abort, so the upload would stay.
+    if (!ctx.policyFacts) {
+      return skip(
+        "skipped: your credentials cannot read the bucket policy, so they could likely not abort a test upload either (it would stay in your bucket); run it with the bucket owner's credentials (--profile)",
+      );
+    }
     const c = ctx.config!;
     const role = doctorListing(ctx.role!.s3, c.maxAttempts, ctx.role!.refresher);
     const store = role.store;

@@ -118,7 +118,8 @@ describe("fetch under the manual's bucket policy", () => {
   });
 
   it("with the manual's minimal IAM user (no S3 rights of its own) no upload is created for a speed-up", async () => {
-    // The bucket owner's IAM user may only assume the role: modelled by a Deny for it in the bucket policy.
+    // A Deny for your IAM user in the bucket policy (it also refuses the user the policy itself); the manual's
+    // user with no S3 rights at all (the emulator's userPolicy "manual") is in minimal-user.test.ts.
     const doc = bucketPolicy("${roleArn}", "${bucket}") as { Statement: object[] };
     doc.Statement.push({ Sid: "MinimalUser", Effect: "Deny", Principal: { AWS: "arn:aws:iam::123456789012:user/flex-user" }, Action: "s3:*", Resource: ["arn:aws:s3:::${bucket}", "arn:aws:s3:::${bucket}/*"] });
     emu = await emulator({ seed: "none", bucketPolicy: doc });

@@ -30,9 +30,15 @@ export interface World {
   initiatorMayAbort: boolean;
 }
 
-/** The base user's identity policy: the manual's step 1-3 plus full use of the buckets it owns. */
-export function baseIdentityPolicy(roleArn: string, ownBuckets: string[]): Policy {
+/**
+ * The base user's identity policy: the manual's step 1-3 (`manual`), plus full use of the buckets it owns for
+ * `bucket-admin`. An IAM user gets nothing it is not granted, in its own account's buckets too, unless a
+ * bucket policy names it (IAM policy evaluation logic: same-account access needs an Allow in the identity or
+ * the resource policy, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+ */
+export function baseIdentityPolicy(roleArn: string, ownBuckets: string[], kind: "bucket-admin" | "manual" = "bucket-admin"): Policy {
   const doc = iamPolicy(roleArn) as { Statement: unknown[] };
+  if (kind === "manual") return parsePolicy(doc);
   return parsePolicy({
     Version: "2012-10-17",
     Statement: [
