@@ -108,7 +108,7 @@ export async function executeCopy(
   if (opts.dryRun) {
     const total = await planUnits(ctx, opts, run.units);
     run.reporter.line(`estimated time at the manual's 200 MB/s: ${formatDuration(total.toCopyBytes / 200e6)} (flexcopy is usually faster; see the README's benchmarks)`);
-    return { code: EXIT.ok, objects: total.objects };
+    return { code: run.flags.strictContract && total.notEntitled > 0 ? EXIT.someFailed : EXIT.ok, objects: total.objects };
   }
   // Whether parts will work, read from the bucket policy where your own credentials may (no upload is then
   // created just to find out); else the run's first multipart attempt tells. Read while the listing starts:

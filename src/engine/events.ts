@@ -1,8 +1,8 @@
 /** Everything the engine reports. Output layers (text, NDJSON, progress bars) are listeners. */
 export type EngineEvent =
   /** toCopy/toCopyBytes: what is left to copy; only a dry run compares with the destination up front. */
-  | { kind: "plan"; days: number; objects: number; bytes: number; toCopy?: number; toCopyBytes?: number; dryRun: boolean }
-  | { kind: "day"; day: string; objects: number; bytes: number; toCopy: number; toCopyBytes: number }
+  | { kind: "plan"; days: number; objects: number; bytes: number; toCopy?: number; toCopyBytes?: number; notEntitled?: number; notEntitledBytes?: number; dryRun: boolean }
+  | { kind: "day"; day: string; objects: number; bytes: number; toCopy: number; toCopyBytes: number; notEntitled: number; notEntitledBytes: number }
   | { kind: "copied"; key: string; size: number; multipart: boolean; parts?: number; etag?: string; ms: number }
   | { kind: "skipped"; key: string; size: number; reason: string }
   | { kind: "failed"; key: string; size: number; code: string; message: string; hint?: string }

@@ -33,6 +33,9 @@ interface DayCount {
   bytes: number;
   toCopy: number;
   toCopyBytes: number;
+  /** Objects that would be copied but lie outside the contract (the role may not read the day). */
+  notEntitled: number;
+  notEntitledBytes: number;
 }
 
 async function* pairs(ctx: CopyContext, opts: RunOptions, prefix: string): AsyncGenerator<[ObjInfo, ObjInfo | undefined]> {
@@ -50,21 +53,33 @@ function decide(ctx: CopyContext, opts: RunOptions, s: ObjInfo, d: ObjInfo | und
 }
 
 async function countDay(ctx: CopyContext, opts: RunOptions, prefix: string): Promise<DayCount> {
-  const c: DayCount = { objects: 0, bytes: 0, toCopy: 0, toCopyBytes: 0 };
+  const c: DayCount = { objects: 0, bytes: 0, toCopy: 0, toCopyBytes: 0, notEntitled: 0, notEntitledBytes: 0 };
+  let first: string | undefined;
   for await (const [s, d] of pairs(ctx, opts, prefix)) {
     c.objects += 1;
     c.bytes += s.size;
     if (decide(ctx, opts, s, d).action === "copy") {
+      first ??= s.key;
       c.toCopy += 1;
       c.toCopyBytes += s.size;
     }
   }
+  // As the copy would: one HeadObject on the day's first object to copy tells whether it is in the contract.
+  if (first !== undefined && !(await sourceReadable(ctx, ctx.sourceBucket, first))) {
+    c.notEntitled = c.toCopy;
+    c.notEntitledBytes = c.toCopyBytes;
+    c.toCopy = 0;
+    c.toCopyBytes = 0;
+  }
   return c;
 }
 
-/** Lists every unit (source and destination) and emits the plan: what exists, what is left to copy. */
+/**
+ * Lists every unit (source and destination) and emits the plan: what exists, what is left to copy, and what
+ * lies outside the contract (one HeadObject per day with anything to copy, as the copy itself would make).
+ */
 export async function planUnits(ctx: CopyContext, opts: RunOptions, units: string[]): Promise<DayCount> {
-  const total: DayCount = { objects: 0, bytes: 0, toCopy: 0, toCopyBytes: 0 };
+  const total: DayCount = { objects: 0, bytes: 0, toCopy: 0, toCopyBytes: 0, notEntitled: 0, notEntitledBytes: 0 };
   const limit = pLimit(8);
   await Promise.all(
     units.map((day) =>
@@ -76,6 +91,8 @@ export async function planUnits(ctx: CopyContext, opts: RunOptions, units: strin
         total.bytes += c.bytes;
         total.toCopy += c.toCopy;
         total.toCopyBytes += c.toCopyBytes;
+        total.notEntitled += c.notEntitled;
+        total.notEntitledBytes += c.notEntitledBytes;
       }),
     ),
   );

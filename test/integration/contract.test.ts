@@ -39,6 +39,23 @@ describe("days outside the contract", () => {
     expect(rep.summary).toMatchObject({ notEntitled: june.length, failed: 0 });
   });
 
+  it("--dry-run says which days lie outside the contract, with one HeadObject per day, and copies nothing", async () => {
+    emu = await emulator({ contractedPeriods: ["2021/05"] });
+    const r = await runCli(["fetch", "2021/05/31..2021/06", "--dry-run", "--json"], { env: cliEnv(emu) });
+    expect(r.code, r.stderr).toBe(0);
+    const days = Object.fromEntries(eventsOf(r, "day").map((e) => [e.day, e]));
+    const june = [...keysOf(emu, "2021/06/01/"), ...keysOf(emu, "2021/06/02/")];
+    expect(days["2021/06/01/"]).toMatchObject({ toCopy: 0, notEntitled: keysOf(emu, "2021/06/01/").length });
+    expect(days["2021/05/31/"]).toMatchObject({ toCopy: keysOf(emu, "2021/05/31/").length, notEntitled: 0 });
+    expect(eventsOf(r, "plan")).toMatchObject([{ dryRun: true, toCopy: keysOf(emu, "2021/05/31/").length, notEntitled: june.length }]);
+    for (const day of ["2021/05/31/", "2021/06/01/", "2021/06/02/"]) expect(sourceReads(emu, day).map((l) => l.op)).toEqual(["HeadObject"]);
+    expect(emu.objects(emu.destBuckets[0]!)).toEqual([]);
+    // text: the day's line says so; --strict-contract makes it exit 1
+    const text = await runCli(["fetch", "2021/06/01", "--dry-run", "--strict-contract"], { env: cliEnv(emu) });
+    expect(text.code).toBe(1);
+    expect(text.stdout + text.stderr).toMatch(/2021\/06\/01.*outside your contract/);
+  });
+
   it("ranges break at entitled days; --json carries them; --strict-contract exits 1", async () => {
     emu = await emulator({ contractedPeriods: ["2021/05/10..2021/05/20", "2021/05/31"] });
     const r = await runCli(["fetch", "2021/05/06..2021/05/31", "--json", "--strict-contract"], { env: cliEnv(emu) });

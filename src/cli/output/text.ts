@@ -6,8 +6,11 @@ import { textOf, type TextForms } from "./records.js";
 export const TEXT: TextForms<EngineEvent> = {
   plan: (e) =>
     `${e.dryRun ? "plan" : "planned"}: ${e.days} ${e.days === 1 ? "folder" : "folders"}, ${e.objects} objects, ${formatBytes(e.bytes)}` +
-    (e.toCopy === undefined ? "" : `; to copy: ${e.toCopy} objects, ${formatBytes(e.toCopyBytes ?? 0)}`),
-  day: (e) => `  ${e.day.padEnd(22)} ${String(e.objects).padStart(6)} objects ${formatBytes(e.bytes).padStart(10)}   to copy ${String(e.toCopy).padStart(6)} ${formatBytes(e.toCopyBytes).padStart(10)}`,
+    (e.toCopy === undefined ? "" : `; to copy: ${e.toCopy} objects, ${formatBytes(e.toCopyBytes ?? 0)}`) +
+    (e.notEntitled ? `; outside your contract: ${e.notEntitled} objects, ${formatBytes(e.notEntitledBytes ?? 0)}` : ""),
+  day: (e) =>
+    `  ${e.day.padEnd(22)} ${String(e.objects).padStart(6)} objects ${formatBytes(e.bytes).padStart(10)}   to copy ${String(e.toCopy).padStart(6)} ${formatBytes(e.toCopyBytes).padStart(10)}` +
+    (e.notEntitled ? "   outside your contract" : ""),
   copied: (e) => `copied  ${e.key} (${formatBytes(e.size)}${e.multipart ? `, ${e.parts} parts` : ""})`,
   skipped: (e) => `skipped ${e.key}: ${e.reason}`,
   failed: (e) => `failed  ${e.key}: ${e.code}${e.hint ? ` — ${e.hint}` : ""}`,
