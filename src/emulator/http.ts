@@ -23,6 +23,8 @@ export interface Ctx {
   entry: RequestLogEntry;
   logged: boolean;
   claimed?: "base" | "role"; // whose access key the request carries (logged even when authentication fails)
+  /** The request is carried out, then the connection drops before the response (failNext "ResetAfter"). */
+  dropResponse?: boolean;
 }
 
 export const ANONYMOUS: Principal = { kind: "anonymous", accountId: "", arn: "" };
@@ -127,7 +129,12 @@ export function record(ctx: Ctx, status: number, code?: string): void {
 }
 
 export function send(ctx: Ctx, status: number, body: string | Buffer | undefined, headers: OutgoingHttpHeaders = {}, code?: string): void {
+  if (ctx.dropResponse) ctx.entry.responseLost = true;
   record(ctx, status, code);
+  if (ctx.dropResponse) {
+    ctx.req.socket.destroy();
+    return;
+  }
   if (ctx.res.headersSent || ctx.res.destroyed) return;
   const buf = body === undefined ? EMPTY : typeof body === "string" ? Buffer.from(body) : body;
   const h = commonHeaders(ctx);

@@ -79,6 +79,8 @@ export interface RequestLogEntry {
   action?: string;
   denyReason?: string;
   inflight?: number; // write requests in flight when this one was admitted (itself included)
+  /** The request was carried out but its response never sent: the connection dropped (failNext "ResetAfter"). */
+  responseLost?: boolean;
 }
 
 export interface Grant {

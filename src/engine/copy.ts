@@ -5,7 +5,7 @@ import { COPY_OBJECT_MAX, MultipartGate, tailPartSize } from "./strategy.js";
 import type { ObjInfo, ObjectStore } from "./storage.js";
 import type { UploadJournal } from "./journal.js";
 import type { Listing } from "./listing.js";
-import { abortUpload, resumeUpload } from "./uploads.js";
+import { abortUpload, removeLostUploads, resumeUpload } from "./uploads.js";
 
 export interface CopyContext {
   store: ObjectStore;
@@ -125,10 +125,17 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () =
   if (!uploadId) {
     const head = await requester.send("HeadObject", obj.key, "source", () => store.headObject(from));
     await journal?.intent(obj);
-    const created = await requester.send("CreateMultipartUpload", obj.key, "dest", () => store.createMultipartUpload({ bucket: ctx.destBucket, key: obj.key, head }));
+    const since = Date.now();
+    let sent = 0;
+    const created = await requester.send("CreateMultipartUpload", obj.key, "dest", () => {
+      sent += 1;
+      return store.createMultipartUpload({ bucket: ctx.destBucket, key: obj.key, head });
+    });
     uploadId = created.uploadId;
     if (!uploadId) throw new Error("CreateMultipartUpload returned no upload id");
     await journal?.started(obj, { uploadId, partSize, sourceEtag: obj.etag ?? "" });
+    // Sent more than once: an earlier attempt may have created an upload whose answer was lost.
+    if (sent > 1) await removeLost(ctx, obj.key, uploadId, since);
   }
   for (const r of ranges) if (done.has(r.partNumber)) ctx.emit({ kind: "progress", bytes: r.end - r.start + 1 });
 
@@ -174,6 +181,18 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () =
       throw new PartsDenied(err.op);
     }
     throw err;
+  }
+}
+
+/** Aborts the uploads a retried CreateMultipartUpload created besides `keep`; says what could not be. */
+async function removeLost(ctx: CopyContext, key: string, keep: string, since: number): Promise<void> {
+  const r = await removeLostUploads({ store: ctx.store, requester: ctx.requester, destBucket: ctx.destBucket, owner: ctx.owner }, key, keep, since);
+  for (const id of r.left) ctx.emit({ kind: "upload-left", key, uploadId: id, command: cleanupCommand(ctx.destBucket, key) });
+  if (r.unchecked) {
+    ctx.emit({
+      kind: "notice",
+      message: `${key}: CreateMultipartUpload was sent again after its answer was lost, and nobody allowed could list the key's uploads: if the first attempt created one, it remains (${cleanupCommand(ctx.destBucket, key)})`,
+    });
   }
 }
 

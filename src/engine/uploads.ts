@@ -1,8 +1,9 @@
 import { isAuthFailure } from "../aws/classify.js";
+import { abortListed, IdentityFallback, listUploads, type Identity } from "./cleanup.js";
 import type { UploadJournal } from "./journal.js";
 import type { Listing } from "./listing.js";
 import { RequestError } from "./request.js";
-import type { ObjInfo } from "./storage.js";
+import type { ObjInfo, UploadInfo } from "./storage.js";
 
 /**
  * What the engine needs to continue or remove a multipart upload: the role's client (it created
@@ -93,3 +94,47 @@ export async function resumeUpload(a: UploadAccess, obj: ObjInfo, partSize: numb
   // crash, before its journal line); otherwise the journal's own record.
   return { uploadId: u.uploadId, parts: [...(listed ?? u.parts)] };
 }
+
+/** What became of the uploads a retried CreateMultipartUpload may have created besides the one it returned. */
+export interface LostUploads {
+  removed: number;
+  /** Found but nobody allowed could abort them. */
+  left: string[];
+  /** Nobody allowed could list the key's uploads: one may remain unseen. */
+  unchecked: boolean;
+}
+
+/**
+ * A CreateMultipartUpload that was sent more than once (its response lost to a reset or timeout, then
+ * retried) may have created an upload on each attempt; only the last one's id came back. The others
+ * are found with one ListMultipartUploads of the key (the bucket owner first: under the manual's policy
+ * the role may not list uploads) and aborted: those started since `since` (minus a margin for clock
+ * skew) and not `keep`. Never throws.
+ */
+export async function removeLostUploads(a: UploadAccess, key: string, keep: string, since: number): Promise<LostUploads> {
+  const ids: Identity[] = a.owner ? [{ name: "base", listing: a.owner }, { name: "role", listing: a }] : [{ name: "role", listing: a }];
+  const lister = new IdentityFallback("ListMultipartUploads", ids);
+  const aborter = new IdentityFallback("AbortMultipartUpload", ids);
+  const out: LostUploads = { removed: 0, left: [], unchecked: false };
+  const lost: UploadInfo[] = [];
+  try {
+    for await (const u of listUploads(lister, a.destBucket, key)) {
+      if (u.key === key && u.uploadId !== keep && (u.initiated === undefined || u.initiated.getTime() >= since - LOST_UPLOAD_SKEW_MS)) lost.push(u);
+    }
+  } catch {
+    out.unchecked = true;
+    return out;
+  }
+  for (const u of lost) {
+    try {
+      await abortListed(aborter, a.destBucket, u);
+      out.removed += 1;
+    } catch {
+      out.left.push(u.uploadId);
+    }
+  }
+  return out;
+}
+
+/** How far S3's clock may be off ours when telling this run's lost uploads from older ones (15 min: SigV4's own limit). */
+const LOST_UPLOAD_SKEW_MS = 15 * 60_000;

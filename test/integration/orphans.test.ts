@@ -201,3 +201,37 @@ describe("uploads orphaned by a crash", () => {
     expect((await uploads(emu)).map((u) => u.uploadId)).toEqual([mine]);
   });
 });
+
+describe("a CreateMultipartUpload whose answer was lost", () => {
+  const DAY = "2021/05/28/";
+  const KEY = `${DAY}big.pcap.gz`;
+
+  it("is sent again, and the upload the lost attempt created is aborted in the same run", async () => {
+    emu = await emulator({ seed: "none", ...MULTIPART_SETUP });
+    emu.putObject("dataservice-flex-bucket", KEY, 1024 ** 3);
+    emu.setFaults({ failNext: [{ op: "CreateMultipartUpload", count: 1, code: "ResetAfter" }] });
+    const r = await runCli(["fetch", "2021/05/28", "--json"], { env: cliEnv(emu) });
+    expect(r.code, r.stderr).toBe(0);
+    const creates = emu.requestLog().filter((l) => l.op === "CreateMultipartUpload");
+    expect(creates.map((l) => [l.status, l.responseLost ?? false])).toEqual([
+      [200, true],
+      [200, false],
+    ]);
+    expect(eventsOf(r, "copied")).toMatchObject([{ key: KEY, multipart: true }]);
+    expect(emu.uploads(emu.destBuckets[0]!)).toEqual([]);
+    expect(emu.requestLog().filter((l) => l.op === "AbortMultipartUpload" && l.status === 204)).toHaveLength(1);
+    expect(eventsOf(r, "upload-left")).toEqual([]);
+  });
+
+  it("where nobody may list the key's uploads, says that one may remain, with the command", async () => {
+    emu = await emulator({ seed: "none", ...MULTIPART_SETUP, userPolicy: "manual" });
+    // over 5 GiB: with credentials that may not read the bucket policy, only such objects try parts
+    emu.putObject("dataservice-flex-bucket", KEY, 6 * 1024 ** 3);
+    emu.setFaults({ failNext: [{ op: "CreateMultipartUpload", count: 1, code: "ResetAfter" }] });
+    const r = await runCli(["fetch", "2021/05/28", "--json"], { env: cliEnv(emu) });
+    expect(r.code, r.stderr).toBe(0);
+    const notices = eventsOf(r, "notice").map((n) => String(n.message));
+    expect(notices.some((m) => m.includes(KEY) && m.includes(`flexcopy cleanup --dest-bucket ${emu!.destBuckets[0]} --prefix ${KEY}`))).toBe(true);
+    expect(emu.uploads(emu.destBuckets[0]!)).toHaveLength(1); // the lost one: the emulator's own view
+  });
+});

@@ -109,7 +109,10 @@ export async function handleS3(ctx: Ctx): Promise<void> {
     ctx.principal = await authenticate(st, ctx.sig, ctx.method, ctx.rawPath, ctx.query, ctx.req.headers, ctx.body);
   }
   const failCode = st.faults.takeFailNext(op);
-  if (failCode !== undefined) return inject(ctx, failCode);
+  // "ResetAfter": the request is carried out and the connection drops before the response, as a network can
+  // drop it after S3 acted (the client cannot tell this from a reset before; a retry repeats the work).
+  if (failCode === "ResetAfter") ctx.dropResponse = true;
+  else if (failCode !== undefined) return inject(ctx, failCode);
   const isRole = ctx.principal.kind === "role";
   if (isRole) {
     if (st.faults.roll("resetRate")) return inject(ctx, "Reset");
