@@ -3,7 +3,7 @@
 // the caller's identity policies and the bucket's policy. Object ACLs are checked afterwards by the handlers
 // (objectAclAllows), as S3 does for objects the bucket owner does not own.
 import { evaluate, type Caller, type Decision, type Policies } from "../../iam/evaluate.js";
-import { parsePolicy, type Policy } from "../../iam/document.js";
+import { parsePolicy, type Policy, type PolicyDocumentInput } from "../../iam/document.js";
 import { s3Arn, s3Context, S3_ACTIONS } from "../../iam/s3-actions.js";
 import { iamPolicy } from "../../iam/manual.js";
 import { accessDenied, S3Error } from "../errors.js";
@@ -37,16 +37,21 @@ export interface World {
  * the resource policy, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
  */
 export function baseIdentityPolicy(roleArn: string, ownBuckets: string[], kind: "bucket-admin" | "manual" = "bucket-admin"): Policy {
-  const doc = iamPolicy(roleArn) as { Statement: unknown[] };
-  if (kind === "manual") return parsePolicy(doc);
-  return parsePolicy({
+  return parsePolicy(baseIdentityDocument(roleArn, ownBuckets, kind));
+}
+
+/** The document behind `baseIdentityPolicy`. */
+export function baseIdentityDocument(roleArn: string, ownBuckets: string[], kind: "bucket-admin" | "manual" = "bucket-admin"): PolicyDocumentInput {
+  const doc = iamPolicy(roleArn);
+  if (kind === "manual") return doc;
+  return {
     Version: "2012-10-17",
     Statement: [
       ...doc.Statement,
       { Sid: "OwnBuckets", Effect: "Allow", Action: "s3:*", Resource: ownBuckets.flatMap((b) => [s3Arn(b), `${s3Arn(b)}/*`]) },
       { Sid: "ListAllMyBuckets", Effect: "Allow", Action: "s3:ListAllMyBuckets", Resource: "*" },
     ],
-  });
+  };
 }
 
 /**
@@ -54,8 +59,13 @@ export function baseIdentityPolicy(roleArn: string, ownBuckets: string[], kind: 
  * policy in the provider's account), and write to other accounts' buckets (where their bucket policies allow).
  */
 export function roleIdentityPolicy(sourceBucket: string, contract: string[] | undefined): Policy {
+  return parsePolicy(roleIdentityDocument(sourceBucket, contract));
+}
+
+/** The document behind `roleIdentityPolicy`. */
+export function roleIdentityDocument(sourceBucket: string, contract: string[] | undefined): PolicyDocumentInput {
   const src = s3Arn(sourceBucket);
-  return parsePolicy({
+  return {
     Version: "2012-10-17",
     Statement: [
       { Sid: "ListSource", Effect: "Allow", Action: "s3:ListBucket", Resource: src },
@@ -70,7 +80,7 @@ export function roleIdentityPolicy(sourceBucket: string, contract: string[] | un
         NotResource: [src, `${src}/*`],
       },
     ],
-  });
+  };
 }
 
 function caller(p: Principal, roleArn: string): Caller {

@@ -1,0 +1,154 @@
+// The emulator's IAM evaluation (src/iam/) checked against an independent implementation, used as a test
+// oracle only: @cloud-copilot/iam-simulate (a devDependency; AGPL-3.0, never shipped: flexcopy's tarball holds
+// only dist/). Every S3 operation of the emulator's action table, for the provider's role and your IAM user
+// (as an administrator of its buckets, and as the manual's sts:AssumeRole-only user), with and without the
+// ACL header, under the bucket policies flexcopy meets: the manual's, `policy --allow-multipart`'s, one with a
+// Deny on a prefix, and none. Both must reach the same decision for every request.
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { describe, expect, it } from "vitest";
+import { baseIdentityDocument, roleIdentityDocument } from "../../src/emulator/access/authorize.js";
+import { parsePolicy, type PolicyDocumentInput as PolicyDocument } from "../../src/iam/document.js";
+import { evaluate, type Caller, type Policies } from "../../src/iam/evaluate.js";
+import { bucketPolicy, multipartBucketPolicy, OWNER_FULL_CONTROL } from "../../src/iam/manual.js";
+import { s3Arn, s3Context, S3_ACTIONS } from "../../src/iam/s3-actions.js";
+
+const CUSTOMER = "123456789012";
+const PROVIDER = "461810399597";
+const ROLE = `arn:aws:iam::${PROVIDER}:role/JeuServiceRoleForS3Copy_${CUSTOMER}`;
+const SESSION = `arn:aws:sts::${PROVIDER}:assumed-role/JeuServiceRoleForS3Copy_${CUSTOMER}/flexcopy`;
+const USER = `arn:aws:iam::${CUSTOMER}:user/flex-user`;
+const SRC = "dataservice-flex-bucket";
+const DEST = "flex-dest";
+
+const withDeny = (): PolicyDocument => {
+  const doc = bucketPolicy(ROLE, DEST);
+  return { ...doc, Statement: [...doc.Statement, { Sid: "NoTestdata", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: `arn:aws:s3:::${DEST}/testdata/*` }] };
+};
+const tooBroad = (): PolicyDocument => ({
+  Version: "2012-10-17",
+  Statement: [{ Sid: "Everything", Effect: "Allow", Principal: { AWS: [ROLE] }, Action: "s3:*", Resource: [`arn:aws:s3:::${DEST}`, `arn:aws:s3:::${DEST}/*`] }],
+});
+const BUCKET_POLICIES: Record<string, PolicyDocument | undefined> = {
+  manual: bucketPolicy(ROLE, DEST),
+  "s3:* for the role (cross-account still needs the role's own Allow)": tooBroad(),
+  "allow-multipart": multipartBucketPolicy(ROLE, DEST),
+  "deny on testdata/": withDeny(),
+  none: undefined,
+};
+
+interface Who {
+  name: string;
+  caller: Caller;
+  identity: PolicyDocument;
+}
+const WHO: Who[] = [
+  { name: "role", caller: { arn: SESSION, accountId: PROVIDER, roleArn: ROLE }, identity: roleIdentityDocument(SRC, ["2021/05"]) },
+  { name: "user (bucket-admin)", caller: { arn: USER, accountId: CUSTOMER }, identity: baseIdentityDocument(ROLE, [DEST], "bucket-admin") },
+  { name: "user (manual)", caller: { arn: USER, accountId: CUSTOMER }, identity: baseIdentityDocument(ROLE, [DEST], "manual") },
+];
+
+const HEADERS: Record<string, Record<string, string>> = {
+  "with the ACL": { "x-amz-acl": OWNER_FULL_CONTROL, "x-amz-copy-source": `${SRC}/2021/05/28/a.pcap.gz` },
+  "without it": { "x-amz-copy-source": `${SRC}/2021/05/28/a.pcap.gz` },
+  "with another ACL": { "x-amz-acl": "private" },
+};
+const KEYS = ["2021/05/28/a.pcap.gz", "testdata/2021/05/28/t.pcap.gz"];
+
+interface Case {
+  label: string;
+  caller: Caller;
+  action: string;
+  resource: string;
+  resourceAccount: string;
+  context: Record<string, string | string[]>;
+  identity: PolicyDocument;
+  resourcePolicy?: PolicyDocument;
+}
+
+function cases(): Case[] {
+  const out: Case[] = [];
+  for (const [policyName, policy] of Object.entries(BUCKET_POLICIES)) {
+    for (const who of WHO) {
+      for (const [op, rule] of Object.entries(S3_ACTIONS)) {
+        if (rule.resource === "none") continue;
+        for (const [hname, headers] of Object.entries(rule.acl || rule.copy ? HEADERS : { "": {} })) {
+          for (const key of rule.resource === "object" ? KEYS : [undefined]) {
+            const context = s3Context(rule, {
+              header: (n) => headers[n],
+              callerArn: who.caller.arn,
+              principalArn: who.caller.roleArn ?? who.caller.arn,
+              callerAccount: who.caller.accountId,
+              resourceAccount: CUSTOMER,
+              secureTransport: false,
+            });
+            out.push({
+              label: `${policyName} | ${who.name} | ${op}${hname ? ` ${hname}` : ""}${key ? ` ${key}` : ""}`,
+              caller: who.caller,
+              action: rule.action,
+              resource: s3Arn(DEST, key),
+              resourceAccount: CUSTOMER,
+              context,
+              identity: who.identity,
+              ...(policy ? { resourcePolicy: policy } : {}),
+            });
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The provider's bucket, same-account for the role: its identity policy alone decides (contract: 2021/05). */
+function sourceCases(): Case[] {
+  const role = WHO[0]!;
+  const out: Case[] = [];
+  for (const op of ["ListObjectsV2", "GetObject", "HeadObject", "GetObjectTagging", "PutObject", "DeleteObject"]) {
+    const rule = S3_ACTIONS[op]!;
+    for (const key of rule.resource === "object" ? ["2021/05/28/a.pcap.gz", "2021/06/01/b.pcap.gz", "testdata/2021/05/28/t.pcap.gz"] : [undefined]) {
+      const context = s3Context(rule, { header: () => undefined, callerArn: SESSION, principalArn: ROLE, callerAccount: PROVIDER, resourceAccount: PROVIDER, secureTransport: false });
+      out.push({ label: `source | role | ${op}${key ? ` ${key}` : ""}`, caller: role.caller, action: rule.action, resource: s3Arn(SRC, key), resourceAccount: PROVIDER, context, identity: role.identity });
+    }
+  }
+  return out;
+}
+
+function ours(c: Case): boolean {
+  const policies: Policies = { identity: [{ name: "identity", policy: parsePolicy(c.identity) }] };
+  if (c.resourcePolicy) policies.resource = { name: "bucket policy", policy: parsePolicy(c.resourcePolicy) };
+  return evaluate({ caller: c.caller, action: c.action, resource: c.resource, resourceAccount: c.resourceAccount, context: c.context }, policies).allowed;
+}
+
+async function oracle(c: Case): Promise<boolean | string> {
+  const r = await runSimulation(
+    {
+      request: { principal: c.caller.arn, action: c.action, resource: { resource: c.resource, accountId: c.resourceAccount }, contextVariables: c.context },
+      identityPolicies: [{ name: "identity", policy: c.identity }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(c.resourcePolicy ? { resourcePolicy: c.resourcePolicy } : {}),
+    },
+    {},
+  );
+  if (r.resultType === "error") return `error: ${JSON.stringify(r).slice(0, 300)}`;
+  return r.overallResult === "Allowed";
+}
+
+describe("the emulator's IAM evaluation agrees with @cloud-copilot/iam-simulate", () => {
+  it("on every S3 operation, caller, header and bucket policy flexcopy meets", async () => {
+    const all = [...cases(), ...sourceCases()];
+    const disagreements: string[] = [];
+    let allowed = 0;
+    for (const c of all) {
+      const theirs = await oracle(c);
+      const mine = ours(c);
+      if (mine) allowed += 1;
+      if (theirs !== mine) disagreements.push(`${c.label}: ours ${mine ? "Allow" : "Deny"}, oracle ${String(theirs)}`);
+    }
+    expect(disagreements).toEqual([]);
+    // the table is not trivially one-sided
+    expect(all.length).toBeGreaterThan(500);
+    expect(allowed).toBeGreaterThan(all.length / 10);
+    expect(allowed).toBeLessThan(all.length * 0.9);
+  }, 120_000);
+});
