@@ -109,7 +109,7 @@ const HINTS: Record<string, string> = {
 const ACCESS_DENIED_HINTS: Record<Side | "unknown", string> = {
   source:
     "the object is probably outside your contracted data period (listings show data you may not be entitled to download)",
-  dest: "the destination bucket policy does not grant the provider role PutObject with bucket-owner-full-control — paste the policy from `flexcopy policy`, or the provider has not finished setup yet",
+  dest: "the destination bucket policy does not grant the provider role PutObject with bucket-owner-full-control — paste the policy from `flexcopy policy`, or the provider has not finished setup yet; if your policy also requires an encryption header, add --sse AES256 (or aws:kms); `flexcopy doctor` tells which",
   sts: "your IAM user or role needs sts:AssumeRole on the provider role (`flexcopy policy --iam-policy`), the account id must be the one you registered with JPX, and the external id must match",
   unknown: "either the object is outside your contracted data period or your bucket policy does not let the provider role write: run `flexcopy doctor`",
 };

@@ -28,7 +28,7 @@ type Input = Record<string, unknown>;
 
 /** Fields each operation may carry on this path; anything else set goes through the SDK. */
 const FIELDS = {
-  CopyObjectCommand: new Set(["Bucket", "Key", "CopySource", "CopySourceIfMatch", "MetadataDirective", "ACL"]),
+  CopyObjectCommand: new Set(["Bucket", "Key", "CopySource", "CopySourceIfMatch", "MetadataDirective", "ACL", "ServerSideEncryption", "SSEKMSKeyId"]),
   UploadPartCopyCommand: new Set(["Bucket", "Key", "CopySource", "CopySourceIfMatch", "CopySourceRange", "UploadId", "PartNumber"]),
 } as const;
 export type LeanOp = keyof typeof FIELDS;
@@ -39,6 +39,8 @@ const HEADERS: Record<string, string> = {
   CopySourceRange: "x-amz-copy-source-range",
   MetadataDirective: "x-amz-metadata-directive",
   ACL: "x-amz-acl",
+  ServerSideEncryption: "x-amz-server-side-encryption",
+  SSEKMSKeyId: "x-amz-server-side-encryption-aws-kms-key-id",
 };
 
 /** SHA-256 of the empty body (both requests carry none). */

@@ -2,6 +2,7 @@
 // shapes it passes are defined here, in the lower layer, and re-exported there, so they are written once).
 // The only place outside the client set-up that builds S3 commands for the engine.
 import {
+  type ServerSideEncryption,
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
@@ -53,8 +54,29 @@ export function copySource(bucket: string, key: string): string {
   return `${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
 }
 
+/**
+ * What every object-creating write carries besides the ACL: the server-side encryption header, for a bucket
+ * policy that denies writes without it (`s3:x-amz-server-side-encryption`; AWS Config's
+ * s3-bucket-server-side-encryption-enabled and Macie's "denies unencrypted object uploads" look for such
+ * policies). Undefined: no header, the bucket's default encryption applies.
+ */
+export interface WriteOptions {
+  sse?: "AES256" | "aws:kms";
+  sseKmsKeyId?: string;
+}
+
 export class S3Store {
-  constructor(private readonly s3: S3Client) {}
+  private readonly sse: { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string };
+
+  constructor(
+    private readonly s3: S3Client,
+    writes: WriteOptions = {},
+  ) {
+    this.sse = {
+      ...(writes.sse ? { ServerSideEncryption: writes.sse as ServerSideEncryption } : {}),
+      ...(writes.sseKmsKeyId ? { SSEKMSKeyId: writes.sseKmsKeyId } : {}),
+    };
+  }
 
   async listObjects(i: { bucket: string; prefix: string; delimiter?: "/"; token?: string; maxKeys?: number }): Promise<{ objects: ObjInfo[]; prefixes: string[]; next?: string }> {
     const out = await this.s3.send(new ListObjectsV2Command({ Bucket: i.bucket, Prefix: i.prefix, Delimiter: i.delimiter, ContinuationToken: i.token, MaxKeys: i.maxKeys }));
@@ -88,6 +110,7 @@ export class S3Store {
         CopySourceIfMatch: i.from.ifMatch,
         MetadataDirective: "COPY",
         ACL: OWNER_FULL_CONTROL,
+        ...this.sse,
       }),
     );
     return { etag: out.CopyObjectResult?.ETag };
@@ -100,6 +123,7 @@ export class S3Store {
         Bucket: i.bucket,
         Key: i.key,
         ACL: OWNER_FULL_CONTROL,
+        ...this.sse,
         ContentType: h.contentType,
         ContentEncoding: h.contentEncoding,
         ContentDisposition: h.contentDisposition,

@@ -1,4 +1,4 @@
-import { concurrencyCeiling, type FlexConfig } from "../config/schema.js";
+import { concurrencyCeiling, writeOptions, type FlexConfig } from "../config/schema.js";
 import { MultipartGate } from "../engine/strategy.js";
 import { multipartPermission } from "../setup/doctor-policy.js";
 import { formatDuration } from "../config/sizes.js";
@@ -77,7 +77,7 @@ export function copyContext(run: CopyRun): CopyContext {
   const { session, config } = run;
   if (!config.destBucket) throw new Error("destination bucket missing");
   return {
-    store: s3Store(session.s3),
+    store: s3Store(session.s3, writeOptions(config)),
     requester: session.requester(run.emit, run.signal),
     sourceBucket: config.sourceBucket,
     destBucket: config.destBucket,

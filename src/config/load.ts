@@ -59,6 +59,9 @@ export async function resolveConfig(src: ConfigSources): Promise<ResolvedConfig>
     throw new ConfigError(k.flag, `${k.flag} ${issue?.message ?? "is invalid"} (got ${show(raw[k.key])}${from})`);
   }
   const config: FlexConfig = { ...parsed.data };
+  if (config.sseKmsKeyId !== undefined && config.sse !== "aws:kms") {
+    throw new ConfigError(flagOf("sseKmsKeyId"), `${flagOf("sseKmsKeyId")} needs ${flagOf("sse")} aws:kms (got ${flagOf("sse")} ${config.sse ?? "unset"})`);
+  }
   if (config.roleArn === undefined && config.accountId !== undefined) {
     config.roleArn = defaultRoleArn(config.accountId);
     origins.roleArn = `derived from ${flagOf("accountId")}`;

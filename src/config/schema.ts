@@ -107,6 +107,9 @@ interface Setting<S extends z.ZodType = z.ZodType> {
 const setting = <S extends z.ZodType>(s: Setting<S>): Setting<S> => s;
 
 const CREDENTIAL_SOURCES = ["assume-role", "env"] as const;
+/** x-amz-server-side-encryption values flexcopy may send (SSE-S3, SSE-KMS). */
+export const SSE_VALUES = ["AES256", "aws:kms"] as const;
+const KMS_KEY = "must be a KMS key ARN, e.g. arn:aws:kms:ap-northeast-1:123456789012:key/<id> (an alias ARN works too)";
 const URL_ERROR = "must be an http:// or https:// URL";
 
 /** Every setting flexcopy reads, in the order of `--help`. */
@@ -188,6 +191,20 @@ export const SETTINGS = {
     schema: size(MIN_PART_SIZE, MAX_PART_SIZE, 'must be a size from 5 MiB to 5 GiB, e.g. "512MiB"').default(512 * 2 ** 20),
   }),
   maxAttempts: setting({ type: "integer", help: "attempts per request before an object fails", schema: int(1, 100, "must be a whole number from 1 to 100").default(10) }),
+  sse: setting({
+    type: "choice",
+    help: "server-side encryption header on every copy: AES256 (SSE-S3) or aws:kms (SSE-KMS), for a bucket policy that requires one; default: none sent, your bucket's default encryption applies",
+    choices: SSE_VALUES,
+    schema: z.enum(SSE_VALUES, { error: 'must be "AES256" or "aws:kms"' }).optional(),
+  }),
+  sseKmsKeyId: setting({
+    type: "string",
+    help: "with --sse aws:kms: the KMS key to encrypt with (ARN); its key policy must allow the provider's role kms:GenerateDataKey and kms:Decrypt",
+    schema: z
+      .string({ error: KMS_KEY })
+      .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[\w/+=,.@:-]+$/, { error: KMS_KEY })
+      .optional(),
+  }),
   credentials: setting({
     type: "choice",
     help: "assume-role, or env to use temporary credentials already exported",
@@ -255,6 +272,11 @@ export function configKeys(): ConfigKey[] {
 }
 
 /** The most copy requests a run may have in flight (sizes socket pools). */
+/** The encryption header every object-creating write carries (none unless `--sse`). */
+export function writeOptions(c: Pick<FlexConfig, "sse" | "sseKmsKeyId">): { sse?: "AES256" | "aws:kms"; sseKmsKeyId?: string } {
+  return { ...(c.sse ? { sse: c.sse } : {}), ...(c.sseKmsKeyId ? { sseKmsKeyId: c.sseKmsKeyId } : {}) };
+}
+
 export function concurrencyCeiling(c: Pick<FlexConfig, "concurrency" | "maxConcurrency">): number {
   return c.concurrency === "auto" ? c.maxConcurrency : c.concurrency;
 }

@@ -72,6 +72,8 @@ export interface RequestLogEntry {
   status: number;
   code?: string;
   acl?: string;
+  /** x-amz-server-side-encryption, when the request carried it. */
+  sse?: string;
   copySource?: string;
   uploadId?: string;
   partNumber?: number;

@@ -12,9 +12,9 @@
 // accounting, naming it by its S3 operation ("CopyObject", "UploadPartCopy", ...). Tests use an in-memory
 // store (memory-store.test-support.ts).
 import type { S3Client } from "@aws-sdk/client-s3";
-import { S3Store, type CopyFrom, type ObjectHead, type ObjInfo, type UploadedPart } from "../aws/s3-store.js";
+import { S3Store, type CopyFrom, type ObjectHead, type ObjInfo, type UploadedPart, type WriteOptions } from "../aws/s3-store.js";
 
-export type { CopyFrom, ObjectHead, ObjInfo, UploadedPart };
+export type { CopyFrom, ObjectHead, ObjInfo, UploadedPart, WriteOptions };
 
 /** One page of ListObjectsV2. */
 export interface ListPage {
@@ -60,6 +60,6 @@ export interface ObjectStore {
 }
 
 /** The store over an S3 client (aws/clients.ts: the ACL guard and the lean copy path stay in force). */
-export function s3Store(client: S3Client): ObjectStore {
-  return new S3Store(client);
+export function s3Store(client: S3Client, writes?: WriteOptions): ObjectStore {
+  return new S3Store(client, writes);
 }

@@ -14,6 +14,11 @@
 // - S3 User Guide, "Enforce conditional writes" (conditional-writes-enforce): s3:ObjectCreationOperation exempts
 //   CreateMultipartUpload, UploadPart and UploadPartCopy (false) while PutObject and CompleteMultipartUpload are
 //   object creations (true); CopyObject is governed by the same conditional-write policies, so it is true too.
+// - Service Authorization Reference again: s3:x-amz-server-side-encryption and
+//   s3:x-amz-server-side-encryption-aws-kms-key-id on s3:PutObject, from the request's headers; the requests
+//   that take those headers are PutObject, CopyObject and CreateMultipartUpload (S3 API Reference). UploadPart
+//   and UploadPartCopy do not carry them, so a policy denying writes without them denies the parts too:
+//   boto/botocore#471 (UploadPart AccessDenied under an SSE-enforcing policy), aws/aws-cli#4251.
 import type { RequestContext } from "./conditions.js";
 
 export interface S3Rule {
@@ -25,6 +30,8 @@ export interface S3Rule {
   acl?: boolean;
   /** x-amz-copy-source / x-amz-metadata-directive are in the context. */
   copy?: boolean;
+  /** The request accepts x-amz-server-side-encryption (and its KMS key id): in the context when sent. */
+  sse?: boolean;
   /** s3:prefix, s3:delimiter, s3:max-keys are in the context. */
   listing?: boolean;
   /** Only principals of the bucket owner's account may call it (bucket policy APIs: 405 otherwise). */
@@ -48,9 +55,9 @@ export const S3_ACTIONS: Readonly<Record<string, S3Rule>> = {
   GetObjectAcl: { action: "s3:GetObjectAcl", resource: "object" },
   GetObjectTagging: { action: "s3:GetObjectTagging", resource: "object" },
   PutObjectAcl: { action: "s3:PutObjectAcl", resource: "object", acl: true },
-  PutObject: { action: "s3:PutObject", resource: "object", creation: true, acl: true },
-  CopyObject: { action: "s3:PutObject", resource: "object", creation: true, acl: true, copy: true },
-  CreateMultipartUpload: { action: "s3:PutObject", resource: "object", creation: false, acl: true },
+  PutObject: { action: "s3:PutObject", resource: "object", creation: true, acl: true, sse: true },
+  CopyObject: { action: "s3:PutObject", resource: "object", creation: true, acl: true, copy: true, sse: true },
+  CreateMultipartUpload: { action: "s3:PutObject", resource: "object", creation: false, acl: true, sse: true },
   UploadPart: { action: "s3:PutObject", resource: "object", creation: false },
   UploadPartCopy: { action: "s3:PutObject", resource: "object", creation: false, copy: true },
   CompleteMultipartUpload: { action: "s3:PutObject", resource: "object", creation: true },
@@ -97,6 +104,12 @@ export function s3Context(rule: S3Rule, f: S3RequestFacts): RequestContext {
     if (src !== undefined) ctx["s3:x-amz-copy-source"] = src;
     const dir = f.header("x-amz-metadata-directive");
     if (dir !== undefined) ctx["s3:x-amz-metadata-directive"] = dir;
+  }
+  if (rule.sse) {
+    for (const h of ["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"]) {
+      const v = f.header(h);
+      if (v !== undefined) ctx[`s3:${h}`] = v;
+    }
   }
   if (rule.listing && f.query) {
     for (const k of ["prefix", "delimiter", "max-keys"]) {

@@ -19,6 +19,16 @@ export interface PolicyFacts {
   /** undefined: could not be read. */
   ownership: string | undefined;
   caller: Caller;
+  /** The encryption headers flexcopy's writes carry (`--sse`, `--sse-kms-key-id`); none by default. */
+  sse?: Record<string, string>;
+}
+
+/** The request headers `--sse` / `--sse-kms-key-id` add to CopyObject and CreateMultipartUpload. */
+export function sseHeaders(w: { sse?: string; sseKmsKeyId?: string }): Record<string, string> {
+  return {
+    ...(w.sse ? { "x-amz-server-side-encryption": w.sse } : {}),
+    ...(w.sseKmsKeyId ? { "x-amz-server-side-encryption-aws-kms-key-id": w.sseKmsKeyId } : {}),
+  };
 }
 
 /** Keys of every kind flexcopy writes: a day's data, sample data, connection specifications. */
@@ -97,7 +107,7 @@ export const bucketPolicyCheck: Step<DoctorContext> = {
       if (errorCode(err) === "OwnershipControlsNotFoundError") ownership = "ObjectWriter";
     }
     const caller = roleCaller(roleArn, c.sessionName);
-    ctx.policyFacts = { bucket, policy, ownership, caller };
+    ctx.policyFacts = { bucket, policy, ownership, caller, sse: sseHeaders(c) };
     const mentions = policy.statements.some((s) => s.effect === "Allow" && s.principals !== undefined && (s.principals === "*" || s.principals.includes(roleArn) || s.principals.includes(caller.accountId) || s.principals.includes(`arn:aws:iam::${caller.accountId}:root`)));
     if (!mentions) return fail(`the bucket policy of s3://${bucket} allows nothing to the provider's role ${roleArn}`, REAPPLY(bucket));
     return pass(`${policy.statements.length} statement(s); Object Ownership ${ownership ?? "unknown (not readable)"}`);
@@ -124,15 +134,27 @@ const allowedLine = (f: PolicyFacts, op: string, what: string, fix: string, head
   return fail(`the role may not ${what}: ${everyKey ? reason : `${d.key}: ${reason}`}`, fix);
 };
 
+/** Where copies with the ACL are refused as they are: the `--sse` value that would make them allowed, if any. */
+function encryptionThatWorks(f: PolicyFacts): "AES256" | "aws:kms" | undefined {
+  for (const sse of ["AES256", "aws:kms"] as const) {
+    if (!deniedOn(f, "CopyObject", { ...ACL, "x-amz-server-side-encryption": sse })) return sse;
+  }
+  return undefined;
+}
+
 export const POLICY_STEPS: Step<DoctorContext>[] = [
   bucketPolicyCheck,
   decisionStep("policy list", (f) => {
     const d = decideFor(f, "ListObjectsV2", "");
     return d.allowed ? pass("the role may list your bucket (s3:ListBucket)") : fail(`the role may not list your bucket (${d.reason})`, REAPPLY(f.bucket));
   }),
-  decisionStep("policy copy with ACL", (f) => allowedLine(f, "CopyObject", `copy into your bucket with x-amz-acl ${OWNER_FULL_CONTROL}`, REAPPLY(f.bucket), ACL)),
+  decisionStep("policy copy with ACL", (f) => {
+    const line = allowedLine(f, "CopyObject", `copy into your bucket with x-amz-acl ${OWNER_FULL_CONTROL}`, REAPPLY(f.bucket), { ...ACL, ...f.sse });
+    const sse = line.status === "fail" ? encryptionThatWorks(f) : undefined;
+    return sse ? { ...line, fix: `your bucket policy requires a server-side encryption header: add --sse ${sse} (or FLEXCOPY_SSE=${sse}, or "sse": "${sse}" in the config file)` } : line;
+  }),
   decisionStep("policy copy without ACL", (f) => {
-    const d = SAMPLE_KEYS.map((k) => decideFor(f, "CopyObject", k)).find((x) => x.allowed);
+    const d = SAMPLE_KEYS.map((k) => decideFor(f, "CopyObject", k, f.sse)).find((x) => x.allowed);
     if (!d) return pass("refused, as it must be: objects written without the ACL would not be yours");
     if (f.ownership === "BucketOwnerEnforced") return pass("allowed, and harmless: Object Ownership BucketOwnerEnforced makes every object yours");
     return fail(
@@ -140,7 +162,7 @@ export const POLICY_STEPS: Step<DoctorContext>[] = [
       "set Object Ownership to BucketOwnerEnforced first: aws s3api put-bucket-ownership-controls --bucket " + f.bucket + " --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'",
     );
   }),
-  decisionStep("policy multipart create", (f) => allowedLine(f, "CreateMultipartUpload", "start multipart copies (with the ACL)", MULTIPART_FIX, ACL)),
+  decisionStep("policy multipart create", (f) => allowedLine(f, "CreateMultipartUpload", "start multipart copies (with the ACL)", MULTIPART_FIX, { ...ACL, ...f.sse })),
   decisionStep("policy multipart part", (f) => allowedLine(f, "UploadPartCopy", "copy parts (UploadPartCopy carries no x-amz-acl)", MULTIPART_FIX)),
   decisionStep("policy multipart complete", (f) => allowedLine(f, "CompleteMultipartUpload", "complete multipart copies", MULTIPART_FIX)),
   decisionStep("policy multipart abort", (f) => allowedLine(f, "AbortMultipartUpload", "abort its multipart uploads", MULTIPART_FIX)),

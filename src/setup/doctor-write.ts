@@ -1,6 +1,7 @@
 /** `flexcopy doctor --write-test`: one small real copy through the engine's single-copy path. */
 import { OWNER_FULL_CONTROL } from "../aws/acl.js";
 import { isAuthFailure } from "../aws/classify.js";
+import { writeOptions } from "../config/schema.js";
 import { formatBytes } from "../config/sizes.js";
 import { cleanupCommand, copyOne } from "../engine/copy.js";
 import { abortUpload, type UploadAccess } from "../engine/uploads.js";
@@ -16,7 +17,7 @@ export const writeTestCheck: Step<DoctorContext> = {
   run: async (ctx) => {
     if (!ctx.writeTest) return skip(`not run: add --write-test to copy one small object with ACL ${OWNER_FULL_CONTROL}`);
     const c = ctx.config!;
-    const { store, requester } = doctorListing(ctx.role!.s3, c.maxAttempts, ctx.role!.refresher);
+    const { store, requester } = doctorListing(ctx.role!.s3, c.maxAttempts, ctx.role!.refresher, writeOptions(c));
     const obj = await smallestObject({ store, requester }, c.sourceBucket, ["ConnectionSpec/", "testdata/"]);
     if (!obj) return skip("skipped: no object under ConnectionSpec/ or testdata/ to copy");
     try {
@@ -65,7 +66,7 @@ export const multipartWriteTestCheck: Step<DoctorContext> = {
       );
     }
     const c = ctx.config!;
-    const role = doctorListing(ctx.role!.s3, c.maxAttempts, ctx.role!.refresher);
+    const role = doctorListing(ctx.role!.s3, c.maxAttempts, ctx.role!.refresher, writeOptions(c));
     const store = role.store;
     const obj = ctx.writeTestObject;
     const key = `${obj.key}.flexcopy-doctor-multipart-test`;

@@ -9,7 +9,7 @@ import { HttpResponse } from "@smithy/protocol-http";
 import { classifyError } from "../aws/classify.js";
 import type { Listing } from "../engine/listing.js";
 import { RequestError, Requester, type CredentialRefresher } from "../engine/request.js";
-import { s3Store } from "../engine/storage.js";
+import { s3Store, type WriteOptions } from "../engine/storage.js";
 
 export type CheckStatus = "pass" | "warn" | "fail" | "skip";
 
@@ -93,8 +93,8 @@ export function errorHeader(err: unknown, name: string): string | undefined {
 export const CLOCK_CODES = new Set(["RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture", "InvalidSignatureException"]);
 
 /** Doctor's own S3 requests through the engine's Requester (retries, token refresh), one at a time, no events. */
-export function doctorListing(s3: S3Client, maxAttempts: number, credentials: CredentialRefresher = FIXED_CREDENTIALS): Listing {
-  return { store: s3Store(s3), requester: new Requester({ concurrency: 1, maxAttempts, credentials, emit: () => undefined }) };
+export function doctorListing(s3: S3Client, maxAttempts: number, credentials: CredentialRefresher = FIXED_CREDENTIALS, writes?: WriteOptions): Listing {
+  return { store: s3Store(s3, writes), requester: new Requester({ concurrency: 1, maxAttempts, credentials, emit: () => undefined }) };
 }
 
 /** Credentials that cannot be refreshed (your own, or `--credentials env`). */

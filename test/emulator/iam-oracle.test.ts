@@ -2,8 +2,8 @@
 // oracle only: @cloud-copilot/iam-simulate (a devDependency; AGPL-3.0, never shipped: flexcopy's tarball holds
 // only dist/). Every S3 operation of the emulator's action table, for the provider's role and your IAM user
 // (as an administrator of its buckets, and as the manual's sts:AssumeRole-only user), with and without the
-// ACL header, under the bucket policies flexcopy meets: the manual's, `policy --allow-multipart`'s, one with a
-// Deny on a prefix, and none. Both must reach the same decision for every request.
+// ACL and encryption headers, under the bucket policies flexcopy meets: the manual's, `policy --allow-multipart`'s,
+// one with a Deny on a prefix, one requiring an encryption header, one granting the role s3:*, and none. Both must reach the same decision for every request.
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { describe, expect, it } from "vitest";
 import { baseIdentityDocument, roleIdentityDocument } from "../../src/emulator/access/authorize.js";
@@ -28,7 +28,21 @@ const tooBroad = (): PolicyDocument => ({
   Version: "2012-10-17",
   Statement: [{ Sid: "Everything", Effect: "Allow", Principal: { AWS: [ROLE] }, Action: "s3:*", Resource: [`arn:aws:s3:::${DEST}`, `arn:aws:s3:::${DEST}/*`] }],
 });
+const requireEncryption = (): PolicyDocument => {
+  const doc = bucketPolicy(ROLE, DEST);
+  const obj = `arn:aws:s3:::${DEST}/*`;
+  return {
+    ...doc,
+    Statement: [
+      ...doc.Statement,
+      { Sid: "DenyIncorrectEncryptionHeader", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: obj, Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "AES256" } } },
+      { Sid: "DenyUnEncryptedObjectUploads", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: obj, Condition: { Null: { "s3:x-amz-server-side-encryption": "true" } } },
+      { Sid: "OnlyOurKey", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: obj, Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": `arn:aws:kms:ap-northeast-1:${CUSTOMER}:key/ours` } } },
+    ],
+  };
+};
 const BUCKET_POLICIES: Record<string, PolicyDocument | undefined> = {
+  "requires an encryption header": requireEncryption(),
   manual: bucketPolicy(ROLE, DEST),
   "s3:* for the role (cross-account still needs the role's own Allow)": tooBroad(),
   "allow-multipart": multipartBucketPolicy(ROLE, DEST),
@@ -51,6 +65,9 @@ const HEADERS: Record<string, Record<string, string>> = {
   "with the ACL": { "x-amz-acl": OWNER_FULL_CONTROL, "x-amz-copy-source": `${SRC}/2021/05/28/a.pcap.gz` },
   "without it": { "x-amz-copy-source": `${SRC}/2021/05/28/a.pcap.gz` },
   "with another ACL": { "x-amz-acl": "private" },
+  "with the ACL and SSE-S3": { "x-amz-acl": OWNER_FULL_CONTROL, "x-amz-server-side-encryption": "AES256" },
+  "with the ACL and our KMS key": { "x-amz-acl": OWNER_FULL_CONTROL, "x-amz-server-side-encryption": "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id": `arn:aws:kms:ap-northeast-1:${CUSTOMER}:key/ours` },
+  "with the ACL and another KMS key": { "x-amz-acl": OWNER_FULL_CONTROL, "x-amz-server-side-encryption": "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id": `arn:aws:kms:ap-northeast-1:${CUSTOMER}:key/other` },
 };
 const KEYS = ["2021/05/28/a.pcap.gz", "testdata/2021/05/28/t.pcap.gz"];
 
@@ -71,7 +88,7 @@ function cases(): Case[] {
     for (const who of WHO) {
       for (const [op, rule] of Object.entries(S3_ACTIONS)) {
         if (rule.resource === "none") continue;
-        for (const [hname, headers] of Object.entries(rule.acl || rule.copy ? HEADERS : { "": {} })) {
+        for (const [hname, headers] of Object.entries(rule.acl || rule.copy || rule.sse ? HEADERS : { "": {} })) {
           for (const key of rule.resource === "object" ? KEYS : [undefined]) {
             const context = s3Context(rule, {
               header: (n) => headers[n],

@@ -105,6 +105,8 @@ export async function handleS3(ctx: Ctx): Promise<void> {
   if (uploadId) e.uploadId = uploadId;
   const acl = header(ctx, "x-amz-acl");
   if (acl !== undefined) e.acl = acl;
+  const sse = header(ctx, "x-amz-server-side-encryption");
+  if (sse !== undefined) e.sse = sse;
   if (ctx.sig) {
     ctx.principal = await authenticate(st, ctx.sig, ctx.method, ctx.rawPath, ctx.query, ctx.req.headers, ctx.body);
   }

@@ -1,0 +1,84 @@
+// A bucket policy that denies writes without a server-side encryption header — AWS's own pattern ("How to
+// prevent uploads of unencrypted objects to Amazon S3", AWS Security Blog; AWS Config's
+// s3-bucket-server-side-encryption-enabled and Macie's "denies unencrypted object uploads" look for it).
+// flexcopy sends the header with --sse; UploadPartCopy cannot carry it, so such a policy also refuses parts
+// (boto/botocore#471, aws/aws-cli#4251), which the emulator models like the ACL header of aws/aws-cli#1674.
+import { afterEach, describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator/index.js";
+import { bucketPolicy, multipartBucketPolicy } from "../../src/iam/manual.js";
+import { cliEnv, emulator, eventsOf, runCli, summaryOf } from "./harness.js";
+
+const SRC = "dataservice-flex-bucket";
+const DAY = "2021/05/28/";
+const GiB = 2 ** 30;
+
+let emu: Emulator | undefined;
+afterEach(async () => {
+  await emu?.stop();
+  emu = undefined;
+});
+
+/** The manual's policy (or --allow-multipart's) plus the two Deny statements of the AWS Security Blog post. */
+function requireEncryption(base: { Statement: object[] }): object {
+  return {
+    ...base,
+    Statement: [
+      ...base.Statement,
+      { Sid: "DenyIncorrectEncryptionHeader", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::${bucket}/*", Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "AES256" } } },
+      { Sid: "DenyUnEncryptedObjectUploads", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::${bucket}/*", Condition: { Null: { "s3:x-amz-server-side-encryption": "true" } } },
+    ],
+  };
+}
+
+async function world(multipart = false): Promise<Emulator> {
+  const policy = requireEncryption((multipart ? multipartBucketPolicy : bucketPolicy)("${roleArn}", "${bucket}") as { Statement: object[] });
+  const e = await emulator({ seed: "none", bucketPolicy: policy, ...(multipart ? { objectOwnership: "BucketOwnerEnforced" as const } : {}) });
+  e.putObject(SRC, `${DAY}a.pcap.gz`, 50_000_000);
+  e.putObject(SRC, `${DAY}b.pcap.gz`, 70_000_000);
+  return e;
+}
+
+const doctorLine = (stdout: string, name: string) =>
+  stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { name: string; status: string; detail: string; fix?: string })
+    .find((l) => l.name === name);
+
+describe("a bucket policy that requires an encryption header", () => {
+  it("without --sse: refused before anything is copied, and the hint names --sse; doctor names the value", async () => {
+    emu = await world();
+    const r = await runCli(["fetch", "2021/05/28"], { env: cliEnv(emu) });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/--sse AES256/);
+    expect(emu.objects(emu.destBuckets[0]!)).toEqual([]);
+    const d = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
+    const line = doctorLine(d.stdout, "policy copy with ACL");
+    expect(line).toMatchObject({ status: "fail", detail: expect.stringMatching(/DenyIncorrectEncryptionHeader|DenyUnEncryptedObjectUploads/) });
+    expect(line!.fix).toMatch(/add --sse AES256/);
+  });
+
+  it("with --sse AES256: every write carries the header and the ACL, and doctor passes", async () => {
+    emu = await world();
+    const r = await runCli(["fetch", "2021/05/28", "--sse", "AES256", "--json"], { env: cliEnv(emu) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(summaryOf(r)).toMatchObject({ copied: 2, failed: 0 });
+    const writes = emu.requestLog().filter((l) => l.op === "CopyObject");
+    expect(writes).toHaveLength(2);
+    for (const w of writes) expect(w).toMatchObject({ status: 200, sse: "AES256", acl: "bucket-owner-full-control" });
+    const d = await runCli(["doctor", "--json"], { env: cliEnv(emu, { FLEXCOPY_SSE: "AES256" }) });
+    expect(doctorLine(d.stdout, "policy copy with ACL")).toMatchObject({ status: "pass" });
+  });
+
+  it("parts are refused even where --allow-multipart's statement allows them (UploadPartCopy carries no header): objects up to 5 GiB are copied whole", async () => {
+    emu = await world(true);
+    emu.putObject(SRC, `${DAY}c_1GiB.pcap.gz`, GiB);
+    const r = await runCli(["fetch", "2021/05/28", "--sse", "AES256", "--json"], { env: cliEnv(emu) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(eventsOf(r, "copied").every((e) => e.multipart === false)).toBe(true);
+    expect(summaryOf(r)).toMatchObject({ copied: 3, failed: 0, uploadsLeft: 0 });
+    // read from the policy before the run: no probe upload was made to find out
+    expect(emu.requestLog().filter((l) => l.op === "UploadPartCopy")).toEqual([]);
+    expect(emu.uploads(emu.destBuckets[0]!)).toEqual([]);
+  });
+});
