@@ -81,4 +81,13 @@ describe("a bucket policy that requires an encryption header", () => {
     expect(emu.requestLog().filter((l) => l.op === "UploadPartCopy")).toEqual([]);
     expect(emu.uploads(emu.destBuckets[0]!)).toEqual([]);
   });
+
+  it("with parts allowed, the multipart copy's CreateMultipartUpload carries the header too", async () => {
+    emu = await emulator({ seed: "none", bucketPolicy: multipartBucketPolicy("${roleArn}", "${bucket}"), objectOwnership: "BucketOwnerEnforced" });
+    emu.putObject(SRC, `${DAY}c_1GiB.pcap.gz`, GiB);
+    const r = await runCli(["fetch", "2021/05/28", "--sse", "aws:kms", "--sse-kms-key-id", "arn:aws:kms:ap-northeast-1:123456789012:key/ours", "--json"], { env: cliEnv(emu) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(eventsOf(r, "copied")).toMatchObject([{ multipart: true }]);
+    expect(emu.requestLog().filter((l) => l.op === "CreateMultipartUpload")).toMatchObject([{ status: 200, sse: "aws:kms" }]);
+  });
 });
