@@ -1,5 +1,6 @@
 // Buckets, objects and multipart uploads. Keys are kept in a sorted array (S3 order: UTF-8 binary,
 // i.e. code point order) so that listing a prefix is a binary search plus the page.
+import type { Encryption } from "./access/encryption.js";
 import type { Content } from "./content.js";
 import type { Policy } from "../iam/document.js";
 import type { Grant, ObjectInfo, ObjectOwnership } from "./types.js";
@@ -83,6 +84,8 @@ export class Bucket {
   /** The bucket policy as put (text) and parsed. */
   policy: { text: string; parsed: Policy } | undefined;
   ownership: ObjectOwnership = "ObjectWriter";
+  /** Default encryption (GetBucketEncryption): SSE-S3 unless set otherwise. */
+  encryption: Encryption = { algorithm: "AES256" };
 
   constructor(
     readonly name: string,

@@ -50,6 +50,8 @@ export const S3_ACTIONS: Readonly<Record<string, S3Rule>> = {
   DeleteBucketPolicy: { action: "s3:DeleteBucketPolicy", resource: "bucket", ownerAccountOnly: true },
   GetBucketOwnershipControls: { action: "s3:GetBucketOwnershipControls", resource: "bucket" },
   PutBucketOwnershipControls: { action: "s3:PutBucketOwnershipControls", resource: "bucket" },
+  GetBucketEncryption: { action: "s3:GetEncryptionConfiguration", resource: "bucket" },
+  PutBucketEncryption: { action: "s3:PutEncryptionConfiguration", resource: "bucket" },
   GetObject: { action: "s3:GetObject", resource: "object" },
   HeadObject: { action: "s3:GetObject", resource: "object" },
   GetObjectAcl: { action: "s3:GetObjectAcl", resource: "object" },

@@ -12,6 +12,7 @@ import {
   MAX_SKEW_MS, pass, skip, summarizePrefixes, warn, type DateProbe, type Step,
 } from "./doctor.js";
 import { POLICY_STEPS, type PolicyFacts } from "./doctor-policy.js";
+import { encryptionCheck } from "./doctor-encryption.js";
 import { multipartWriteTestCheck, writeTestCheck } from "./doctor-write.js";
 import type { ObjInfo } from "../engine/storage.js";
 
@@ -258,6 +259,7 @@ export const DOCTOR_STEPS: Step<DoctorContext>[] = [
   sourceCheck,
   destinationCheck,
   destinationAccessCheck,
+  encryptionCheck,
   ...POLICY_STEPS,
   writeTestCheck,
   multipartWriteTestCheck,

@@ -3,6 +3,7 @@
 // s3-bucket-server-side-encryption-enabled and Macie's "denies unencrypted object uploads" look for it).
 // flexcopy sends the header with --sse; UploadPartCopy cannot carry it, so such a policy also refuses parts
 // (boto/botocore#471, aws/aws-cli#4251), which the emulator models like the ACL header of aws/aws-cli#1674.
+import { GetBucketEncryptionCommand, PutBucketEncryptionCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
 import { bucketPolicy, multipartBucketPolicy } from "../../src/iam/manual.js";
@@ -89,5 +90,62 @@ describe("a bucket policy that requires an encryption header", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(eventsOf(r, "copied")).toMatchObject([{ multipart: true }]);
     expect(emu.requestLog().filter((l) => l.op === "CreateMultipartUpload")).toMatchObject([{ status: 200, sse: "aws:kms" }]);
+  });
+});
+
+/** What the bucket owner does with `aws s3api put-bucket-encryption`. */
+async function setDefaultEncryption(e: Emulator, algorithm: "AES256" | "aws:kms", key?: string): Promise<void> {
+  const s3 = new S3Client({ region: e.region, endpoint: e.endpoint, forcePathStyle: true, credentials: { accessKeyId: e.accessKeyId, secretAccessKey: e.secretAccessKey } });
+  await s3.send(
+    new PutBucketEncryptionCommand({
+      Bucket: e.destBuckets[0]!,
+      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: algorithm, ...(key ? { KMSMasterKeyID: key } : {}) } }] },
+    }),
+  );
+  const back = await s3.send(new GetBucketEncryptionCommand({ Bucket: e.destBuckets[0]! }));
+  expect(back.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault).toMatchObject({ SSEAlgorithm: algorithm, ...(key ? { KMSMasterKeyID: key } : {}) });
+}
+
+describe("your bucket's default encryption (the copies are the provider's role's writes)", () => {
+  const KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+  async function plainWorld(): Promise<Emulator> {
+    const e = await emulator({ seed: "none" });
+    e.putObject(SRC, `${DAY}a.pcap.gz`, 50_000_000);
+    return e;
+  }
+
+  it("SSE-KMS with the AWS managed key aws/s3: doctor fails it with the fix; fetch is refused; --sse AES256 copies", async () => {
+    emu = await plainWorld();
+    await setDefaultEncryption(emu, "aws:kms");
+    const d = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
+    expect(d.code).toBe(1);
+    expect(doctorLine(d.stdout, "default encryption")).toMatchObject({ status: "fail", detail: expect.stringMatching(/AWS managed key aws\/s3/), fix: expect.stringMatching(/--sse AES256/) });
+    const r = await runCli(["fetch", "2021/05/28"], { env: cliEnv(emu) });
+    expect(r.code).toBe(3);
+    const refused = emu.requestLog().find((l) => l.op === "CopyObject");
+    expect(refused).toMatchObject({ status: 403, action: "kms:GenerateDataKey", denyReason: expect.stringMatching(/aws\/s3/) });
+    const ok = await runCli(["fetch", "2021/05/28", "--sse", "AES256"], { env: cliEnv(emu) });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(emu.objects(emu.destBuckets[0]!)).toHaveLength(1);
+  });
+
+  it("SSE-KMS with a key id instead of its ARN is refused too; with the key's ARN doctor warns about the key policy and copies go through", async () => {
+    emu = await plainWorld();
+    await setDefaultEncryption(emu, "aws:kms", "1234abcd-12ab-34cd-56ef-1234567890ab");
+    const d = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
+    expect(doctorLine(d.stdout, "default encryption")).toMatchObject({ status: "fail", detail: expect.stringMatching(/without its full ARN/) });
+    expect((await runCli(["fetch", "2021/05/28"], { env: cliEnv(emu) })).code).toBe(3);
+    await setDefaultEncryption(emu, "aws:kms", KEY);
+    const d2 = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
+    expect(doctorLine(d2.stdout, "default encryption")).toMatchObject({ status: "warn", fix: expect.stringMatching(/kms:GenerateDataKey and kms:Decrypt/) });
+    const r = await runCli(["fetch", "2021/05/28"], { env: cliEnv(emu) });
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it("the default SSE-S3 passes", async () => {
+    emu = await plainWorld();
+    const d = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
+    expect(doctorLine(d.stdout, "default encryption")).toMatchObject({ status: "pass", detail: expect.stringMatching(/SSE-S3/) });
   });
 });

@@ -9,7 +9,31 @@ import { S3Error, malformedXml } from "../errors.js";
 import { send, sendXml, type Ctx } from "../http.js";
 import type { Bucket } from "../store.js";
 import type { ObjectOwnership } from "../types.js";
-import { parseXml, s3Doc, text } from "../xml.js";
+import { esc, parseXml, s3Doc, text } from "../xml.js";
+import { SSE_ALGORITHMS, type SseAlgorithm } from "../access/encryption.js";
+
+/** GetBucketEncryption: every bucket has a default (SSE-S3 unless set otherwise). */
+export function getBucketEncryption(ctx: Ctx, b: Bucket): void {
+  const e = b.encryption;
+  const key = e.kmsKeyId === undefined ? "" : `<KMSMasterKeyID>${esc(e.kmsKeyId)}</KMSMasterKeyID>`;
+  sendXml(
+    ctx,
+    s3Doc("ServerSideEncryptionConfiguration", `<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>${e.algorithm}</SSEAlgorithm>${key}</ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule>`),
+  );
+}
+
+/** PutBucketEncryption: <ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault>… */
+export function putBucketEncryption(ctx: Ctx, b: Bucket): void {
+  const doc = parseXml(ctx.body)?.ServerSideEncryptionConfiguration as Record<string, unknown> | undefined;
+  const rule = doc?.Rule;
+  const first = (Array.isArray(rule) ? rule[0] : rule) as Record<string, unknown> | undefined;
+  const def = first?.ApplyServerSideEncryptionByDefault as Record<string, unknown> | undefined;
+  const algorithm = text(def?.SSEAlgorithm)?.trim() as SseAlgorithm | undefined;
+  if (!algorithm || !SSE_ALGORITHMS.has(algorithm)) throw malformedXml();
+  const key = text(def?.KMSMasterKeyID)?.trim();
+  b.encryption = key ? { algorithm, kmsKeyId: key } : { algorithm };
+  send(ctx, 200, undefined);
+}
 
 const OWNERSHIPS = new Set<ObjectOwnership>(["ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"]);
 

@@ -1,6 +1,7 @@
 // Multipart uploads: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts.
 // Part ETags: UploadPart = md5 of the bytes; UploadPartCopy = md5(`${sourceEtag}:bytes=a-b`) (cheap, stable).
 // Completed object ETag = md5(concatenated binary part md5s) + "-N", as S3.
+import { checkWriteEncryption } from "../access/encryption.js";
 import { randomBytes } from "node:crypto";
 import { bytesContent, concatContent, md5hex, multipartEtag, sliceContent } from "../content.js";
 import { S3Error, invalidArgument, malformedXml, noSuchUpload } from "../errors.js";
@@ -17,6 +18,7 @@ export function createMultipartUpload(ctx: Ctx, b: Bucket, key: string): void {
   checkKey(key);
   const acl = aclHeader(ctx);
   checkAclAccepted(b, acl);
+  checkWriteEncryption(ctx, b);
   const up: Upload = {
     uploadId: randomBytes(48).toString("base64url"),
     bucket: b.name,

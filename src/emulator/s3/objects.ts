@@ -1,4 +1,5 @@
 // Object-level S3 operations: HeadObject, GetObject, PutObject, DeleteObject(s), Get/PutObjectAcl, GetObjectTagging.
+import { checkWriteEncryption } from "../access/encryption.js";
 import type { OutgoingHttpHeaders } from "node:http";
 import { bytesContent, md5hex, readContent } from "../content.js";
 import { accessDenied, invalidArgument, invalidObjectState, malformedXml, noSuchKey, notImplemented, preconditionFailed, S3Error } from "../errors.js";
@@ -132,6 +133,7 @@ export function putObject(ctx: Ctx, b: Bucket, key: string): void {
   checkKey(key);
   const acl = aclHeader(ctx);
   checkAclAccepted(b, acl);
+  checkWriteEncryption(ctx, b);
   const data = payload(ctx);
   const md5 = header(ctx, "content-md5");
   if (md5 !== undefined && Buffer.from(md5, "base64").toString("hex") !== md5hex(data)) {

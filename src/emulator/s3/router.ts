@@ -1,7 +1,7 @@
 // S3 request routing: operation detection, authentication, fault injection, region check, dispatch.
 import { authorize } from "../access/authorize.js";
 import { authenticate } from "../auth.js";
-import { deleteBucketPolicy, getBucketOwnershipControls, getBucketPolicy, putBucketOwnershipControls, putBucketPolicy } from "./bucket-config.js";
+import { deleteBucketPolicy, getBucketEncryption, getBucketOwnershipControls, getBucketPolicy, putBucketEncryption, putBucketOwnershipControls, putBucketPolicy } from "./bucket-config.js";
 import { FAULT_STATUS, noSuchBucket, notImplemented, S3Error, accessDenied } from "../errors.js";
 import { sleep } from "../faults.js";
 import { header, record, send, type Ctx } from "../http.js";
@@ -43,9 +43,11 @@ export function s3Op(ctx: Ctx): string {
       if (subs.length === 1 && has("uploads")) return "ListMultipartUploads";
       if (subs.length === 1 && has("policy")) return "GetBucketPolicy";
       if (subs.length === 1 && has("ownershipControls")) return "GetBucketOwnershipControls";
+      if (subs.length === 1 && has("encryption")) return "GetBucketEncryption";
     }
     if (m === "PUT" && subs.length === 1 && has("policy")) return "PutBucketPolicy";
     if (m === "PUT" && subs.length === 1 && has("ownershipControls")) return "PutBucketOwnershipControls";
+    if (m === "PUT" && subs.length === 1 && has("encryption")) return "PutBucketEncryption";
     if (m === "DELETE" && subs.length === 1 && has("policy")) return "DeleteBucketPolicy";
     if (m === "POST" && subs.length === 1 && has("delete")) return "DeleteObjects";
     return unsupported;
@@ -211,6 +213,10 @@ function dispatch(ctx: Ctx, op: string, b: Bucket, key: string): void | Promise<
       return getBucketOwnershipControls(ctx, b);
     case "PutBucketOwnershipControls":
       return putBucketOwnershipControls(ctx, b);
+    case "GetBucketEncryption":
+      return getBucketEncryption(ctx, b);
+    case "PutBucketEncryption":
+      return putBucketEncryption(ctx, b);
   }
   throw notImplemented(op);
 }
