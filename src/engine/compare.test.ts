@@ -35,7 +35,7 @@ describe("compareDay", () => {
     expect(compareDay([o("big", 5 * GiB, '"src"')], [o("big", 5 * GiB, '"dst-10"')], { ...opts, recorded })[0]).toEqual({
       key: `${day}big`,
       status: "ok",
-      note: "matches recorded multipart etag",
+      note: "matches the etag recorded when it was copied",
     });
     expect(compareDay([o("big", 5 * GiB, '"src"')], [o("big", 5 * GiB, '"other-10"')], { ...opts, recorded })[0]).toMatchObject({
       status: "etag-mismatch",

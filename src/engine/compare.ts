@@ -47,7 +47,7 @@ function toComparison(key: string, reason: string, recorded: boolean): Compariso
     case REASONS.same:
       return { key, status: "ok" };
     case REASONS.recorded:
-      return { key, status: "ok", note: "matches recorded multipart etag" };
+      return { key, status: "ok", note: "matches the etag recorded when it was copied" };
     case REASONS.multipartSameSize:
       return { key, status: "ok", note: SIZE_ONLY_NOTE };
     case REASONS.etagUnknown:

@@ -1,6 +1,7 @@
 import type { Emit } from "./events.js";
 import { partRanges, partSizeFor, type PartRange } from "./parts.js";
 import { RequestError, type Requester } from "./request.js";
+import { bareEtag } from "./skip.js";
 import { COPY_OBJECT_MAX, MultipartGate, tailPartSize } from "./strategy.js";
 import type { ObjInfo, ObjectStore } from "./storage.js";
 import type { UploadJournal } from "./journal.js";
@@ -105,6 +106,10 @@ async function copySingle(ctx: CopyContext, obj: ObjInfo): Promise<CopyResult> {
     ctx.store.copyObject({ bucket: ctx.destBucket, key: obj.key, from: { bucket: ctx.sourceBucket, key: obj.key, ifMatch: obj.etag } }),
   );
   ctx.emit({ kind: "progress", bytes: obj.size });
+  // A copy whose ETag is not the source's (SSE-KMS: not an MD5 of the data) is recorded, so a re-run and
+  // verify can tell it from a different object (skip.ts). Not where an upload of this key is journalled.
+  const j = ctx.journal;
+  if (j && out.etag && bareEtag(out.etag) !== bareEtag(obj.etag) && !j.upload(obj.key)) await j.finished(obj, out.etag);
   return { multipart: false, etag: out.etag };
 }
 

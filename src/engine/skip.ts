@@ -17,7 +17,7 @@ export const REASONS = {
   etagDiffers: "etag differs",
   same: "same size and etag",
   multipartSameSize: "same size (multipart copy: etag not comparable)",
-  recorded: "matches recorded multipart etag",
+  recorded: "matches the etag recorded when it was copied",
   etagUnknown: "same size (etag unknown)",
   archived: "archived",
 } as const;
@@ -36,8 +36,9 @@ export function isMultipartEtag(etag: string | undefined): boolean {
 
 /**
  * Copy or skip one object, with the reason. A single CopyObject keeps the source ETag, so equal
- * ETags prove the copy; a multipart copy gets a new "-N" ETag, so it is checked against the ETag
- * recorded when it was made, else by size alone.
+ * ETags prove the copy; a multipart copy gets a new "-N" ETag, and a copy encrypted with SSE-KMS an
+ * ETag that is no MD5 of the data (S3 API Reference, Object: ETag), so those are checked against the
+ * ETag recorded when they were made, else (multipart) by size alone.
  */
 export function decideCopy(
   src: ObjInfo,
@@ -58,7 +59,7 @@ export function decideCopy(
   if (d === undefined || s === undefined) return skip(REASONS.etagUnknown);
   if (s === d) return skip(REASONS.same);
   if (recorded !== undefined) {
-    // We made this object's multipart copy; a different ETag now means someone replaced it since.
+    // We made this copy (multipart, or SSE-KMS); a different ETag now means someone replaced it since.
     return d === recorded ? skip(REASONS.recorded) : copy(REASONS.etagDiffers);
   }
   if (isMultipartEtag(d) && !isMultipartEtag(s)) return skip(REASONS.multipartSameSize);

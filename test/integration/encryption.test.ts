@@ -148,4 +148,22 @@ describe("your bucket's default encryption (the copies are the provider's role's
     const d = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
     expect(doctorLine(d.stdout, "default encryption")).toMatchObject({ status: "pass", detail: expect.stringMatching(/SSE-S3/) });
   });
+
+  it("SSE-KMS copies get ETags that are not the source's: recorded, so a re-run skips them and verify passes", async () => {
+    emu = await plainWorld();
+    emu.putObject(SRC, `${DAY}b.pcap.gz`, 30_000_000);
+    await setDefaultEncryption(emu, "aws:kms", KEY);
+    const env = cliEnv(emu); // one HOME: the same journal for both runs
+    const first = await runCli(["fetch", "2021/05/28", "--json"], { env });
+    expect(first.code, first.stderr).toBe(0);
+    const src = new Map(emu.objects(SRC).map((o) => [o.key, o.etag]));
+    for (const o of emu.objects(emu.destBuckets[0]!)) expect(o.etag).not.toBe(src.get(o.key)); // S3 API Reference, Object: ETag
+    const again = await runCli(["fetch", "2021/05/28", "--json"], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(summaryOf(again)).toMatchObject({ copied: 0, skipped: 2 });
+    expect(eventsOf(again, "skipped").map((e) => e.reason)).toEqual(["matches the etag recorded when it was copied", "matches the etag recorded when it was copied"]);
+    const v = await runCli(["verify", "2021/05/28"], { env });
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).not.toMatch(/etag-mismatch/);
+  });
 });

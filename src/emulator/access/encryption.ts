@@ -11,6 +11,7 @@
 //   encryption with cross-account operations, you must use a fully qualified KMS key ARN": S3 API Reference,
 //   ServerSideEncryptionByDefault), so it is not your key.
 // The emulator has no KMS: a customer managed key named by its ARN is accepted (its key policy is not checked).
+import { randomBytes } from "node:crypto";
 import { S3Error } from "../errors.js";
 import { header, type Ctx } from "../http.js";
 import type { Bucket } from "../store.js";
@@ -52,4 +53,13 @@ export function checkWriteEncryption(ctx: Ctx, b: Bucket): Encryption {
     throw new S3Error(403, "AccessDenied", `User: ${ctx.principal.arn} is not authorized to perform: kms:GenerateDataKey on resource: ${key}`);
   }
   return e;
+}
+
+/**
+ * The ETag of a new object written whole: the MD5 of its data, except under SSE-KMS (and SSE-C), where "objects
+ * created by the PUT Object, POST Object, or Copy operation ... have ETags that are not an MD5 digest of their
+ * object data" (S3 API Reference, Object: ETag).
+ */
+export function wholeObjectEtag(e: Encryption, md5: string): string {
+  return e.algorithm === "AES256" ? md5 : randomBytes(16).toString("hex");
 }

@@ -1,6 +1,6 @@
 // CopyObject, and the copy-source handling shared with UploadPartCopy. Copies share the source's content
 // descriptor (no bytes are copied) and record their source; a CopyObject keeps the source ETag.
-import { checkWriteEncryption } from "../access/encryption.js";
+import { checkWriteEncryption, wholeObjectEtag } from "../access/encryption.js";
 import { sleep } from "../faults.js";
 import { S3Error, accessDenied, invalidArgument, invalidObjectState, noSuchBucket, noSuchKey, preconditionFailed, invalidRequest } from "../errors.js";
 import { header, sendXml, type Ctx } from "../http.js";
@@ -79,7 +79,7 @@ export async function copyObject(ctx: Ctx, b: Bucket, key: string): Promise<void
   const acl = aclHeader(ctx);
   checkAclAccepted(b, acl);
   const src = copySource(ctx);
-  checkWriteEncryption(ctx, b); // KMS is asked for a data key after IAM allowed both sides
+  const encryption = checkWriteEncryption(ctx, b); // KMS is asked for a data key after IAM allowed both sides
   if (src.rec.size > FIVE_GIB) throw tooLargeToCopy();
   const directive = (header(ctx, "x-amz-metadata-directive") ?? "COPY").toUpperCase();
   if (directive !== "COPY" && directive !== "REPLACE") throw invalidArgument("Unknown metadata directive.", "x-amz-metadata-directive", directive);
@@ -92,7 +92,7 @@ export async function copyObject(ctx: Ctx, b: Bucket, key: string): Promise<void
   const rec: ObjRecord = {
     key,
     size: src.rec.size,
-    etag: src.rec.etag,
+    etag: wholeObjectEtag(encryption, src.rec.etag),
     content: src.rec.content,
     lastModified: ctx.st.now(),
     ...newObjectAcl(b, ctx.principal.accountId, acl),

@@ -1,5 +1,5 @@
 // Object-level S3 operations: HeadObject, GetObject, PutObject, DeleteObject(s), Get/PutObjectAcl, GetObjectTagging.
-import { checkWriteEncryption } from "../access/encryption.js";
+import { checkWriteEncryption, wholeObjectEtag } from "../access/encryption.js";
 import type { OutgoingHttpHeaders } from "node:http";
 import { bytesContent, md5hex, readContent } from "../content.js";
 import { accessDenied, invalidArgument, invalidObjectState, malformedXml, noSuchKey, notImplemented, preconditionFailed, S3Error } from "../errors.js";
@@ -133,13 +133,13 @@ export function putObject(ctx: Ctx, b: Bucket, key: string): void {
   checkKey(key);
   const acl = aclHeader(ctx);
   checkAclAccepted(b, acl);
-  checkWriteEncryption(ctx, b);
+  const encryption = checkWriteEncryption(ctx, b);
   const data = payload(ctx);
   const md5 = header(ctx, "content-md5");
   if (md5 !== undefined && Buffer.from(md5, "base64").toString("hex") !== md5hex(data)) {
     throw new S3Error(400, "BadDigest", "The Content-MD5 you specified did not match what we received.", { ExpectedDigest: md5 });
   }
-  const etag = md5hex(data);
+  const etag = wholeObjectEtag(encryption, md5hex(data));
   const rec: ObjRecord = {
     key,
     size: data.length,
