@@ -118,8 +118,8 @@ export async function executeCopy(
   const reading =
     owner && roleArn
       ? ctx.gate.presetFrom(
-          multipartPermission(owner.s3, ctx.destBucket, roleArn, run.config.sessionName).then((p) => {
-            if (p === "allowed" || p === "unlikely") ctx.gate.preset(p);
+          multipartPermission(owner.s3, ctx.destBucket, roleArn, run.config.sessionName).then(({ permission: p, reason }) => {
+            if (p === "allowed" || p === "unlikely") ctx.gate.preset(p, reason);
             // Refused the policy: your credentials can likely not abort a probe's upload either.
             else if (p === "unreadable") ctx.gate.withoutCleanUp();
           }),

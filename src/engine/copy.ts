@@ -28,13 +28,30 @@ export interface CopyContext {
 export const MULTIPART_HINT =
   "objects over 5 GiB need a multipart copy, which your bucket policy does not allow the provider's role: run `flexcopy policy --allow-multipart` and apply what it prints (check with `flexcopy doctor`)";
 
+/**
+ * The hint for objects over 5 GiB where parts are denied. `policyReason` (the bucket policy's evaluation, read
+ * before the run): where an explicit Deny refuses the parts — typically one requiring the ACL or an encryption
+ * header, which the parts cannot carry — `--allow-multipart`'s statement would not help: that Deny must exempt
+ * the provider's role.
+ */
+export function multipartHint(policyReason?: string): string {
+  const deny = policyReason === undefined ? undefined : /explicit Deny in your bucket policy statement "([^"]+)"|explicit Deny in your bucket policy/.exec(policyReason);
+  if (!deny) return MULTIPART_HINT;
+  const which = deny[1] ? `statement "${deny[1]}"` : "a Deny statement";
+  return `objects over 5 GiB need a multipart copy, and your bucket policy's ${which} refuses its parts (UploadPartCopy and CompleteMultipartUpload carry no ACL or encryption header): let that statement exempt the provider's role, apply what \`flexcopy policy --allow-multipart\` prints, and check with \`flexcopy doctor\` (docs/bucket-policy.md)`;
+}
+
 /** An object over 5 GiB that cannot be copied because parts are denied (exit 1, with the hint). */
 export class MultipartDenied extends Error {
   readonly code = "MultipartDenied";
-  readonly hint = MULTIPART_HINT;
-  constructor(readonly key: string) {
+  readonly hint: string;
+  constructor(
+    readonly key: string,
+    policyReason?: string,
+  ) {
     super(`${key}: over 5 GiB, and the bucket policy denies multipart copies`);
     this.name = "MultipartDenied";
+    this.hint = multipartHint(policyReason);
   }
 }
 
@@ -70,7 +87,7 @@ export async function copyOne(ctx: CopyContext, obj: ObjInfo, opts: { tail?: boo
     if (ctx.gate.permission === "unlikely" && obj.size >= ctx.multipartThreshold) announceCopyObjectOnly(ctx, "as read from it");
     return copySingle(ctx, obj);
   }
-  if (plan === "too-large") throw new MultipartDenied(obj.key);
+  if (plan === "too-large") throw new MultipartDenied(obj.key, ctx.gate.policyReason);
   try {
     // The probe's answer comes with its first part: a part copied means parts are allowed.
     const partSize = tail ?? ctx.partSize;
@@ -86,7 +103,7 @@ export async function copyOne(ctx: CopyContext, obj: ObjInfo, opts: { tail?: boo
     else ctx.gate.deny();
     announceCopyObjectOnly(ctx, `${err.op}: AccessDenied`);
     if (obj.size <= COPY_OBJECT_MAX) return copySingle(ctx, obj);
-    throw new MultipartDenied(obj.key);
+    throw new MultipartDenied(obj.key, ctx.gate.policyReason);
   }
 }
 

@@ -57,9 +57,15 @@ export class MultipartGate {
     return this.state;
   }
 
+  /** Why the bucket policy, read before the run, denies parts (its evaluation's reason), if it does. */
+  policyReason: string | undefined;
+
   /** What the bucket policy, read before the run, says (only while nothing has been learnt from S3). */
-  preset(p: "allowed" | "unlikely"): void {
-    if (this.state === "unknown" && this.probing === undefined) this.state = p;
+  preset(p: "allowed" | "unlikely", reason?: string): void {
+    if (this.state === "unknown" && this.probing === undefined) {
+      this.state = p;
+      if (p === "unlikely") this.policyReason = reason;
+    }
   }
 
   /**

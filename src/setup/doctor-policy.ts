@@ -176,14 +176,19 @@ export const POLICY_STEPS: Step<DoctorContext>[] = [
  * multipart attempt tells), "unreadable" when your credentials are refused it — then they are most likely
  * the manual's minimal IAM user (sts:AssumeRole only), which cannot abort an upload either.
  */
-export async function multipartPermission(owner: S3Client, bucket: string, roleArn: string, sessionName?: string): Promise<"allowed" | "unlikely" | "unknown" | "unreadable"> {
+export async function multipartPermission(
+  owner: S3Client,
+  bucket: string,
+  roleArn: string,
+  sessionName?: string,
+): Promise<{ permission: "allowed" | "unlikely" | "unknown" | "unreadable"; reason?: string }> {
   let policy: Policy;
   try {
     policy = parsePolicy((await owner.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? "");
   } catch (err) {
-    return isAuthFailure(err) ? "unreadable" : "unknown";
+    return { permission: isAuthFailure(err) ? "unreadable" : "unknown" };
   }
   const f: PolicyFacts = { bucket, policy, ownership: undefined, caller: roleCaller(roleArn, sessionName) };
   const denied = deniedOn(f, "UploadPartCopy") ?? deniedOn(f, "CompleteMultipartUpload");
-  return denied ? "unlikely" : "allowed";
+  return denied ? { permission: "unlikely", reason: denied.reason } : { permission: "allowed" };
 }

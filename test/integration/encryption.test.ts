@@ -83,6 +83,17 @@ describe("a bucket policy that requires an encryption header", () => {
     expect(emu.uploads(emu.destBuckets[0]!)).toEqual([]);
   });
 
+  it("an object over 5 GiB fails with a hint naming the Deny statement that refuses its parts (not just --allow-multipart)", async () => {
+    emu = await world(true);
+    emu.putObject(SRC, `${DAY}d_6GiB.pcap.gz`, 6 * GiB);
+    const r = await runCli(["fetch", "2021/05/28", "--sse", "AES256", "--json"], { env: cliEnv(emu) });
+    expect(r.code).toBe(1);
+    const failed = eventsOf(r, "failed");
+    expect(failed).toMatchObject([{ key: `${DAY}d_6GiB.pcap.gz`, code: "MultipartDenied" }]);
+    expect(String(failed[0]!.hint)).toMatch(/statement "DenyIncorrectEncryptionHeader" refuses its parts/);
+    expect(summaryOf(r)).toMatchObject({ copied: 2, failed: 1 });
+  });
+
   it("with parts allowed, the multipart copy's CreateMultipartUpload carries the header too", async () => {
     emu = await emulator({ seed: "none", bucketPolicy: multipartBucketPolicy("${roleArn}", "${bucket}"), objectOwnership: "BucketOwnerEnforced" });
     emu.putObject(SRC, `${DAY}c_1GiB.pcap.gz`, GiB);
