@@ -103,7 +103,9 @@ const HINTS: Record<string, string> = {
   CredentialsProviderError:
     "no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, use --profile, or run `aws configure` (see `flexcopy doctor`)",
   AbortError: "the operation was interrupted",
-  ENOTFOUND: "the endpoint's host name does not resolve: check --endpoint-url and your network",
+  ENOTFOUND: "the endpoint's host name does not resolve: check --endpoint-url and your network (behind a proxy: HTTPS_PROXY, and NO_PROXY must not name it)",
+  ProxyAuthenticationRequired:
+    "your proxy refused the request (407 Proxy Authentication Required): check the user and password in HTTPS_PROXY / HTTP_PROXY (http://user:password@proxy:port, URL-encoded)",
 };
 
 const ACCESS_DENIED_HINTS: Record<Side | "unknown", string> = {
@@ -138,6 +140,7 @@ function errorCode(e: ErrorLike, status: number | undefined): string {
   if (typeof e.code === "string" && e.code !== "") return e.code;
   if (status === 403) return "AccessDenied";
   if (status === 404) return "NotFound";
+  if (status === 407) return "ProxyAuthenticationRequired";
   return status !== undefined ? `HTTP ${status}` : "UnknownError";
 }
 

@@ -6,6 +6,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { OWNER_FULL_CONTROL, WRITE_COMMANDS } from "./acl.js";
 import { LeanCopier, leanOp } from "./lean-copy.js";
+import { proxyAgents } from "./proxy.js";
 
 export interface ClientSettings {
   region: string;
@@ -14,16 +15,18 @@ export interface ClientSettings {
   forcePathStyle: boolean;
   /** Upper bound of requests in flight; the socket pool is sized to it so no request waits for a socket. */
   concurrency: number;
+  /** Proxies (aws/proxy.ts) for the S3 and the STS endpoints; absent: direct connections. */
+  proxy?: { s3?: string; sts?: string };
 }
 
 /** Longest a socket may stay silent: a server-side copy of a 4 GiB object can take minutes on S3. */
 const SOCKET_IDLE_MS = 15 * 60_000;
 
-function handler(maxSockets: number): NodeHttpHandler {
+function handler(maxSockets: number, proxy?: string): NodeHttpHandler {
   const agentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
+  const agents = proxy ? proxyAgents(proxy, agentOptions) : { httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent(agentOptions) };
   return new NodeHttpHandler({
-    httpAgent: new HttpAgent(agentOptions),
-    httpsAgent: new HttpsAgent(agentOptions),
+    ...agents,
     connectionTimeout: 10_000,
     requestTimeout: SOCKET_IDLE_MS,
   });
@@ -34,7 +37,7 @@ function handler(maxSockets: number): NodeHttpHandler {
  * credential refresh must not count as an attempt), so the SDK makes exactly one attempt.
  */
 export function makeS3Client(settings: ClientSettings, credentials: AwsCredentialIdentityProvider): S3Client {
-  const requestHandler = handler(Math.max(settings.concurrency + 8, 16));
+  const requestHandler = handler(Math.max(settings.concurrency + 8, 16), settings.proxy?.s3);
   const client = new S3Client({
     region: settings.region,
     endpoint: settings.endpointUrl,
@@ -95,6 +98,6 @@ export function makeStsClient(settings: ClientSettings, credentials?: AwsCredent
     endpoint: settings.stsEndpointUrl ?? settings.endpointUrl,
     credentials,
     maxAttempts: 3,
-    requestHandler: handler(4),
+    requestHandler: handler(4, settings.proxy?.sts),
   });
 }

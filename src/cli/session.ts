@@ -3,6 +3,7 @@ import type { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { classifyError } from "../aws/classify.js";
 import { makeS3Client, makeStsClient, type ClientSettings } from "../aws/clients.js";
+import { proxyFor, proxySecrets } from "../aws/proxy.js";
 import { baseCredentials, EnvCredentials, RoleCredentials } from "../aws/credentials.js";
 import { concurrencyCeiling, defaultRoleArn, type FlexConfig } from "../config/schema.js";
 import { AdaptiveConcurrency } from "../engine/concurrency.js";
@@ -26,13 +27,26 @@ export interface Session {
 }
 
 export function clientSettings(config: FlexConfig): ClientSettings {
+  const proxy = endpointProxies(config);
   return {
     region: config.region,
     endpointUrl: config.endpointUrl,
     stsEndpointUrl: config.stsEndpointUrl,
     forcePathStyle: config.forcePathStyle,
     concurrency: concurrencyCeiling(config),
+    ...(proxy.s3 || proxy.sts ? { proxy } : {}),
   };
+}
+
+/**
+ * The proxies the environment names for the S3 and STS endpoints (HTTPS_PROXY, NO_PROXY, …; aws/proxy.ts).
+ * A password in a proxy URL is registered as a secret, so no output shows it.
+ */
+export function endpointProxies(config: Pick<FlexConfig, "region" | "endpointUrl" | "stsEndpointUrl">): { s3?: string; sts?: string } {
+  const s3 = proxyFor(config.endpointUrl ?? `https://s3.${config.region}.amazonaws.com`);
+  const sts = proxyFor(config.stsEndpointUrl ?? config.endpointUrl ?? `https://sts.${config.region}.amazonaws.com`);
+  for (const p of [s3, sts]) for (const secret of p ? proxySecrets(p) : []) registerSecret(secret);
+  return { ...(s3 ? { s3 } : {}), ...(sts ? { sts } : {}) };
 }
 
 /** Wraps a credential provider so whatever secret it yields is redacted from all output. */

@@ -12,6 +12,7 @@ import {
   MAX_SKEW_MS, pass, skip, summarizePrefixes, warn, type DateProbe, type Step,
 } from "./doctor.js";
 import { POLICY_STEPS, type PolicyFacts } from "./doctor-policy.js";
+import { proxyFor, proxyLabel } from "../aws/proxy.js";
 import { encryptionCheck } from "./doctor-encryption.js";
 import { multipartWriteTestCheck, writeTestCheck } from "./doctor-write.js";
 import type { ObjInfo } from "../engine/storage.js";
@@ -58,7 +59,9 @@ export const configCheck: Step<DoctorContext> = {
     const missing = [needsAccount && !c.accountId ? "--account-id" : "", c.destBucket ? "" : "--dest-bucket"].filter(Boolean);
     if (missing.length > 0) return fail(`${missing.join(" and ")} not set`, `${INIT} (or FLEXCOPY_ACCOUNT_ID / FLEXCOPY_DEST_BUCKET)`);
     const from = ctx.configSource ? ` (from ${ctx.configSource})` : "";
-    return pass(`account ${c.accountId ?? "(from --role-arn)"}, destination s3://${c.destBucket}, credentials ${c.credentials}${from}`);
+    const proxy = proxyFor(c.endpointUrl ?? `https://s3.${c.region}.amazonaws.com`);
+    const via = proxy ? `, through the proxy ${proxyLabel(proxy)}` : "";
+    return pass(`account ${c.accountId ?? "(from --role-arn)"}, destination s3://${c.destBucket}, credentials ${c.credentials}${via}${from}`);
   },
 };
 
