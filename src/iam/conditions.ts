@@ -7,6 +7,9 @@
 //   are ORed; for a negated operator they are NORed. ForAnyValue / ForAllValues qualify multivalued keys
 //   (ForAllValues is true when the key is absent; ForAnyValue is false).
 // Context keys are case-insensitive (reference_policies_elements_condition); values are compared as written.
+// IpAddress / NotIpAddress: "Matching specified IP address or range" in CIDR notation, IPv4 or IPv6; an address
+// without a prefix length is that one address (condition operators reference, "IP address condition operators").
+import { BlockList, isIPv4, isIPv6 } from "node:net";
 
 /** Request context: lower-cased key -> value(s). An absent key is simply not there. */
 export type RequestContext = Record<string, string | string[]>;
@@ -30,6 +33,27 @@ function like(pattern: string, value: string, ignoreCase = false): boolean {
 }
 
 type Match = (policyValue: string, requestValue: string) => boolean;
+
+const cidrs = new Map<string, BlockList | null>();
+/** Whether `address` is in `cidr` ("203.0.113.0/24", "2001:db8::/32", or one address). A malformed CIDR matches nothing. */
+function inCidr(cidr: string, address: string): boolean {
+  let list = cidrs.get(cidr);
+  if (list === undefined) {
+    if (cidrs.size > 1000) cidrs.clear();
+    const [net, bits] = cidr.trim().split("/");
+    const type = isIPv4(net ?? "") ? "ipv4" : isIPv6(net ?? "") ? "ipv6" : undefined;
+    const prefix = bits === undefined ? (type === "ipv4" ? 32 : 128) : Number(bits);
+    list = null;
+    if (type && Number.isInteger(prefix) && prefix >= 0 && prefix <= (type === "ipv4" ? 32 : 128)) {
+      list = new BlockList();
+      list.addSubnet(net!, prefix, type);
+    }
+    cidrs.set(cidr, list);
+  }
+  const a = address.trim().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, "$1");
+  const type = isIPv4(a) ? "ipv4" : isIPv6(a) ? "ipv6" : undefined;
+  return list !== null && type !== undefined && list.check(a, type);
+}
 
 const num = (s: string): number => (/^-?\d+(\.\d+)?$/.test(s.trim()) ? Number(s) : NaN);
 const date = (s: string): number => (/^\d+$/.test(s) ? Number(s) * 1000 : Date.parse(s));
@@ -69,13 +93,9 @@ const OPERATORS: Record<string, [Match, boolean]> = {
   ArnNotEquals: [(p, v) => p === v, true],
   ArnLike: [arnLike, false],
   ArnNotLike: [arnLike, true],
+  IpAddress: [inCidr, false],
+  NotIpAddress: [inCidr, true],
 };
-
-/** Whether an operator name (with its qualifiers) is one IAM knows. */
-export function knownOperator(op: string): boolean {
-  const { base } = splitOperator(op);
-  return base === "Null" || OPERATORS[base] !== undefined;
-}
 
 function splitOperator(op: string): { set?: "any" | "all"; base: string; ifExists: boolean } {
   let rest = op;

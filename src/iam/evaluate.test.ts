@@ -24,7 +24,7 @@ const decide = (op: string, headers: Record<string, string> = {}, resource = man
 const ACL = { "x-amz-acl": "bucket-owner-full-control" };
 
 describe("condition operators (IAM User Guide, condition operators)", () => {
-  const ctx = { "s3:x-amz-acl": "bucket-owner-full-control", "aws:tags": ["a", "b"] };
+  const ctx = { "s3:x-amz-acl": "bucket-owner-full-control", "aws:tags": ["a", "b"], "aws:sourceip": "203.0.113.7", "aws:sourceip6": "2001:db8::5" };
   it.each([
     ["StringEquals", "s3:x-amz-acl", ["bucket-owner-full-control"], true],
     ["StringEquals", "s3:x-amz-acl", ["private", "bucket-owner-full-control"], true],
@@ -48,6 +48,15 @@ describe("condition operators (IAM User Guide, condition operators)", () => {
     ["ForAllValues:StringEquals", "aws:tags", ["a"], false],
     ["ForAllValues:StringEquals", "s3:absent", ["a"], true], // ForAllValues on an absent key: true
     ["NoSuchOperator", "s3:x-amz-acl", ["bucket-owner-full-control"], false],
+    ["IpAddress", "aws:SourceIp", ["203.0.113.0/24"], true],
+    ["IpAddress", "aws:SourceIp", ["198.51.100.0/24", "203.0.113.7"], true], // one address, no prefix length
+    ["IpAddress", "aws:SourceIp", ["198.51.100.0/24"], false],
+    ["NotIpAddress", "aws:SourceIp", ["198.51.100.0/24"], true],
+    ["NotIpAddress", "aws:SourceIp", ["203.0.0.0/8"], false],
+    ["NotIpAddress", "aws:absent", ["203.0.0.0/8"], true], // negated + absent: true
+    ["IpAddress", "aws:absent", ["0.0.0.0/0"], false],
+    ["IpAddress", "aws:SourceIp6", ["2001:db8::/32"], true],
+    ["IpAddress", "aws:SourceIp", ["not-a-cidr"], false],
   ] as const)("%s %s %j -> %s", (op, key, values, want) => {
     expect(conditionHolds(op, key, [...values], ctx)).toBe(want);
   });

@@ -70,6 +70,11 @@ function principalNamed(list: string[] | "*", c: Caller): boolean {
 }
 
 function statementApplies(s: Statement, r: AccessRequest, isResourcePolicy: boolean): boolean {
+  return statementConcerns(s, r, isResourcePolicy) && conditionsHold(s.conditions, r.context);
+}
+
+/** The statement names this caller (resource policies), action and resource: only its conditions are left. */
+function statementConcerns(s: Statement, r: AccessRequest, isResourcePolicy: boolean): boolean {
   if (isResourcePolicy) {
     if (s.principals !== undefined && !principalNamed(s.principals, r.caller)) return false;
     if (s.notPrincipals !== undefined && principalNamed(s.notPrincipals, r.caller)) return false;
@@ -79,7 +84,21 @@ function statementApplies(s: Statement, r: AccessRequest, isResourcePolicy: bool
   if (s.notActions && s.notActions.some((a) => matchAction(a, r.action))) return false;
   if (s.resources && !s.resources.some((p) => matchResource(p, r.resource))) return false;
   if (s.notResources && s.notResources.some((p) => matchResource(p, r.resource))) return false;
-  return conditionsHold(s.conditions, r.context);
+  return true;
+}
+
+/**
+ * The condition keys (lower-cased) that the policy's statements about this request test: those whose
+ * principal, action and resource match, whatever their conditions say. Lets an offline check (doctor) tell
+ * when a decision hangs on facts its request context cannot hold, such as aws:SourceIp.
+ */
+export function conditionKeysFor(r: AccessRequest, policy: Policy, isResourcePolicy: boolean): string[] {
+  const keys = new Set<string>();
+  for (const s of policy.statements) {
+    if (!statementConcerns(s, r, isResourcePolicy)) continue;
+    for (const block of Object.values(s.conditions)) for (const k of Object.keys(block)) keys.add(k.toLowerCase());
+  }
+  return [...keys];
 }
 
 const label = (policy: string, s: Statement, i: number): string => `${policy} statement ${s.sid !== undefined ? `"${s.sid}"` : `#${i + 1}`}`;

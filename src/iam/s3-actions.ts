@@ -82,6 +82,8 @@ export interface S3RequestFacts {
   callerAccount: string;
   resourceAccount: string;
   secureTransport: boolean;
+  /** aws:SourceIp, the requester's address (IAM global condition keys); unknown offline (doctor). */
+  sourceIp?: string;
 }
 
 /** The request context an S3 operation's request carries, per the table above. */
@@ -92,6 +94,7 @@ export function s3Context(rule: S3Rule, f: S3RequestFacts): RequestContext {
     "aws:securetransport": f.secureTransport ? "true" : "false",
     "s3:resourceaccount": f.resourceAccount,
   };
+  if (f.sourceIp !== undefined) ctx["aws:sourceip"] = f.sourceIp;
   if (rule.creation !== undefined) ctx["s3:objectcreationoperation"] = rule.creation ? "true" : "false";
   if (rule.acl) {
     const acl = f.header("x-amz-acl");

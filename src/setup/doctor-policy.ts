@@ -7,7 +7,7 @@
 import { GetBucketOwnershipControlsCommand, GetBucketPolicyCommand, type S3Client } from "@aws-sdk/client-s3";
 import { isAuthFailure } from "../aws/classify.js";
 import { parsePolicy, type Policy } from "../iam/document.js";
-import { evaluate, type Caller, type Decision } from "../iam/evaluate.js";
+import { conditionKeysFor, evaluate, type AccessRequest, type Caller, type Decision } from "../iam/evaluate.js";
 import { OWNER_FULL_CONTROL } from "../iam/manual.js";
 import { s3Arn, s3Context, S3_ACTIONS } from "../iam/s3-actions.js";
 import { errorCode, errorText, fail, pass, skip, warn, type CheckOutcome, type Step } from "./doctor.js";
@@ -43,21 +43,63 @@ export function roleCaller(roleArn: string, sessionName = "flexcopy"): Caller {
 
 const ALLOW_ALL = parsePolicy({ Statement: { Effect: "Allow", Action: "*", Resource: "*" } });
 
-/** Would the role be allowed `op` on `key`, with these request headers? */
-export function decideFor(f: PolicyFacts, op: string, key: string, headers: Record<string, string> = {}): Decision {
+/** The request doctor decides offline for the role doing `op` on `key` with these headers. */
+function roleRequest(f: PolicyFacts, op: string, key: string, headers: Record<string, string>): AccessRequest {
   const rule = S3_ACTIONS[op]!;
   const account = /^\d{12}$/.test(f.caller.accountId) ? f.caller.accountId : "";
   const resourceAccount = "bucket-owner"; // never equal to the provider's account: the request is cross-account
-  return evaluate(
-    {
-      caller: f.caller,
-      action: rule.action,
-      resource: rule.resource === "bucket" ? s3Arn(f.bucket) : s3Arn(f.bucket, key),
-      resourceAccount,
-      context: s3Context(rule, { header: (n) => headers[n], callerArn: f.caller.arn, principalArn: f.caller.roleArn ?? f.caller.arn, callerAccount: account, resourceAccount, secureTransport: true }),
-    },
-    { identity: [{ name: "the provider's role policy", policy: ALLOW_ALL }], resource: { name: "your bucket policy", policy: f.policy } },
-  );
+  return {
+    caller: f.caller,
+    action: rule.action,
+    resource: rule.resource === "bucket" ? s3Arn(f.bucket) : s3Arn(f.bucket, key),
+    resourceAccount,
+    context: s3Context(rule, { header: (n) => headers[n], callerArn: f.caller.arn, principalArn: f.caller.roleArn ?? f.caller.arn, callerAccount: account, resourceAccount, secureTransport: true }),
+  };
+}
+
+/** Would the role be allowed `op` on `key`, with these request headers? */
+export function decideFor(f: PolicyFacts, op: string, key: string, headers: Record<string, string> = {}): Decision {
+  return evaluate(roleRequest(f, op, key, headers), { identity: [{ name: "the provider's role policy", policy: ALLOW_ALL }], resource: { name: "your bucket policy", policy: f.policy } });
+}
+
+/**
+ * Condition keys whose value only a real request has: where the request comes from (aws:SourceIp, VPC and VPC
+ * endpoint), how it is signed and sent (s3:TlsVersion, s3:signatureversion, s3:authType, s3:signatureAge), when
+ * (aws:CurrentTime, aws:EpochTime), and the provider's side of the role session (aws:userid, its tags).
+ */
+const ONLY_AT_REQUEST_TIME = ["aws:sourceip", "aws:sourcevpc", "aws:sourcevpce", "aws:vpcsourceip", "s3:tlsversion", "s3:signatureversion", "s3:authtype", "s3:signatureage", "aws:currenttime", "aws:epochtime", "aws:userid", "aws:principaltag/", "aws:sourceidentity"];
+
+const atRequestTime = (k: string): boolean => ONLY_AT_REQUEST_TIME.some((p) => (p.endsWith("/") ? k.startsWith(p) : k === p.toLowerCase()));
+
+/**
+ * Where a refusal could turn into an allowance with facts only the real request has: the keys of
+ * ONLY_AT_REQUEST_TIME that decide it. The request is decided again as if every such condition went the
+ * role's way (a Deny that tests one does not hit, an Allow's test of one holds); if that allows it, those keys
+ * are returned, else none (the refusal stands whatever they are).
+ */
+export function undecidableKeys(f: PolicyFacts, op: string, key: string, headers: Record<string, string> = {}): string[] {
+  const v = optimistic(f, op, key, headers);
+  return v?.allowed ? v.keys : [];
+}
+
+/** The decision if every condition on an ONLY_AT_REQUEST_TIME key went the role's way; undefined when none is tested. */
+function optimistic(f: PolicyFacts, op: string, key: string, headers: Record<string, string>): (Decision & { keys: string[] }) | undefined {
+  const r = roleRequest(f, op, key, headers);
+  const keys = conditionKeysFor(r, f.policy, true).filter(atRequestTime);
+  if (keys.length === 0) return undefined;
+  const statements = f.policy.statements.flatMap((st) => {
+    const tested = Object.values(st.conditions).some((block) => Object.keys(block).some((k) => atRequestTime(k.toLowerCase())));
+    if (!tested) return [st];
+    if (st.effect === "Deny") return [];
+    const conditions = Object.fromEntries(
+      Object.entries(st.conditions)
+        .map(([op2, block]) => [op2, Object.fromEntries(Object.entries(block).filter(([k]) => !atRequestTime(k.toLowerCase())))] as const)
+        .filter(([, block]) => Object.keys(block).length > 0),
+    );
+    return [{ ...st, conditions }];
+  });
+  const best = evaluate(r, { identity: [{ name: "the provider's role policy", policy: ALLOW_ALL }], resource: { name: "your bucket policy", policy: { statements } } });
+  return { ...best, keys };
 }
 
 /** The first sample key the role is denied `op` on, with the reason; undefined when all are allowed. */
@@ -125,9 +167,21 @@ function decisionStep(name: string, run: (f: PolicyFacts) => CheckOutcome): Step
   };
 }
 
+/** A line doctor cannot decide offline: the refusal hangs on where or how the real requests are made. */
+const undecided = (what: string, keys: string[]): CheckOutcome =>
+  warn(
+    `the role may ${what} only if your bucket policy's conditions on ${keys.join(", ")} hold for the real requests, which doctor cannot know offline`,
+    "run flexcopy doctor --write-test from the machine that will run fetch (it makes one real copy)",
+  );
+
 const allowedLine = (f: PolicyFacts, op: string, what: string, fix: string, headers: Record<string, string> = {}): CheckOutcome => {
   const d = deniedOn(f, op, headers);
   if (!d) return pass(`the role may ${what}`);
+  // A refusal that hangs on where or how the request is made (an IP range, a VPC endpoint) is not doctor's to call.
+  const best = optimistic(f, op, d.key, headers);
+  if (best?.allowed) return undecided(what, best.keys);
+  // Refused whatever those conditions say: name what refuses it then (not a Deny that only might apply).
+  if (best) d.reason = best.reason;
   // The key is named only when the refusal depends on it (a Deny on some prefix), not when every key is refused.
   const everyKey = SAMPLE_KEYS.every((k) => !decideFor(f, op, k, headers).allowed);
   const reason = d.reason.replace(/ on arn:aws:s3:::\S+/, "");
@@ -146,7 +200,10 @@ export const POLICY_STEPS: Step<DoctorContext>[] = [
   bucketPolicyCheck,
   decisionStep("policy list", (f) => {
     const d = decideFor(f, "ListObjectsV2", "");
-    return d.allowed ? pass("the role may list your bucket (s3:ListBucket)") : fail(`the role may not list your bucket (${d.reason})`, REAPPLY(f.bucket));
+    if (d.allowed) return pass("the role may list your bucket (s3:ListBucket)");
+    const unknown = undecidableKeys(f, "ListObjectsV2", "");
+    if (unknown.length > 0) return undecided("list your bucket", unknown);
+    return fail(`the role may not list your bucket (${d.reason})`, REAPPLY(f.bucket));
   }),
   decisionStep("policy copy with ACL", (f) => {
     const line = allowedLine(f, "CopyObject", `copy into your bucket with x-amz-acl ${OWNER_FULL_CONTROL}`, REAPPLY(f.bucket), { ...ACL, ...f.sse });
@@ -190,5 +247,8 @@ export async function multipartPermission(
   }
   const f: PolicyFacts = { bucket, policy, ownership: undefined, caller: roleCaller(roleArn, sessionName) };
   const denied = deniedOn(f, "UploadPartCopy") ?? deniedOn(f, "CompleteMultipartUpload");
-  return denied ? { permission: "unlikely", reason: denied.reason } : { permission: "allowed" };
+  if (!denied) return { permission: "allowed" };
+  // Denied only for want of facts the real request has (its source address, …): the first probe will tell.
+  if (undecidableKeys(f, "UploadPartCopy", denied.key).length > 0 || undecidableKeys(f, "CompleteMultipartUpload", denied.key).length > 0) return { permission: "unknown" };
+  return { permission: "unlikely", reason: denied.reason };
 }

@@ -41,7 +41,20 @@ const requireEncryption = (): PolicyDocument => {
     ],
   };
 };
+/** The manual's policy plus a corporate network rule: nothing from outside `cidr`. */
+const onlyFrom = (cidr: string): PolicyDocument => {
+  const doc = bucketPolicy(ROLE, DEST);
+  return {
+    ...doc,
+    Statement: [
+      ...doc.Statement,
+      { Sid: "OnlyFromCorp", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [`arn:aws:s3:::${DEST}`, `arn:aws:s3:::${DEST}/*`], Condition: { NotIpAddress: { "aws:SourceIp": [cidr, "2001:db8::/32"] } } },
+    ],
+  };
+};
 const BUCKET_POLICIES: Record<string, PolicyDocument | undefined> = {
+  "only from our network (the caller is inside)": onlyFrom("198.51.100.0/24"),
+  "only from our network (the caller is outside)": onlyFrom("203.0.113.0/24"),
   "requires an encryption header": requireEncryption(),
   manual: bucketPolicy(ROLE, DEST),
   "s3:* for the role (cross-account still needs the role's own Allow)": tooBroad(),
@@ -97,6 +110,7 @@ function cases(): Case[] {
               callerAccount: who.caller.accountId,
               resourceAccount: CUSTOMER,
               secureTransport: false,
+              sourceIp: "198.51.100.7",
             });
             out.push({
               label: `${policyName} | ${who.name} | ${op}${hname ? ` ${hname}` : ""}${key ? ` ${key}` : ""}`,

@@ -104,6 +104,7 @@ export function decide(ctx: Ctx, op: string, b: Bucket, key?: string): Decision 
     callerAccount: who.accountId,
     resourceAccount: b.owner,
     secureTransport: false, // the emulator serves plain HTTP
+    sourceIp: (ctx.req.socket.remoteAddress ?? "").replace(/^::ffff:/i, ""),
   });
   const policies: Policies = { identity: [{ name: p.kind === "role" ? "the role's identity policy" : "the user's identity policy", policy: p.kind === "role" ? w.roleIdentity : w.baseIdentity }] };
   if (b.policy) policies.resource = { name: `the bucket policy of ${b.name}`, policy: b.policy.parsed };
