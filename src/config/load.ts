@@ -59,6 +59,14 @@ export async function resolveConfig(src: ConfigSources): Promise<ResolvedConfig>
     throw new ConfigError(k.flag, `${k.flag} ${issue?.message ?? "is invalid"} (got ${show(raw[k.key])}${from})`);
   }
   const config: FlexConfig = { ...parsed.data };
+  // With aws:kms and no key id S3 uses the AWS managed key aws/s3 (S3 API Reference, PutObject:
+  // x-amz-server-side-encryption-aws-kms-key-id), which the provider's role, another account, cannot use.
+  if (config.sse === "aws:kms" && config.sseKmsKeyId === undefined) {
+    throw new ConfigError(
+      flagOf("sseKmsKeyId"),
+      `${flagOf("sse")} aws:kms needs ${flagOf("sseKmsKeyId")} <key ARN>: without it S3 would use your AWS managed key aws/s3, which the provider's role (another account) cannot use`,
+    );
+  }
   if (config.sseKmsKeyId !== undefined && config.sse !== "aws:kms") {
     throw new ConfigError(flagOf("sseKmsKeyId"), `${flagOf("sseKmsKeyId")} needs ${flagOf("sse")} aws:kms (got ${flagOf("sse")} ${config.sse ?? "unset"})`);
   }

@@ -70,3 +70,20 @@ export function iamPolicy(roleArn: string): PolicyDocument {
     Statement: [{ Action: "sts:AssumeRole", Effect: "Allow", Resource: roleArn }],
   };
 }
+
+/**
+ * For `--sse aws:kms`: the statement to add to your KMS key's policy so the provider's role may encrypt with it
+ * (kms:GenerateDataKey for each write; kms:Decrypt for the parts of a multipart copy: S3 User Guide, "Multipart
+ * upload API and permissions"). In a key policy, "Resource": "*" means this key. Cross-account use also needs
+ * an Allow in the role's own IAM policy, which is the provider's (KMS Developer Guide, "Allowing users in other
+ * accounts to use a KMS key").
+ */
+export function kmsKeyPolicyStatement(roleArn: string): PolicyStatementDoc {
+  return {
+    Sid: "FlexcopyProviderRoleMayEncrypt",
+    Effect: "Allow",
+    Principal: { AWS: [roleArn] },
+    Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+    Resource: "*",
+  };
+}

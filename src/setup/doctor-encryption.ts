@@ -30,8 +30,8 @@ export function judgeKmsKey(bucket: string, roleArn: string, keyId: string | und
     return fail(`${source} names the KMS key "${keyId}" without its full ARN: for the provider's role it is looked up in the provider's account, not yours`, `name the key by its ARN (arn:aws:kms:ap-northeast-1:<account>:key/<id>), or ${USE_SSE_S3(bucket)}`);
   }
   return warn(
-    `${source} is SSE-KMS with ${keyId}: copies work only if that key's policy allows the provider's role`,
-    `in the key policy, allow ${roleArn} kms:GenerateDataKey and kms:Decrypt (doctor cannot read key policies); then check with flexcopy doctor --write-test`,
+    `${source} is SSE-KMS with ${keyId}: copies work only if the provider's role may use that key, which needs both its key policy and the role's own IAM policy (JPX's side) to allow it`,
+    `add \`flexcopy policy --kms-key-policy\` to the key policy and ask JPX to allow ${roleArn} kms:GenerateDataKey and kms:Decrypt on ${keyId} (doctor cannot read either policy); or use SSE-S3 (--sse AES256). Check with flexcopy doctor --write-test`,
   );
 }
 

@@ -5,7 +5,7 @@
  */
 import type { PolicyDocument } from "../iam/manual.js";
 
-export { bucketPolicy, iamPolicy, multipartBucketPolicy, type PolicyDocument } from "../iam/manual.js";
+export { bucketPolicy, iamPolicy, kmsKeyPolicyStatement, multipartBucketPolicy, type PolicyDocument } from "../iam/manual.js";
 
 /** Pretty JSON with a final newline, as `aws s3api put-bucket-policy --policy file://…` accepts it. */
 export function policyJson(doc: PolicyDocument): string {

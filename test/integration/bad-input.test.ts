@@ -89,6 +89,7 @@ const CASES: Case[] = [
   { name: "unknown command", args: () => ["frobnicate"], says: /unknown command 'frobnicate'/ },
   { name: "--sse with an unknown algorithm", args: () => ["fetch", "2021/05/31", "--sse", "aws:kms:dsse"], says: /--sse <value>' argument 'aws:kms:dsse' is invalid\. Allowed choices are AES256, aws:kms/ },
   { name: "--sse-kms-key-id without --sse aws:kms", args: () => ["fetch", "2021/05/31", "--sse", "AES256", "--sse-kms-key-id", "arn:aws:kms:ap-northeast-1:123456789012:key/abc"], says: /--sse-kms-key-id needs --sse aws:kms \(got --sse AES256\)/ },
+  { name: "--sse aws:kms without a key (S3 would use aws/s3)", args: () => ["fetch", "2021/05/31", "--sse", "aws:kms"], says: /--sse aws:kms needs --sse-kms-key-id <key ARN>: without it S3 would use your AWS managed key aws\/s3/ },
   { name: "--sse-kms-key-id that is no key ARN", args: () => ["fetch", "2021/05/31", "--sse", "aws:kms", "--sse-kms-key-id", "my-key"], says: /--sse-kms-key-id must be a KMS key ARN/ },
   { name: "help for an unknown command", args: () => ["help", "frobnicate"], says: /unknown command 'frobnicate'/ },
   { name: "unknown option", args: () => ["fetch", "2021/05/31", "--frobnicate"], says: /unknown option '--frobnicate'/ },

@@ -83,6 +83,17 @@ describe("flexcopy policy", () => {
   });
 });
 
+describe("flexcopy policy --kms-key-policy", () => {
+  it("prints the key-policy statement for the provider's role as bare JSON; alone only", async () => {
+    const r = await runCli(["policy", "--kms-key-policy", "--account-id", ACCOUNT], { env: bareEnv() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ Sid: "FlexcopyProviderRoleMayEncrypt", Effect: "Allow", Principal: { AWS: [ROLE] }, Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: "*" });
+    const both = await runCli(["policy", "--kms-key-policy", "--bucket-policy", ...ids], { env: bareEnv() });
+    expect(both.code).toBe(2);
+    expect(both.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
 describe("flexcopy init", () => {
   const load = (cwd: string, home: string) => loadConfig({ flags: {}, env: {}, cwd, home });
 

@@ -8,6 +8,7 @@ import {
   bucketPolicy,
   IAM_POLICY_FILE,
   iamPolicy,
+  kmsKeyPolicyStatement,
   multipartBucketPolicy,
   ownershipCommand,
   policyJson,
@@ -20,6 +21,7 @@ interface PolicyFlags {
   bucketPolicy?: boolean;
   iamPolicy?: boolean;
   allowMultipart?: boolean;
+  kmsKeyPolicy?: boolean;
   outDir?: string;
 }
 
@@ -46,6 +48,10 @@ Trade-off: BucketOwnerEnforced disables ACLs for the whole bucket (use a dedicat
   flexcopy policy --allow-multipart --dest-bucket my-flex-bucket   both steps, with the commands to apply them
 The IAM policy (step 1-3) goes on the IAM user or role whose credentials run flexcopy.
 
+--kms-key-policy: only for --sse aws:kms (a bucket policy that demands SSE-KMS). Prints the statement to add
+to your KMS key's policy so the provider's role may encrypt with the key. Cross-account use of a KMS key also
+needs the role's own IAM policy to allow it, and that policy is JPX's: ask them, or use --sse AES256.
+
 Exit codes: 0 printed or written, 2 missing or invalid --account-id / --dest-bucket.`;
 
 export function policyCommand(): Command {
@@ -54,6 +60,7 @@ export function policyCommand(): Command {
     .option("--bucket-policy", "print only the destination bucket policy (bare JSON)")
     .option("--iam-policy", "print only the IAM policy allowing sts:AssumeRole on the provider's role (bare JSON)")
     .option("--allow-multipart", "the bucket policy also lets the role finish multipart copies (needed for objects over 5 GiB; faster for large ones); requires Object Ownership BucketOwnerEnforced, printed too")
+    .option("--kms-key-policy", "print the statement your KMS key's policy needs for --sse aws:kms (bare JSON)")
     .option("--out-dir <dir>", `write ${BUCKET_POLICY_FILE} and ${IAM_POLICY_FILE} into this directory`)
     .option("--debug", "print stack traces of unexpected errors");
   withConfigOptions(cmd);
@@ -66,6 +73,11 @@ export function policyCommand(): Command {
 
 async function policy(flags: PolicyFlags, self: Command): Promise<number> {
   const config = await commandConfig(self);
+  if (flags.kmsKeyPolicy) {
+    if (flags.bucketPolicy || flags.iamPolicy || flags.outDir !== undefined) throw new UsageError("--kms-key-policy prints one statement on its own: leave out --bucket-policy, --iam-policy and --out-dir");
+    process.stdout.write(`${JSON.stringify(kmsKeyPolicyStatement(roleArnOf(config)), null, 2)}\n`);
+    return EXIT.ok;
+  }
   // Neither flag (or both): both policies.
   const both = flags.bucketPolicy === flags.iamPolicy;
   const wantBucket = both || flags.bucketPolicy === true;
