@@ -163,6 +163,40 @@ describe.skipIf(skipInterop("aws"))("AWS CLI against the emulator (the manual's 
     emu.setObjectOwnership(DEST, "ObjectWriter");
   }, 180_000);
 
+  it("a policy requiring an encryption header: aws s3 cp is refused without --sse, copies with --sse AES256; SSE-KMS with aws/s3 is refused to the role", async () => {
+    const small = "2021/05/28/20210528_1_001.pcap.gz";
+    const doc = bucketPolicy(emu.roleArn, DEST) as { Statement: object[] };
+    doc.Statement.push({ Sid: "DenyUnEncryptedObjectUploads", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: `arn:aws:s3:::${DEST}/*`, Condition: { Null: { "s3:x-amz-server-side-encryption": "true" } } });
+    const file = join(dir, "sse-policy.json");
+    writeFileSync(file, JSON.stringify(doc));
+    const put = await aws(emu, ["s3api", "put-bucket-policy", "--bucket", DEST, "--policy", `file://${file}`], baseCreds(emu));
+    expect(put.code, put.stderr).toBe(0);
+    try {
+      const cp = (dest: string, extra: string[]) =>
+        aws(emu, ["s3", "cp", `s3://${SRC}/${small}`, `s3://${DEST}/${dest}`, "--acl", "bucket-owner-full-control", "--only-show-errors", ...extra], role);
+      const refused = await cp("sse/none.pcap.gz", []);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain("AccessDenied");
+      const ok = await cp("sse/aes.pcap.gz", ["--sse", "AES256"]);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(emu.requestLog().find((e) => e.op === "CopyObject" && e.key === "sse/aes.pcap.gz")).toMatchObject({ status: 200, sse: "AES256" });
+      // default encryption SSE-KMS with the AWS managed key, set with aws s3api: the role's copy is refused
+      const enc = await aws(
+        emu,
+        ["s3api", "put-bucket-encryption", "--bucket", DEST, "--server-side-encryption-configuration", '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms"}}]}'],
+        baseCreds(emu),
+      );
+      expect(enc.code, enc.stderr).toBe(0);
+      emu.setBucketPolicy(DEST, bucketPolicy(emu.roleArn, DEST));
+      const kms = await cp("sse/kms.pcap.gz", []);
+      expect(kms.code).not.toBe(0);
+      expect(kms.stderr).toMatch(/AccessDenied|kms:GenerateDataKey/);
+    } finally {
+      emu.setBucketPolicy(DEST, bucketPolicy(emu.roleArn, DEST));
+      await aws(emu, ["s3api", "put-bucket-encryption", "--bucket", DEST, "--server-side-encryption-configuration", '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'], baseCreds(emu));
+    }
+  });
+
   it("copies ConnectionSpec folders whose names have spaces, Japanese and '+'", async () => {
     for (const lang of ["Japanese", "English"]) {
       const p = `ConnectionSpec/Standard/version 17.4/${lang}`;
