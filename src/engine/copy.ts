@@ -5,6 +5,7 @@ import { bareEtag } from "./skip.js";
 import { COPY_OBJECT_MAX, MultipartGate, tailPartSize } from "./strategy.js";
 import type { ObjInfo, ObjectStore } from "./storage.js";
 import type { UploadJournal } from "./journal.js";
+import type { DestinationLister } from "./dest-listing.js";
 import type { Listing } from "./listing.js";
 import { abortUpload, removeLostUploads, resumeUpload } from "./uploads.js";
 
@@ -23,6 +24,8 @@ export interface CopyContext {
   gate: MultipartGate;
   /** The bucket owner's (base) credentials, to list parts and abort where the role may not. */
   owner?: Listing;
+  /** Lists the destination as the role, else as the owner, else not at all (dest-listing.ts); one per run. */
+  destLister?: DestinationLister;
 }
 
 export const MULTIPART_HINT =

@@ -3,6 +3,7 @@ import { classifyError, isAccessDenied } from "../aws/classify.js";
 import { ContractGate, sourceReadable } from "./contract.js";
 import { copyOne, Interrupted, MultipartDenied, type CopyContext } from "./copy.js";
 import { emptySummary, type RunSummary } from "./events.js";
+import { DestinationLister } from "./dest-listing.js";
 import { listObjects, pairListings } from "./listing.js";
 import { RequestError } from "./request.js";
 import { decideCopy, REASONS } from "./skip.js";
@@ -38,9 +39,15 @@ interface DayCount {
   notEntitledBytes: number;
 }
 
+/** The run's destination lister (dest-listing.ts): the context's, or one made for it on first use. */
+function destLister(ctx: CopyContext): DestinationLister {
+  ctx.destLister ??= new DestinationLister({ store: ctx.store, requester: ctx.requester }, ctx.owner, (message) => ctx.emit({ kind: "notice", message }));
+  return ctx.destLister;
+}
+
 async function* pairs(ctx: CopyContext, opts: RunOptions, prefix: string): AsyncGenerator<[ObjInfo, ObjInfo | undefined]> {
   const l = { store: ctx.store, requester: ctx.requester };
-  const all = pairListings(listObjects(l, ctx.sourceBucket, prefix, "source"), listObjects(l, ctx.destBucket, prefix, "dest"));
+  const all = pairListings(listObjects(l, ctx.sourceBucket, prefix, "source"), destLister(ctx).list(ctx.destBucket, prefix));
   for await (const pair of all) if (keep(opts, pair[0].key, prefix)) yield pair;
 }
 

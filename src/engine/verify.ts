@@ -1,3 +1,4 @@
+import type { DestinationLister } from "./dest-listing.js";
 import pLimit from "p-limit";
 import { compareDay, type Comparison } from "./compare.js";
 import { listObjects, type Listing } from "./listing.js";
@@ -50,6 +51,8 @@ export interface VerifyReport extends VerifyCounts {
 export interface VerifyDeps {
   /** Lists both buckets; the role may list the destination but never reads objects there. */
   listing: Listing;
+  /** Lists the destination (dest-listing.ts: the role, else your credentials); default: `listing` alone. */
+  destLister?: DestinationLister;
   sourceBucket: string;
   destBucket: string;
   /** Each day's result, in the order of `units`, as soon as it and the days before it are done. */
@@ -124,7 +127,7 @@ export async function verifyDay(deps: VerifyDeps, day: string, opts: VerifyOptio
   const keep = (o: ObjInfo) => !opts.keep || opts.keep(o.key, day);
   const [listed, dest] = await Promise.all([
     collect(listObjects(listing, sourceBucket, day, "source")).then((l) => l.filter(keep)),
-    collect(listObjects(listing, destBucket, day, "dest")).then((l) => l.filter(keep)),
+    collect(deps.destLister ? deps.destLister.list(destBucket, day) : listObjects(listing, destBucket, day, "dest")).then((l) => l.filter(keep)),
   ]);
   const inDest = new Set(dest.map((o) => o.key));
   const archived = (o: ObjInfo) => o.storageClass !== undefined && ARCHIVED_CLASSES.has(o.storageClass) && !inDest.has(o.key);

@@ -121,16 +121,23 @@ describe("flexcopy verify", () => {
     expect(eventsOf(missing, "verify").every((e) => e.status === "missing" && e.day === DAY)).toBe(true);
   });
 
-  it("exits 2 on a bad selector and 3 when the destination may not be listed", async () => {
+  it("exits 2 on a bad selector and 3 when nobody may list the destination", async () => {
     emu = await emulator();
     const bad = await runCli(["verify", "2021/02/30"], { env: cliEnv(emu) });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/February 2021 has 28 days/);
     await emu.stop();
+    // no bucket policy: the role may not list your bucket, your own credentials (an administrator's) may
     emu = await emulator({ bucketPolicy: false });
+    const byOwner = await runCli(["verify", "2021/05/31"], { env: cliEnv(emu) });
+    expect(byOwner.code, byOwner.stderr).toBe(1); // listed: everything is missing
+    expect(byOwner.stdout).toMatch(/missing/);
+    await emu.stop();
+    // nobody may (the manual's AssumeRole-only user): exit 3, one line and its hint
+    emu = await emulator({ bucketPolicy: false, userPolicy: "manual" });
     const denied = await runCli(["verify", "2021/05/31"], { env: cliEnv(emu) });
     expect(denied.code).toBe(3);
-    expect(denied.stderr).toMatch(/AccessDenied/);
+    expect(denied.stderr).toMatch(/may list s3:\/\/flex-dest \(s3:ListBucket\)/);
     expect(denied.stderr).not.toMatch(/\n\s+at /);
   });
 });

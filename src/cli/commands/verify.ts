@@ -1,3 +1,4 @@
+import { DestinationLister, DestinationUnlistable } from "../../engine/dest-listing.js";
 import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
@@ -11,7 +12,7 @@ import { commandLine, makeOutput, warnDamaged, type OutputFlags } from "../commo
 import { nothingMatched, type Filter } from "../../plan/filters.js";
 import { FILTER_HELP, withFilterOptions } from "../filter-options.js";
 import { now } from "../clock.js";
-import { EXIT, UsageError } from "../errors.js";
+import { AuthError, EXIT, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { redact } from "../redact.js";
 import { recordPrinter, type TextForms } from "../output/records.js";
@@ -93,7 +94,9 @@ async function verify(args: string[], flags: VerifyFlags, self: Command, filter:
     const printer = verifyPrinter(flags, write);
     // Multipart copies are checked against the ETags the resume journals recorded (read-only).
     const journals = warnDamaged(journalFiles(destBucket, process.env, os.homedir(), flags.stateDir && path.resolve(flags.stateDir)).map((f) => new FileJournal(f, { readOnly: true })));
-    const report = await runVerify({ listing, sourceBucket: config.sourceBucket, destBucket, onDay: printer.day }, units, {
+    // Your bucket is listed as the role, else with your own credentials (a policy that lets the role only write).
+    const destLister = new DestinationLister(listing, session.owner?.(out.emit, signal), (message) => out.emit({ kind: "notice", message }), true);
+    const report = await runVerify({ listing, destLister, sourceBucket: config.sourceBucket, destBucket, onDay: printer.day }, units, {
       multipartThreshold: config.multipartThreshold,
       recordedEtag: (key) => journals.map((j) => j.recordedEtag(key)).find((e) => e !== undefined),
       keep: filter?.keep,
@@ -105,6 +108,9 @@ async function verify(args: string[], flags: VerifyFlags, self: Command, filter:
     }
     printer.summary(report, commandLine(process.argv).replace(/^flexcopy verify/, "flexcopy fetch"));
     return verifyExitCode(report);
+  } catch (err) {
+    if (err instanceof DestinationUnlistable) throw new AuthError(err.message, err.hint);
+    throw err;
   } finally {
     dispose();
     out.reporter.close();
