@@ -160,6 +160,11 @@ export class EmulatorState {
     const b = this.bucket(bucketName);
     if (!key || Buffer.byteLength(key) > 1024) throw new Error(`invalid key ${JSON.stringify(key)}`);
     const rec = this.virtualRecord(b, key, size, opts.contentType, opts.metadata);
+    // Another version of the same key and size (the provider republished it): other bytes, another ETag.
+    if (opts.version !== undefined) {
+      rec.etag = virtualEtag(`${key}#${opts.version}`, size);
+      rec.content = virtualContent(`${key}#${opts.version}:${size}`, size);
+    }
     const sc = opts.storageClass;
     if (sc !== undefined && !(STORAGE_CLASSES as readonly string[]).includes(sc)) throw new Error(`unknown storage class ${JSON.stringify(sc)} (one of ${STORAGE_CLASSES.join(", ")})`);
     if (sc !== undefined && sc !== "STANDARD") rec.storageClass = sc;

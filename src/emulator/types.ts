@@ -107,6 +107,8 @@ export interface PutObjectOptions {
   contentType?: string;
   metadata?: Record<string, string>;
   storageClass?: string; // e.g. "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"; default STANDARD
+  /** Another version of the object (same key and size, other bytes and ETag), as when the provider republishes a file. */
+  version?: string;
 }
 
 export interface Emulator {

@@ -21,18 +21,20 @@ export const SIZE_ONLY_NOTE = "size only (multipart)";
 export function compareDay(
   src: ObjInfo[],
   dest: ObjInfo[],
-  opts: { recorded?: Map<string, string>; multipartThreshold: number },
+  opts: { recorded?: Map<string, string>; recordedSource?: Map<string, string>; multipartThreshold: number },
 ): Comparison[] {
   const destByKey = new Map(dest.map((d) => [d.key, d]));
   const srcKeys = new Set(src.map((s) => s.key));
   const out: Comparison[] = [];
   for (const s of src) {
     const recordedEtag = opts.recorded?.get(s.key);
+    const recordedSourceEtag = opts.recordedSource?.get(s.key);
     const d = destByKey.get(s.key);
     const decision = decideCopy(s, d, {
       force: false,
       multipartThreshold: opts.multipartThreshold,
       ...(recordedEtag === undefined ? {} : { recordedEtag }),
+      ...(recordedSourceEtag === undefined ? {} : { recordedSourceEtag }),
     });
     out.push(toComparison(s.key, decision.reason, recordedEtag !== undefined));
   }
@@ -56,6 +58,8 @@ function toComparison(key: string, reason: string, recorded: boolean): Compariso
       return { key, status: "missing" };
     case REASONS.sizeDiffers:
       return { key, status: "size-mismatch" };
+    case REASONS.sourceChanged:
+      return { key, status: "etag-mismatch", note: "the source changed since it was copied" };
     default:
       return recorded
         ? { key, status: "etag-mismatch", note: "differs from the etag recorded when it was copied" }

@@ -32,6 +32,8 @@ export interface UploadJournal {
   swept(key: string): Promise<void>;
   /** Upload ids this journal records. */
   uploadIds(): Set<string>;
-  /** The destination ETag recorded when this flexcopy completed the object's multipart copy. */
+  /** The destination ETag recorded when this flexcopy completed the object's copy (multipart, or SSE-KMS). */
   recordedEtag(key: string): string | undefined;
+  /** The source ETag that copy was made from (absent in journals written before it was recorded). */
+  recordedSourceEtag?(key: string): string | undefined;
 }

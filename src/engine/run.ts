@@ -56,7 +56,8 @@ function keep(opts: RunOptions, key: string, unit: string): boolean {
 }
 
 function decide(ctx: CopyContext, opts: RunOptions, s: ObjInfo, d: ObjInfo | undefined) {
-  return decideCopy(s, d, { force: opts.force, multipartThreshold: ctx.multipartThreshold, recordedEtag: ctx.journal?.recordedEtag(s.key) });
+  const j = ctx.journal;
+  return decideCopy(s, d, { force: opts.force, multipartThreshold: ctx.multipartThreshold, recordedEtag: j?.recordedEtag(s.key), recordedSourceEtag: j?.recordedSourceEtag?.(s.key) });
 }
 
 async function countDay(ctx: CopyContext, opts: RunOptions, prefix: string): Promise<DayCount> {

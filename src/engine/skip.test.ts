@@ -7,7 +7,7 @@ const threshold = 4 * GiB;
 const obj = (size: number, etag?: string): ObjInfo => ({ key: "2021/05/31/20210531_1_001.pcap.gz", size, ...(etag === undefined ? {} : { etag }) });
 
 describe("decideCopy", () => {
-  const table: [string, ObjInfo, ObjInfo | undefined, { force?: boolean; recordedEtag?: string }, "copy" | "skip", string][] = [
+  const table: [string, ObjInfo, ObjInfo | undefined, { force?: boolean; recordedEtag?: string; recordedSourceEtag?: string }, "copy" | "skip", string][] = [
     ["destination missing", obj(10, '"a"'), undefined, {}, "copy", "missing"],
     ["missing wins over force", obj(10, '"a"'), undefined, { force: true }, "copy", "missing"],
     ["forced even when identical", obj(10, '"a"'), obj(10, '"a"'), { force: true }, "copy", "forced"],
@@ -23,12 +23,15 @@ describe("decideCopy", () => {
     ["matches the etag recorded when it was copied", obj(5 * GiB, '"src-40"'), obj(5 * GiB, '"rec-10"'), { recordedEtag: '"rec-10"' }, "skip", "matches the etag recorded when it was copied"],
     ["recorded etag without quotes", obj(10, '"abc"'), obj(10, '"rec-2"'), { recordedEtag: "rec-2" }, "skip", "matches the etag recorded when it was copied"],
     ["dest replaced since the recorded copy", obj(5 * GiB, '"src-40"'), obj(5 * GiB, '"other-10"'), { recordedEtag: "rec-10" }, "copy", "etag differs"],
+    ["the source replaced since the recorded copy", obj(10, '"new"'), obj(10, '"kms-etag"'), { recordedEtag: "kms-etag", recordedSourceEtag: '"old"' }, "copy", "the source changed since it was copied"],
+    ["recorded copy of this very source", obj(10, '"old"'), obj(10, '"kms-etag"'), { recordedEtag: "kms-etag", recordedSourceEtag: "old" }, "skip", "matches the etag recorded when it was copied"],
     ["same etag wins over a stale record", obj(10, '"abc"'), obj(10, '"abc"'), { recordedEtag: "old-2" }, "skip", "same size and etag"],
     ["no etag on the destination", obj(10, '"abc"'), obj(10), {}, "skip", "same size (etag unknown)"],
   ];
 
   it.each(table)("%s", (_label, src, dest, o, action, reason) => {
-    expect(decideCopy(src, dest, { force: o.force ?? false, multipartThreshold: threshold, ...(o.recordedEtag ? { recordedEtag: o.recordedEtag } : {}) })).toEqual({
+    const recorded = { ...(o.recordedEtag ? { recordedEtag: o.recordedEtag } : {}), ...(o.recordedSourceEtag ? { recordedSourceEtag: o.recordedSourceEtag } : {}) };
+    expect(decideCopy(src, dest, { force: o.force ?? false, multipartThreshold: threshold, ...recorded })).toEqual({
       action,
       reason,
     });

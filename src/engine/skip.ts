@@ -18,6 +18,7 @@ export const REASONS = {
   same: "same size and etag",
   multipartSameSize: "same size (multipart copy: etag not comparable)",
   recorded: "matches the etag recorded when it was copied",
+  sourceChanged: "the source changed since it was copied",
   etagUnknown: "same size (etag unknown)",
   archived: "archived",
 } as const;
@@ -43,7 +44,7 @@ export function isMultipartEtag(etag: string | undefined): boolean {
 export function decideCopy(
   src: ObjInfo,
   dest: ObjInfo | undefined,
-  opts: { force: boolean; multipartThreshold: number; recordedEtag?: string },
+  opts: { force: boolean; multipartThreshold: number; recordedEtag?: string; recordedSourceEtag?: string },
 ): Decision {
   const skip = (reason: string): Decision => ({ action: "skip", reason });
   // Whatever the destination holds, an archived source cannot be copied: say so instead of failing.
@@ -59,7 +60,10 @@ export function decideCopy(
   if (d === undefined || s === undefined) return skip(REASONS.etagUnknown);
   if (s === d) return skip(REASONS.same);
   if (recorded !== undefined) {
-    // We made this copy (multipart, or SSE-KMS); a different ETag now means someone replaced it since.
+    // We made this copy (multipart, or SSE-KMS); a different ETag now means someone replaced it since, and a
+    // source ETag other than the one it was copied from means the provider replaced the source.
+    const from = bareEtag(opts.recordedSourceEtag);
+    if (from !== undefined && from !== s) return copy(REASONS.sourceChanged);
     return d === recorded ? skip(REASONS.recorded) : copy(REASONS.etagDiffers);
   }
   if (isMultipartEtag(d) && !isMultipartEtag(s)) return skip(REASONS.multipartSameSize);

@@ -62,6 +62,8 @@ export interface VerifyDeps {
 export interface VerifyOptions {
   /** The destination ETag the resume journal recorded for a multipart copy; undefined if none. */
   recordedEtag?: (key: string) => string | undefined;
+  /** The source ETag that recorded copy was made from. */
+  recordedSourceEtag?: (key: string) => string | undefined;
   /** fetch's --multipart-threshold (config's multipartThreshold): objects at least this large were copied in parts. */
   multipartThreshold: number;
   /**
@@ -138,15 +140,18 @@ export async function verifyDay(deps: VerifyDeps, day: string, opts: VerifyOptio
     return result;
   }
   const recorded = new Map<string, string>();
+  const recordedSource = new Map<string, string>();
   if (opts.recordedEtag) {
     for (const s of src) {
       const etag = opts.recordedEtag(s.key);
       if (etag !== undefined) recorded.set(s.key, etag);
+      const from = opts.recordedSourceEtag?.(s.key);
+      if (from !== undefined) recordedSource.set(s.key, from);
     }
   }
   const srcByKey = new Map(src.map((o) => [o.key, o]));
   const destByKey = new Map(dest.map((o) => [o.key, o]));
-  for (const c of compareDay(src, dest, { recorded, multipartThreshold: opts.multipartThreshold })) {
+  for (const c of compareDay(src, dest, { recorded, recordedSource, multipartThreshold: opts.multipartThreshold })) {
     const { status, note } = finding(c, srcByKey.get(c.key), destByKey.get(c.key));
     tally(result, status);
     if (status !== "ok") result.findings.push({ day, key: c.key, status, note });

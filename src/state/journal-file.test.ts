@@ -25,6 +25,7 @@ describe("FileJournal", () => {
     const again = new FileJournal(file);
     expect(again.uploadIds()).toEqual(new Set(["u1"]));
     expect(again.recordedEtag(other.key)).toBe('"final-3"');
+    expect(again.recordedSourceEtag(other.key)).toBe('"x"'); // what it was copied from, kept through compaction
     expect(again.recordedEtag(obj.key)).toBeUndefined();
     again.close();
     expect(statSync(file).mode & 0o777).toBe(0o600);

@@ -29,7 +29,7 @@ const reasonOf = (err: unknown): string => REASONS[(err as NodeJS.ErrnoException
 export class FileJournal {
   private readonly uploads = new Map<string, JournalUpload>();
   private readonly intents = new Set<string>();
-  private readonly completed = new Map<string, string>();
+  private readonly completed = new Map<string, { etag: string; sourceEtag?: string }>();
   private fd?: number;
   private lockHeld = false;
   /** Lines that were not valid journal records (skipped). */
@@ -99,7 +99,7 @@ export class FileJournal {
     } else if (l.t === "done") {
       this.uploads.delete(l.key);
       this.intents.delete(l.key);
-      this.completed.set(l.key, l.etag);
+      this.completed.set(l.key, l.sourceEtag === undefined ? { etag: l.etag } : { etag: l.etag, sourceEtag: l.sourceEtag });
     } else if (l.t === "forget") {
       this.uploads.delete(l.key);
     } else if (l.t === "swept") {
@@ -115,7 +115,7 @@ export class FileJournal {
     }
     // After the uploads: an intent replayed after its key's `start` stays an intent.
     for (const key of this.intents) out.push({ t: "intent", key });
-    for (const [key, etag] of this.completed) out.push({ t: "done", key, uploadId: "", etag });
+    for (const [key, c] of this.completed) out.push({ t: "done", key, uploadId: "", etag: c.etag, ...(c.sourceEtag === undefined ? {} : { sourceEtag: c.sourceEtag }) });
     return out;
   }
 
@@ -161,7 +161,11 @@ export class FileJournal {
   }
 
   recordedEtag(key: string): string | undefined {
-    return this.completed.get(key);
+    return this.completed.get(key)?.etag;
+  }
+
+  recordedSourceEtag(key: string): string | undefined {
+    return this.completed.get(key)?.sourceEtag;
   }
 
   async intent(obj: JournalObject): Promise<void> {
@@ -183,7 +187,7 @@ export class FileJournal {
 
   async finished(obj: JournalObject, destEtag: string): Promise<void> {
     const u = this.uploads.get(obj.key);
-    this.append({ t: "done", key: obj.key, uploadId: u?.uploadId ?? "", etag: destEtag });
+    this.append({ t: "done", key: obj.key, uploadId: u?.uploadId ?? "", etag: destEtag, ...(obj.etag === undefined ? {} : { sourceEtag: obj.etag }) });
   }
 
   async forget(obj: JournalObject): Promise<void> {

@@ -12,7 +12,8 @@ export const lineSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("intent"), key }),
   z.object({ t: z.literal("start"), key, uploadId: id, partSize: z.number().int().positive(), sourceEtag: z.string(), size: z.number().int().nonnegative() }),
   z.object({ t: z.literal("part"), key, uploadId: id, n: z.number().int().min(1).max(10_000), etag: z.string().min(1) }),
-  z.object({ t: z.literal("done"), key, uploadId: z.string(), etag: z.string() }),
+  /** Completed: the destination ETag, and the source ETag it was copied from (absent in older journals). */
+  z.object({ t: z.literal("done"), key, uploadId: z.string(), etag: z.string(), sourceEtag: z.string().optional() }),
   z.object({ t: z.literal("forget"), key }),
   /** The uploads an `intent` may have orphaned were looked for and removed. */
   z.object({ t: z.literal("swept"), key }),
@@ -46,6 +47,8 @@ export function parseLines(text: string): { lines: Line[]; damaged: number } {
 export interface JournalObject {
   key: string;
   size: number;
+  /** The source object's ETag, when known (recorded with a completed copy). */
+  etag?: string;
 }
 
 /** The engine's port (engine/journal.ts) defines what an upload record is; the storage holds it. */

@@ -99,6 +99,7 @@ async function verify(args: string[], flags: VerifyFlags, self: Command, filter:
     const report = await runVerify({ listing, destLister, sourceBucket: config.sourceBucket, destBucket, onDay: printer.day }, units, {
       multipartThreshold: config.multipartThreshold,
       recordedEtag: (key) => journals.map((j) => j.recordedEtag(key)).find((e) => e !== undefined),
+      recordedSourceEtag: (key) => journals.find((j) => j.recordedEtag(key) !== undefined)?.recordedSourceEtag(key),
       keep: filter?.keep,
       entitled: (_day, key) => sourceReadable(listing, config.sourceBucket, key),
       signal,
