@@ -100,6 +100,16 @@ describe("flexcopy emulator (process)", () => {
     expect(await p.stop("SIGTERM")).toBe(0);
   });
 
+  it("--user-policy manual: your IAM user may assume the role but has no S3 rights in its own bucket", async () => {
+    const p = startCli(["--seed", "none", "--user-policy", "manual"]);
+    const info = await p.info;
+    const own = new S3Client({ region: info.region, endpoint: info.endpoint, forcePathStyle: true, credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey } });
+    await expect(own.send(new ListObjectsV2Command({ Bucket: info.destBuckets[0]! }))).rejects.toMatchObject({ name: "AccessDenied" });
+    own.destroy();
+    await expect(assumeRole(info, { RoleSessionName: "cli-test" })).resolves.toMatchObject({ sessionToken: expect.any(String) });
+    expect(await p.stop("SIGTERM")).toBe(0);
+  });
+
   it("exits 0 on SIGINT; loads a layout file seed", async () => {
     const p = startCli(["--seed", join(import.meta.dirname, "../fixtures/layout.json"), "--latency", "5", "--copy-rate", "200Mbps"]);
     const info = await p.info;
