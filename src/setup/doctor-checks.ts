@@ -243,7 +243,7 @@ export const destinationAccessCheck: Step<DoctorContext> = {
     } catch (err) {
       if (isAuthFailure(err)) {
         return fail(
-          `${errorText(err)}: the provider's role cannot list s3://${bucket} (no bucket policy for it)`,
+          `${errorText(err)}: the provider's role cannot list s3://${bucket} (no bucket policy for it, or one without s3:ListBucket; fetch then lists it with your own credentials)`,
           `apply the bucket policy (step 1-2): flexcopy policy --bucket-policy > bucket-policy.json && aws s3api put-bucket-policy --bucket ${bucket} --policy file://bucket-policy.json (S3 accepts it only after JPX's setup-complete notice)`,
         );
       }
