@@ -23,6 +23,7 @@ export interface EmulatorFlags {
   objectOwnership?: ObjectOwnership;
   initiatorMayAbort?: boolean;
   userPolicy?: UserPolicy;
+  kmsKeyGrant?: string[];
   latency?: number;
   copyRate?: number;
   timeScale?: number;
@@ -118,6 +119,11 @@ export function parseAccountId(v: string): string {
 
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
+function collectKeys(v: string, prev: string[] | undefined): string[] {
+  if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/.test(v.trim())) throw new InvalidArgumentError(`"${v}" is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>).`);
+  return [...(prev ?? []), v.trim()];
+}
+
 function collectBuckets(v: string, prev: string[] | undefined): string[] {
   const out = [...(prev ?? [])];
   for (const b of v.split(",").map((s) => s.trim()).filter(Boolean)) {
@@ -169,6 +175,7 @@ export function emulatorOptionsFromFlags(f: EmulatorFlags): EmulatorOptions {
   if (f.objectOwnership !== undefined) o.objectOwnership = f.objectOwnership;
   if (f.initiatorMayAbort) o.initiatorMayAbort = true;
   if (f.userPolicy !== undefined) o.userPolicy = f.userPolicy;
+  if (f.kmsKeyGrant !== undefined) o.kmsKeyGrants = f.kmsKeyGrant;
   if (f.accountId !== undefined) o.accountId = f.accountId;
   if (f.destBucket !== undefined) o.destBuckets = f.destBucket;
   if (f.contract !== undefined) o.contractedPeriods = f.contract;
@@ -215,6 +222,11 @@ export function withEmulatorOptions(cmd: Command): Command {
         "--user-policy <policy>",
         "your IAM user's rights: bucket-admin (the manual's sts:AssumeRole plus full use of your buckets) or manual (sts:AssumeRole only, the user the manual has you create) (default: bucket-admin)",
       ).choices(["bucket-admin", "manual"]),
+    )
+    .addOption(
+      new Option("--kms-key-grant <arn>", "a KMS key the provider's role may encrypt with (its key policy and the role's IAM policy allow it); repeatable (default: none, SSE-KMS writes by the role are refused)").argParser(
+        collectKeys,
+      ),
     )
     .addOption(new Option("--latency <ms>", "added latency per request, milliseconds (default: 0)").argParser(parseLatency))
     .addOption(new Option("--copy-rate <rate>", "server-side copy speed, e.g. 200MB/s, 1GiB/s, 200Mbps; 0 = unlimited (default: 0)").argParser(parseCopyRate))

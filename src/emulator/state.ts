@@ -81,6 +81,8 @@ export class EmulatorState {
   readonly sessions = new Map<string, Session>();
   readonly faults: FaultState;
   readonly world: World;
+  /** KMS keys the provider's role may use (EmulatorOptions.kmsKeyGrants). */
+  readonly kmsKeyGrants: Set<string>;
   readonly log: RequestLog;
   readonly writes = new InflightGauge();
   private reqCounter = 0;
@@ -103,6 +105,7 @@ export class EmulatorState {
       roleIdentity: roleIdentityPolicy(cfg.sourceBucket, o.contractedPeriods),
       initiatorMayAbort: o.initiatorMayAbort ?? false,
     };
+    this.kmsKeyGrants = new Set(o.kmsKeyGrants ?? []);
     for (const d of cfg.destBuckets) {
       const b = new Bucket(d, cfg.accountId, now);
       b.ownership = o.objectOwnership ?? "ObjectWriter";

@@ -32,6 +32,12 @@ export interface EmulatorOptions {
    * not read your bucket policy, list or abort uploads in your bucket, or read your objects.
    */
   userPolicy?: UserPolicy;
+  /**
+   * KMS keys (ARNs) the provider's role may encrypt with: both the key's policy and the role's own IAM policy allow
+   * it. The emulator has no KMS, so this says what those two policies would; default none: every SSE-KMS write
+   * by the role is refused, as AWS refuses it unless both allow (src/iam/kms.ts).
+   */
+  kmsKeyGrants?: string[];
   baseCredentials?: { accessKeyId: string; secretAccessKey: string }; // default fixed
   faults?: Partial<Faults>; // changeable at runtime
   requestLogLimit?: number; // default 10000 entries (ring buffer); 0 = off

@@ -1,32 +1,26 @@
 /**
- * `flexcopy doctor`: the destination's default encryption, read with your own credentials
- * (GetBucketEncryption). Copies are written by the provider's role, a principal of another account, so:
- * - SSE-S3 (the default of every bucket since 2023): nothing to do;
- * - SSE-KMS with the AWS managed key aws/s3 (no key id, or alias/aws/s3): the role cannot use that key (its key
- *   policy cannot name another account: KMS Developer Guide, "Allowing users in other accounts to use a KMS key"),
- *   so every copy would be refused;
- * - SSE-KMS with a key id or alias instead of a full ARN: looked up in the requester's account, not yours ("if you
- *   are using encryption with cross-account operations, you must use a fully qualified KMS key ARN": S3 API
- *   Reference, ServerSideEncryptionByDefault);
- * - SSE-KMS with a key ARN: works if that key's policy allows the role kms:GenerateDataKey and kms:Decrypt,
- *   which doctor cannot read with S3 credentials: a warning with what to check.
- * `--sse`/`--sse-kms-key-id` replace the default for flexcopy's own writes, so they are judged instead.
+ * `flexcopy doctor`: the destination's default encryption, read with your own credentials (GetBucketEncryption),
+ * judged for copies written by the provider's role, a principal of another account (the rule: src/iam/kms.ts).
+ * SSE-S3 just works; SSE-KMS with aws/s3 or a key not named by ARN fails; a customer managed key is a warning,
+ * since neither its key policy nor the role's IAM policy can be read here. `--sse`/`--sse-kms-key-id` replace
+ * the default for flexcopy's own writes, so they are judged instead.
  */
 import { GetBucketEncryptionCommand } from "@aws-sdk/client-s3";
 import { isAuthFailure } from "../aws/classify.js";
+import { crossAccountKey } from "../iam/kms.js";
 import { errorCode, errorText, fail, pass, skip, warn, type CheckOutcome, type Step } from "./doctor.js";
 import type { DoctorContext } from "./doctor-checks.js";
 
-const FULL_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
 const USE_SSE_S3 = (bucket: string) =>
   `use SSE-S3 for flexcopy's copies (--sse AES256), or make the default SSE-S3: aws s3api put-bucket-encryption --bucket ${bucket} --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'; or use a customer managed key by its full ARN whose key policy allows the provider's role`;
 
 /** What SSE-KMS with `keyId` means for the provider's role writing into `bucket`. */
 export function judgeKmsKey(bucket: string, roleArn: string, keyId: string | undefined, source: string): CheckOutcome {
-  if (keyId === undefined || /(^|:)alias\/aws\/s3$/.test(keyId)) {
+  const kind = crossAccountKey(keyId);
+  if (kind === "aws-managed") {
     return fail(`${source} is SSE-KMS with the AWS managed key aws/s3, which the provider's role (another account) cannot use: every copy would be refused`, USE_SSE_S3(bucket));
   }
-  if (!FULL_KEY_ARN.test(keyId)) {
+  if (kind === "not-an-arn") {
     return fail(`${source} names the KMS key "${keyId}" without its full ARN: for the provider's role it is looked up in the provider's account, not yours`, `name the key by its ARN (arn:aws:kms:ap-northeast-1:<account>:key/<id>), or ${USE_SSE_S3(bucket)}`);
   }
   return warn(

@@ -129,7 +129,8 @@ describe.skipIf(skipInterop("aws"))("AWS CLI against the emulator (the manual's 
     const left = emu.uploads(DEST).filter((u) => u.key === bigKey);
     expect(left.length).toBeGreaterThan(0);
     for (const u of left) {
-      const a = await aws(emu, ["s3api", "abort-multipart-upload", "--bucket", DEST, "--key", bigKey, "--upload-id", u.uploadId], baseCreds(emu));
+      // "--upload-id=…": a random id may begin with "-", which the CLI would read as an option
+      const a = await aws(emu, ["s3api", "abort-multipart-upload", "--bucket", DEST, "--key", bigKey, `--upload-id=${u.uploadId}`], baseCreds(emu));
       expect(a.code, a.stderr).toBe(0);
     }
     expect(emu.uploads(DEST)).toHaveLength(0);

@@ -59,3 +59,26 @@ export function lineOf(r: RunResult, name: string): DoctorLine {
 export function firstFailure(r: RunResult): DoctorLine | undefined {
   return doctorLines(r.stdout).find((l) => l.mark === "✗");
 }
+
+/** One record of `doctor --json` output. */
+export interface DoctorRecord {
+  kind: string;
+  name: string;
+  status: string;
+  detail: string;
+  fix?: string;
+}
+
+/** The records of `doctor --json` output. */
+export function doctorRecords(stdout: string): DoctorRecord[] {
+  return stdout
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as DoctorRecord);
+}
+
+/** The `doctor --json` record of one check, if there is one. */
+export function doctorRecord(stdout: string, name: string): DoctorRecord | undefined {
+  return doctorRecords(stdout).find((l) => l.name === name);
+}

@@ -7,6 +7,7 @@ import { GetBucketEncryptionCommand, PutBucketEncryptionCommand, S3Client } from
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
 import { bucketPolicy, multipartBucketPolicy } from "../../src/iam/manual.js";
+import { doctorRecord } from "./doctor-helpers.js";
 import { cliEnv, emulator, eventsOf, runCli, summaryOf } from "./harness.js";
 
 const SRC = "dataservice-flex-bucket";
@@ -39,12 +40,6 @@ async function world(multipart = false): Promise<Emulator> {
   return e;
 }
 
-const doctorLine = (stdout: string, name: string) =>
-  stdout
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as { name: string; status: string; detail: string; fix?: string })
-    .find((l) => l.name === name);
 
 describe("a bucket policy that requires an encryption header", () => {
   it("without --sse: refused before anything is copied, and the hint names --sse; doctor names the value", async () => {
@@ -54,7 +49,7 @@ describe("a bucket policy that requires an encryption header", () => {
     expect(r.stderr).toMatch(/--sse AES256/);
     expect(emu.objects(emu.destBuckets[0]!)).toEqual([]);
     const d = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
-    const line = doctorLine(d.stdout, "policy copy with ACL");
+    const line = doctorRecord(d.stdout, "policy copy with ACL");
     expect(line).toMatchObject({ status: "fail", detail: expect.stringMatching(/DenyIncorrectEncryptionHeader|DenyUnEncryptedObjectUploads/) });
     expect(line!.fix).toMatch(/add --sse AES256/);
   });
@@ -68,7 +63,7 @@ describe("a bucket policy that requires an encryption header", () => {
     expect(writes).toHaveLength(2);
     for (const w of writes) expect(w).toMatchObject({ status: 200, sse: "AES256", acl: "bucket-owner-full-control" });
     const d = await runCli(["doctor", "--json"], { env: cliEnv(emu, { FLEXCOPY_SSE: "AES256" }) });
-    expect(doctorLine(d.stdout, "policy copy with ACL")).toMatchObject({ status: "pass" });
+    expect(doctorRecord(d.stdout, "policy copy with ACL")).toMatchObject({ status: "pass" });
   });
 
   it("parts are refused even where --allow-multipart's statement allows them (UploadPartCopy carries no header): objects up to 5 GiB are copied whole", async () => {
@@ -95,7 +90,12 @@ describe("a bucket policy that requires an encryption header", () => {
   });
 
   it("with parts allowed, the multipart copy's CreateMultipartUpload carries the header too", async () => {
-    emu = await emulator({ seed: "none", bucketPolicy: multipartBucketPolicy("${roleArn}", "${bucket}"), objectOwnership: "BucketOwnerEnforced" });
+    emu = await emulator({
+      seed: "none",
+      bucketPolicy: multipartBucketPolicy("${roleArn}", "${bucket}"),
+      objectOwnership: "BucketOwnerEnforced",
+      kmsKeyGrants: ["arn:aws:kms:ap-northeast-1:123456789012:key/ours"], // its key policy and JPX's IAM policy allow the role
+    });
     emu.putObject(SRC, `${DAY}c_1GiB.pcap.gz`, GiB);
     const r = await runCli(["fetch", "2021/05/28", "--sse", "aws:kms", "--sse-kms-key-id", "arn:aws:kms:ap-northeast-1:123456789012:key/ours", "--json"], { env: cliEnv(emu) });
     expect(r.code, r.stderr).toBe(0);
@@ -120,8 +120,9 @@ async function setDefaultEncryption(e: Emulator, algorithm: "AES256" | "aws:kms"
 describe("your bucket's default encryption (the copies are the provider's role's writes)", () => {
   const KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
-  async function plainWorld(): Promise<Emulator> {
-    const e = await emulator({ seed: "none" });
+  /** `granted`: the key's policy and the role's own IAM policy (JPX's) both let the role use KEY. */
+  async function plainWorld(granted = false): Promise<Emulator> {
+    const e = await emulator({ seed: "none", ...(granted ? { kmsKeyGrants: [KEY] } : {}) });
     e.putObject(SRC, `${DAY}a.pcap.gz`, 50_000_000);
     return e;
   }
@@ -131,7 +132,7 @@ describe("your bucket's default encryption (the copies are the provider's role's
     await setDefaultEncryption(emu, "aws:kms");
     const d = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
     expect(d.code).toBe(1);
-    expect(doctorLine(d.stdout, "default encryption")).toMatchObject({ status: "fail", detail: expect.stringMatching(/AWS managed key aws\/s3/), fix: expect.stringMatching(/--sse AES256/) });
+    expect(doctorRecord(d.stdout, "default encryption")).toMatchObject({ status: "fail", detail: expect.stringMatching(/AWS managed key aws\/s3/), fix: expect.stringMatching(/--sse AES256/) });
     const r = await runCli(["fetch", "2021/05/28"], { env: cliEnv(emu) });
     expect(r.code).toBe(3);
     const refused = emu.requestLog().find((l) => l.op === "CopyObject");
@@ -142,26 +143,36 @@ describe("your bucket's default encryption (the copies are the provider's role's
   });
 
   it("SSE-KMS with a key id instead of its ARN is refused too; with the key's ARN doctor warns about the key policy and copies go through", async () => {
-    emu = await plainWorld();
+    emu = await plainWorld(true);
     await setDefaultEncryption(emu, "aws:kms", "1234abcd-12ab-34cd-56ef-1234567890ab");
     const d = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
-    expect(doctorLine(d.stdout, "default encryption")).toMatchObject({ status: "fail", detail: expect.stringMatching(/without its full ARN/) });
+    expect(doctorRecord(d.stdout, "default encryption")).toMatchObject({ status: "fail", detail: expect.stringMatching(/without its full ARN/) });
     expect((await runCli(["fetch", "2021/05/28"], { env: cliEnv(emu) })).code).toBe(3);
     await setDefaultEncryption(emu, "aws:kms", KEY);
     const d2 = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
-    expect(doctorLine(d2.stdout, "default encryption")).toMatchObject({ status: "warn", fix: expect.stringMatching(/kms:GenerateDataKey and kms:Decrypt/) });
+    expect(doctorRecord(d2.stdout, "default encryption")).toMatchObject({ status: "warn", fix: expect.stringMatching(/kms:GenerateDataKey and kms:Decrypt/) });
     const r = await runCli(["fetch", "2021/05/28"], { env: cliEnv(emu) });
     expect(r.code, r.stderr).toBe(0);
+  });
+
+  it("a customer managed key the role may not use (key policy or JPX's IAM policy): every copy is refused, as on AWS; doctor only warns", async () => {
+    emu = await plainWorld(false);
+    await setDefaultEncryption(emu, "aws:kms", KEY);
+    const d = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
+    expect(doctorRecord(d.stdout, "default encryption")).toMatchObject({ status: "warn" });
+    const r = await runCli(["fetch", "2021/05/28"], { env: cliEnv(emu) });
+    expect(r.code).toBe(3);
+    expect(emu.requestLog().find((l) => l.op === "CopyObject")).toMatchObject({ status: 403, action: "kms:GenerateDataKey", denyReason: expect.stringMatching(/kmsKeyGrants/) });
   });
 
   it("the default SSE-S3 passes", async () => {
     emu = await plainWorld();
     const d = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
-    expect(doctorLine(d.stdout, "default encryption")).toMatchObject({ status: "pass", detail: expect.stringMatching(/SSE-S3/) });
+    expect(doctorRecord(d.stdout, "default encryption")).toMatchObject({ status: "pass", detail: expect.stringMatching(/SSE-S3/) });
   });
 
   it("SSE-KMS copies get ETags that are not the source's: recorded, so a re-run skips them and verify passes", async () => {
-    emu = await plainWorld();
+    emu = await plainWorld(true);
     emu.putObject(SRC, `${DAY}b.pcap.gz`, 30_000_000);
     await setDefaultEncryption(emu, "aws:kms", KEY);
     const env = cliEnv(emu); // one HOME: the same journal for both runs

@@ -7,6 +7,7 @@ import { ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator, EmulatorOptions } from "../../src/emulator/index.js";
 import { multipartBucketPolicy } from "../../src/iam/manual.js";
+import { doctorRecords } from "./doctor-helpers.js";
 import { cliEnv, emulator, eventsOf, runCli, summaryOf } from "./harness.js";
 
 const SRC = "dataservice-flex-bucket";
@@ -88,7 +89,7 @@ describe("the manual's minimal IAM user (sts:AssumeRole only)", () => {
     emu = await world();
     const r = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { kind: string; name: string; status: string; detail: string; fix?: string });
+    const lines = doctorRecords(r.stdout);
     expect(lines.find((l) => l.name === "bucket policy")).toMatchObject({ status: "warn", detail: expect.stringMatching(/cannot read the bucket policy/) });
     expect(lines.find((l) => l.name === "bucket policy")!.fix).toMatch(/s3:GetBucketPolicy/);
     const checks = lines.filter((l) => l.name.startsWith("policy "));
@@ -102,7 +103,7 @@ describe("the manual's minimal IAM user (sts:AssumeRole only)", () => {
     emu.putObject(SRC, "testdata/2021/05/28/t.pcap.gz", 1000);
     const r = await runCli(["doctor", "--write-test", "--json"], { env: cliEnv(emu) });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { name: string; status: string; detail: string });
+    const lines = doctorRecords(r.stdout);
     expect(lines.find((l) => l.name === "write test")).toMatchObject({ status: "pass" });
     expect(lines.find((l) => l.name === "write test multipart")).toMatchObject({ status: "skip", detail: expect.stringMatching(/could likely not abort/) });
     expect(emu.requestLog().filter((l) => l.op === "CreateMultipartUpload")).toEqual([]);

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
 import { bucketPolicy, multipartBucketPolicy } from "../../src/iam/manual.js";
+import { doctorRecord } from "./doctor-helpers.js";
 import { cliEnv, emulator, runCli, summaryOf } from "./harness.js";
 
 let emu: Emulator | undefined;
@@ -24,13 +25,6 @@ function onlyFrom(cidr: string, multipart = false): object {
   };
 }
 
-const line = (stdout: string, name: string) =>
-  stdout
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as { name: string; status: string; detail: string; fix?: string })
-    .find((l) => l.name === name);
-
 describe("a bucket policy that admits only the company's network (aws:SourceIp)", () => {
   it("from inside the range: copies (parts too); doctor warns that it cannot decide offline instead of failing", async () => {
     emu = await emulator({ bucketPolicy: onlyFrom("127.0.0.0/8", true), objectOwnership: "BucketOwnerEnforced" });
@@ -39,16 +33,16 @@ describe("a bucket policy that admits only the company's network (aws:SourceIp)"
     expect(r.code, r.stderr).toBe(0);
     expect(summaryOf(r).copied).toBeGreaterThan(0);
     const d = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
-    expect(line(d.stdout, "policy copy with ACL")).toMatchObject({ status: "warn", detail: expect.stringMatching(/aws:sourceip/), fix: expect.stringMatching(/--write-test/) });
-    expect(line(d.stdout, "policy multipart part")).toMatchObject({ status: "warn" });
+    expect(doctorRecord(d.stdout, "policy copy with ACL")).toMatchObject({ status: "warn", detail: expect.stringMatching(/aws:sourceip/), fix: expect.stringMatching(/--write-test/) });
+    expect(doctorRecord(d.stdout, "policy multipart part")).toMatchObject({ status: "warn" });
     expect(d.code, d.stdout).toBe(0); // warnings only
   });
 
   it("under the manual's policy, the multipart lines still fail for the reason that holds wherever the request comes from", async () => {
     emu = await emulator({ bucketPolicy: onlyFrom("127.0.0.0/8") });
     const d = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
-    expect(line(d.stdout, "policy copy with ACL")).toMatchObject({ status: "warn" });
-    expect(line(d.stdout, "policy multipart part")).toMatchObject({ status: "fail", detail: expect.stringMatching(/no Allow for s3:PutObject/) });
+    expect(doctorRecord(d.stdout, "policy copy with ACL")).toMatchObject({ status: "warn" });
+    expect(doctorRecord(d.stdout, "policy multipart part")).toMatchObject({ status: "fail", detail: expect.stringMatching(/no Allow for s3:PutObject/) });
   });
 
   it("from outside the range: the emulator refuses as AWS would, naming the statement", async () => {

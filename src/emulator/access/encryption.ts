@@ -1,17 +1,13 @@
 // Server-side encryption of writes, as far as access goes. A write is encrypted as its request says
 // (x-amz-server-side-encryption, x-amz-server-side-encryption-aws-kms-key-id) or else as the bucket's default
 // (GetBucketEncryption; every bucket has one, SSE-S3 unless set otherwise, since 2023-01-05: S3 User Guide,
-// "Setting default server-side encryption behavior for Amazon S3 buckets").
-// With SSE-KMS, the writer needs kms:GenerateDataKey on the key, and a principal of another account gets it only
-// from the key's policy (KMS Developer Guide, "Allowing users in other accounts to use a KMS key"). Hence, for the
-// provider's role writing into your bucket:
-// - the AWS managed key aws/s3 (SSE-KMS without a key id, or alias/aws/s3) cannot be used: its key policy
-//   cannot be changed to name another account;
-// - a key named by id or alias, not by full ARN, is looked up in the requester's account ("if you are using
-//   encryption with cross-account operations, you must use a fully qualified KMS key ARN": S3 API Reference,
-//   ServerSideEncryptionByDefault), so it is not your key.
-// The emulator has no KMS: a customer managed key named by its ARN is accepted (its key policy is not checked).
+// "Setting default server-side encryption behavior for Amazon S3 buckets"). With SSE-KMS, a principal of another
+// account (the provider's role) may write only with a customer managed key named by its ARN, and only where that
+// key's policy and the role's own IAM policy both allow it (the rule and its sources: src/iam/kms.ts). The
+// emulator has no KMS and cannot read either policy, so it is told which keys the role may use (`kmsKeyGrants`);
+// any other key is refused, so the emulator is never more permissive than AWS.
 import { randomBytes } from "node:crypto";
+import { crossAccountKey } from "../../iam/kms.js";
 import { S3Error } from "../errors.js";
 import { header, type Ctx } from "../http.js";
 import type { Bucket } from "../store.js";
@@ -36,23 +32,21 @@ export function writeEncryption(ctx: Ctx, b: Bucket): Encryption {
   return kmsKeyId === undefined ? { algorithm: algorithm as SseAlgorithm } : { algorithm: algorithm as SseAlgorithm, kmsKeyId };
 }
 
-const FULL_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:(\d{12}):(key|alias)\/(.+)$/;
-
 /** Refuses a write whose KMS key another account's principal cannot use (see the top of this file). */
 export function checkWriteEncryption(ctx: Ctx, b: Bucket): Encryption {
   const e = writeEncryption(ctx, b);
   if (e.algorithm === "AES256" || ctx.principal.accountId === b.owner) return e;
-  const m = e.kmsKeyId === undefined ? undefined : FULL_KEY_ARN.exec(e.kmsKeyId);
-  const managed = e.kmsKeyId === undefined || /(^|:)alias\/aws\/s3$/.test(e.kmsKeyId);
-  if (managed || !m) {
-    const key = e.kmsKeyId ?? `arn:aws:kms:${ctx.st.cfg.region}:${b.owner}:alias/aws/s3`;
-    ctx.entry.denyReason = managed
-      ? `SSE-KMS with the AWS managed key aws/s3, which another account's principal cannot use (its key policy cannot be changed)`
-      : `SSE-KMS key "${e.kmsKeyId}" is not a full key ARN, so it is looked up in the requester's account (${ctx.principal.accountId})`;
-    ctx.entry.action = "kms:GenerateDataKey";
-    throw new S3Error(403, "AccessDenied", `User: ${ctx.principal.arn} is not authorized to perform: kms:GenerateDataKey on resource: ${key}`);
-  }
-  return e;
+  const kind = crossAccountKey(e.kmsKeyId);
+  if (kind === "customer-managed" && ctx.st.kmsKeyGrants.has(e.kmsKeyId!)) return e;
+  const key = e.kmsKeyId ?? `arn:aws:kms:${ctx.st.cfg.region}:${b.owner}:alias/aws/s3`;
+  ctx.entry.denyReason =
+    kind === "aws-managed"
+      ? "SSE-KMS with the AWS managed key aws/s3, which another account's principal cannot use (its key policy cannot be changed)"
+      : kind === "not-an-arn"
+        ? `SSE-KMS key "${e.kmsKeyId}" is not a full key ARN, so it is looked up in the requester's account (${ctx.principal.accountId})`
+        : `SSE-KMS key ${e.kmsKeyId} is not one the role may use (emulator option kmsKeyGrants: its key policy and the role's IAM policy must both allow it)`;
+  ctx.entry.action = "kms:GenerateDataKey";
+  throw new S3Error(403, "AccessDenied", `User: ${ctx.principal.arn} is not authorized to perform: kms:GenerateDataKey on resource: ${key}`);
 }
 
 /**
