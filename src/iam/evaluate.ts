@@ -32,10 +32,24 @@ export interface Policies {
   resource?: { name: string; policy: Policy };
 }
 
+/** The statement that decided a request: the explicit Deny, or the first Allow that applied. */
+export interface DecidingStatement {
+  /** The policy's name as given in `Policies` ("the bucket policy of …", "the role's identity policy"). */
+  policy: string;
+  /** "resource" for the bucket policy, "identity" for an identity policy. */
+  kind: "resource" | "identity";
+  /** Index of the statement in the policy's Statement list (0-based). */
+  index: number;
+  sid?: string;
+  effect: "Allow" | "Deny";
+}
+
 export interface Decision {
   allowed: boolean;
   /** One line for logs: which Deny, or which Allow was missing. */
   reason: string;
+  /** When an explicit Deny decided: the statement (doctor names it; policy --merge exempts the role in it). */
+  deny?: DecidingStatement;
 }
 
 const actionRe = new Map<string, RegExp>();
@@ -104,11 +118,15 @@ export function conditionKeysFor(r: AccessRequest, policy: Policy, isResourcePol
 const label = (policy: string, s: Statement, i: number): string => `${policy} statement ${s.sid !== undefined ? `"${s.sid}"` : `#${i + 1}`}`;
 
 /** What one policy says: an explicit Deny (with its label), an Allow, or nothing. */
-function verdict(name: string, policy: Policy, r: AccessRequest, isResource: boolean): { deny?: string; allow?: string } {
+function verdict(name: string, policy: Policy, r: AccessRequest, isResource: boolean): { deny?: string; denyAt?: DecidingStatement; allow?: string } {
   let allow: string | undefined;
   for (const [i, s] of policy.statements.entries()) {
     if (!statementApplies(s, r, isResource)) continue;
-    if (s.effect === "Deny") return { deny: label(name, s, i) };
+    if (s.effect === "Deny") {
+      const denyAt: DecidingStatement = { policy: name, kind: isResource ? "resource" : "identity", index: i, effect: "Deny" };
+      if (s.sid !== undefined) denyAt.sid = s.sid;
+      return { deny: label(name, s, i), denyAt };
+    }
     allow ??= label(name, s, i);
   }
   return allow !== undefined ? { allow } : {};
@@ -118,13 +136,13 @@ export function evaluate(r: AccessRequest, p: Policies): Decision {
   const idAllows: string[] = [];
   for (const { name, policy } of p.identity) {
     const v = verdict(name, policy, r, false);
-    if (v.deny) return { allowed: false, reason: `explicit Deny in ${v.deny}` };
+    if (v.deny) return { allowed: false, reason: `explicit Deny in ${v.deny}`, ...(v.denyAt ? { deny: v.denyAt } : {}) };
     if (v.allow) idAllows.push(v.allow);
   }
   let resAllow: string | undefined;
   if (p.resource) {
     const v = verdict(p.resource.name, p.resource.policy, r, true);
-    if (v.deny) return { allowed: false, reason: `explicit Deny in ${v.deny}` };
+    if (v.deny) return { allowed: false, reason: `explicit Deny in ${v.deny}`, ...(v.denyAt ? { deny: v.denyAt } : {}) };
     resAllow = v.allow;
   }
   const same = r.caller.accountId === r.resourceAccount;

@@ -84,6 +84,30 @@ export interface S3RequestFacts {
   secureTransport: boolean;
   /** aws:SourceIp, the requester's address (IAM global condition keys); unknown offline (doctor). */
   sourceIp?: string;
+  // Facts every signed request carries (IAM "AWS global condition context keys"; Service Authorization
+  // Reference for Amazon S3). Optional here so each caller can supply what it knows; s3Context fills the keys.
+  /** aws:PrincipalOrgID: the caller's organisation, when its account is in one. */
+  principalOrgId?: string;
+  /** aws:ResourceOrgID: the bucket owner's organisation, when in one. */
+  resourceOrgId?: string;
+  /** s3:TlsVersion when secureTransport ("1.2", "1.3"). */
+  tlsVersion?: string;
+  /** aws:RequestedRegion: the region the request is signed for. */
+  region?: string;
+  /** aws:CurrentTime / aws:EpochTime. */
+  now?: Date;
+  /** s3:signatureAge in milliseconds (now minus the signature's x-amz-date). */
+  signatureAgeMs?: number;
+  /** s3:authType: "REST-HEADER" (Authorization header), "REST-QUERY-STRING" (presigned), "POST". */
+  authType?: string;
+  /** s3:signatureversion: "AWS4-HMAC-SHA256" for SigV4. */
+  signatureVersion?: string;
+  /** aws:PrincipalType: "AssumedRole", "User", "Account", … */
+  principalType?: string;
+  /** aws:userid: "ROLEID:session" for an assumed role, the user's unique id for a user. */
+  userId?: string;
+  /** aws:username: IAM users only. */
+  userName?: string;
 }
 
 /** The request context an S3 operation's request carries, per the table above. */
