@@ -92,7 +92,7 @@ describe("the manual's bucket policy, decided as IAM does", () => {
     const res = { name: "bucket policy", policy: parsePolicy(doc) };
     expect(evaluate(roleRequest("CopyObject", ACL, "2021/05/31/a"), { identity: [allowAll], resource: res }).allowed).toBe(true);
     const d = evaluate(roleRequest("CopyObject", ACL, "2021/06/01/a"), { identity: [allowAll], resource: res });
-    expect(d).toEqual({ allowed: false, reason: 'explicit Deny in bucket policy statement "NoJune"' });
+    expect(d).toEqual({ allowed: false, reason: 'explicit Deny in bucket policy statement "NoJune"', deny: { policy: "bucket policy", kind: "resource", index: 2, sid: "NoJune", effect: "Deny" } });
   });
   it("a statement naming another principal does not apply", () => {
     const res = { name: "bp", policy: parsePolicy(bucketPolicy("arn:aws:iam::461810399597:role/Other", "dest")) };

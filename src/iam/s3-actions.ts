@@ -19,6 +19,20 @@
 //   that take those headers are PutObject, CopyObject and CreateMultipartUpload (S3 API Reference). UploadPart
 //   and UploadPartCopy do not carry them, so a policy denying writes without them denies the parts too:
 //   boto/botocore#471 (UploadPart AccessDenied under an SSE-enforcing policy), aws/aws-cli#4251.
+// - The same reference lists s3:prefix / s3:delimiter / s3:max-keys for s3:ListBucket (and ListBucketVersions)
+//   only: s3:ListBucketMultipartUploads has none of them, so ListMultipartUploads' query does not reach the context.
+// - Keys on every S3 action (the reference's list for each action; "Amazon S3 condition key examples" and
+//   bucket-policy-s3-sigv4-conditions): s3:authType ("REST-HEADER", "REST-QUERY-STRING", "POST"),
+//   s3:signatureversion ("AWS" for SigV2, "AWS4-HMAC-SHA256" for SigV4), s3:signatureAge (milliseconds),
+//   s3:x-amz-content-sha256 (the header as sent), s3:TlsVersion (numeric, HTTPS only), s3:ResourceAccount;
+//   s3:x-amz-storage-class on the writes that take the header (PutObject, CopyObject, CreateMultipartUpload).
+// - Global keys (IAM User Guide, "AWS global condition context keys"): aws:CurrentTime and aws:EpochTime and
+//   aws:SecureTransport are "always included"; aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType and
+//   aws:userid are in every signed request; aws:username for IAM users only; aws:PrincipalIsAWSService and
+//   aws:ViaAWSService are in "all signed API requests" (false here: flexcopy's callers are IAM users and role
+//   sessions calling S3 directly); aws:RequestedRegion is the region the request is signed for;
+//   aws:ResourceAccount the resource owner's account; aws:PrincipalOrgID / aws:ResourceOrgID only when the
+//   account is in an organization; aws:UserAgent and aws:referer when the client sends the header.
 import type { RequestContext } from "./conditions.js";
 
 export interface S3Rule {
@@ -44,7 +58,7 @@ export const S3_ACTIONS: Readonly<Record<string, S3Rule>> = {
   ListObjects: { action: "s3:ListBucket", resource: "bucket", listing: true },
   ListObjectsV2: { action: "s3:ListBucket", resource: "bucket", listing: true },
   GetBucketLocation: { action: "s3:GetBucketLocation", resource: "bucket" },
-  ListMultipartUploads: { action: "s3:ListBucketMultipartUploads", resource: "bucket", listing: true },
+  ListMultipartUploads: { action: "s3:ListBucketMultipartUploads", resource: "bucket" },
   GetBucketPolicy: { action: "s3:GetBucketPolicy", resource: "bucket", ownerAccountOnly: true },
   PutBucketPolicy: { action: "s3:PutBucketPolicy", resource: "bucket", ownerAccountOnly: true },
   DeleteBucketPolicy: { action: "s3:DeleteBucketPolicy", resource: "bucket", ownerAccountOnly: true },
@@ -102,24 +116,73 @@ export interface S3RequestFacts {
   authType?: string;
   /** s3:signatureversion: "AWS4-HMAC-SHA256" for SigV4. */
   signatureVersion?: string;
-  /** aws:PrincipalType: "AssumedRole", "User", "Account", … */
+  /** aws:PrincipalType: "AssumedRole", "User", "Account", … (default: read from callerArn). */
   principalType?: string;
   /** aws:userid: "ROLEID:session" for an assumed role, the user's unique id for a user. */
   userId?: string;
-  /** aws:username: IAM users only. */
+  /** aws:username: IAM users only (default: the name in a user's callerArn). */
   userName?: string;
 }
 
-/** The request context an S3 operation's request carries, per the table above. */
+/** aws:PrincipalType from the caller's ARN (global condition keys page: the values of aws:PrincipalType). */
+export function principalTypeOf(arn: string): string | undefined {
+  if (/^arn:aws[a-z-]*:sts::\d{12}:assumed-role\//.test(arn)) return "AssumedRole";
+  if (/^arn:aws[a-z-]*:sts::\d{12}:federated-user\//.test(arn)) return "FederatedUser";
+  if (/^arn:aws[a-z-]*:iam::\d{12}:user\//.test(arn)) return "User";
+  if (/^arn:aws[a-z-]*:iam::\d{12}:root$/.test(arn)) return "Account";
+  return undefined;
+}
+
+/** aws:username: the friendly name of an IAM user ("arn:aws:iam::ACCOUNT:user/path/NAME" -> NAME). */
+export function userNameOf(arn: string): string | undefined {
+  const m = /^arn:aws[a-z-]*:iam::\d{12}:user\/(?:.*\/)?([^/]+)$/.exec(arn);
+  return m?.[1];
+}
+
+/**
+ * The request context an S3 operation's request carries, per the table above. Facts a caller does not give are
+ * left out, except those that are the same for every request S3RequestFacts describes (a SigV4-signed request
+ * of an IAM user or role session, sent in an Authorization header): s3:signatureversion "AWS4-HMAC-SHA256",
+ * s3:authType "REST-HEADER", aws:PrincipalIsAWSService / aws:ViaAWSService "false", aws:CurrentTime /
+ * aws:EpochTime now, and aws:PrincipalType / aws:username as the caller's ARN says.
+ */
 export function s3Context(rule: S3Rule, f: S3RequestFacts): RequestContext {
+  const now = f.now ?? new Date();
   const ctx: RequestContext = {
     "aws:principalarn": f.principalArn,
     "aws:principalaccount": f.callerAccount,
     "aws:securetransport": f.secureTransport ? "true" : "false",
+    "aws:principalisawsservice": "false",
+    "aws:viaawsservice": "false",
+    "aws:currenttime": now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    "aws:epochtime": String(Math.floor(now.getTime() / 1000)),
+    "aws:resourceaccount": f.resourceAccount,
     "s3:resourceaccount": f.resourceAccount,
+    "s3:signatureversion": f.signatureVersion ?? "AWS4-HMAC-SHA256",
+    "s3:authtype": f.authType ?? "REST-HEADER",
   };
+  const type = f.principalType ?? principalTypeOf(f.callerArn);
+  if (type !== undefined) ctx["aws:principaltype"] = type;
+  if (f.userId !== undefined) ctx["aws:userid"] = f.userId;
+  const userName = f.userName ?? userNameOf(f.callerArn);
+  if (userName !== undefined && (type === undefined || type === "User")) ctx["aws:username"] = userName;
+  if (f.region !== undefined) ctx["aws:requestedregion"] = f.region;
+  if (f.principalOrgId !== undefined) ctx["aws:principalorgid"] = f.principalOrgId;
+  if (f.resourceOrgId !== undefined) ctx["aws:resourceorgid"] = f.resourceOrgId;
+  if (f.secureTransport && f.tlsVersion !== undefined) ctx["s3:tlsversion"] = f.tlsVersion;
+  if (f.signatureAgeMs !== undefined) ctx["s3:signatureage"] = String(Math.max(0, Math.round(f.signatureAgeMs)));
+  const sha = f.header("x-amz-content-sha256");
+  if (sha !== undefined) ctx["s3:x-amz-content-sha256"] = sha;
+  const ua = f.header("user-agent");
+  if (ua !== undefined) ctx["aws:useragent"] = ua;
+  const referer = f.header("referer");
+  if (referer !== undefined) ctx["aws:referer"] = referer;
   if (f.sourceIp !== undefined) ctx["aws:sourceip"] = f.sourceIp;
   if (rule.creation !== undefined) ctx["s3:objectcreationoperation"] = rule.creation ? "true" : "false";
+  if (rule.acl && rule.action === "s3:PutObject") {
+    const sc = f.header("x-amz-storage-class");
+    if (sc !== undefined) ctx["s3:x-amz-storage-class"] = sc;
+  }
   if (rule.acl) {
     const acl = f.header("x-amz-acl");
     if (acl !== undefined) ctx["s3:x-amz-acl"] = acl;

@@ -1,13 +1,17 @@
 // Access decisions, the way S3 makes them: each request is mapped to its IAM action and request context by
 // the one table in src/iam/s3-actions.ts, then decided by IAM's evaluation logic (src/iam/evaluate.ts) over
 // the caller's identity policies and the bucket's policy. Object ACLs are checked afterwards by the handlers
-// (objectAclAllows), as S3 does for objects the bucket owner does not own.
+// (checkObjectAcl), as S3 does for objects the bucket owner does not own.
 import { evaluate, type Caller, type Decision, type Policies } from "../../iam/evaluate.js";
 import { parsePolicy, type Policy, type PolicyDocumentInput } from "../../iam/document.js";
 import { s3Arn, s3Context, S3_ACTIONS } from "../../iam/s3-actions.js";
 import { iamPolicy } from "../../iam/manual.js";
+import { parseAmzDate } from "../auth.js";
 import { accessDenied, S3Error } from "../errors.js";
 import { header, type Ctx } from "../http.js";
+import { ROLE_ID, USER_ID } from "../sts/ids.js";
+import { canonicalId } from "../xml.js";
+import { ALL_USERS, AUTH_USERS } from "./acl.js";
 import { contractResources } from "./contract.js";
 import type { Bucket, ObjRecord } from "../store.js";
 import type { Principal } from "../types.js";
@@ -84,7 +88,9 @@ export function roleIdentityDocument(sourceBucket: string, contract: string[] | 
 }
 
 function caller(p: Principal, roleArn: string): Caller {
-  return p.kind === "role" ? { arn: p.arn, accountId: p.accountId, roleArn } : { arn: p.arn, accountId: p.accountId };
+  const c: Caller = { arn: p.arn, accountId: p.accountId, canonicalId: canonicalId(p.accountId) };
+  if (p.kind === "role") c.roleArn = roleArn;
+  return c;
 }
 
 /** Decide `op` (an S3 operation name of the table) by `ctx`'s principal on bucket/key. */
@@ -96,6 +102,8 @@ export function decide(ctx: Ctx, op: string, b: Bucket, key?: string): Decision 
   const w = ctx.st.world;
   const resource = rule.resource === "object" ? s3Arn(b.name, key ?? "") : rule.resource === "bucket" ? s3Arn(b.name) : "*";
   const who = caller(p, w.roleArn);
+  const now = ctx.st.now();
+  const sig = ctx.sig;
   const context = s3Context(rule, {
     header: (n) => header(ctx, n),
     query: (n) => ctx.q.get(n),
@@ -105,6 +113,15 @@ export function decide(ctx: Ctx, op: string, b: Bucket, key?: string): Decision 
     resourceAccount: b.owner,
     secureTransport: false, // the emulator serves plain HTTP
     sourceIp: (ctx.req.socket.remoteAddress ?? "").replace(/^::ffff:/i, ""),
+    // What the signed request says (auth.ts has verified it): the credential scope's region, x-amz-date, and
+    // whether it was signed in the Authorization header or presigned in the query string.
+    now: new Date(now),
+    ...(sig ? { region: sig.region, signatureAgeMs: now - parseAmzDate(sig.amzDate), authType: sig.presignExpires === undefined ? "REST-HEADER" : "REST-QUERY-STRING" } : {}),
+    signatureVersion: "AWS4-HMAC-SHA256", // auth.ts accepts SigV4 only
+    // aws:userid is the unique id STS reports: "ROLEID:session" for an assumed role, the user's id for a user
+    // (global condition keys page, aws:userid); aws:username the user's friendly name, for IAM users only.
+    principalType: p.kind === "role" ? "AssumedRole" : "User",
+    userId: p.kind === "role" ? `${ROLE_ID}:${p.session?.sessionName ?? ""}` : USER_ID,
   });
   const policies: Policies = { identity: [{ name: p.kind === "role" ? "the role's identity policy" : "the user's identity policy", policy: p.kind === "role" ? w.roleIdentity : w.baseIdentity }] };
   if (b.policy) policies.resource = { name: `the bucket policy of ${b.name}`, policy: b.policy.parsed };
@@ -135,19 +152,45 @@ export function authorize(ctx: Ctx, op: string, b: Bucket, key?: string): void {
   throw accessDenied();
 }
 
+/** The object operations the ACL layer decides, and the ACL permission each needs. */
+export type AclOperation = "GetObject" | "HeadObject" | "GetObjectAcl" | "PutObjectAcl" | "GetObjectTagging";
+
 /**
- * Object ACLs (S3 User Guide, "How Amazon S3 authorizes a request for an object operation"): when the requester's
- * account does not own the object, the object's ACL must grant it access. With BucketOwnerEnforced every object
- * belongs to the bucket owner, so this never bites there.
+ * S3 User Guide, "Access control list (ACL) overview", the table of permissions on an object: READ "Allows
+ * grantee to read the object data and its metadata" (GetObject, HeadObject, and the source of a copy), READ_ACP
+ * "to read the object ACL" (GetObjectAcl), WRITE_ACP "to write the ACL for the applicable object"
+ * (PutObjectAcl), FULL_CONTROL "the READ, READ_ACP, and WRITE_ACP permissions on the object". Object tags have
+ * no ACL permission of their own; GetObjectTagging is held to READ (the object's data and metadata).
  */
-export function objectAclAllows(p: Principal, rec: ObjRecord | undefined): boolean {
-  if (!rec || rec.owner === p.accountId) return true;
-  return rec.grants.some((g) => g.grantee === p.accountId);
+export const ACL_PERMISSION: Readonly<Record<AclOperation, "READ" | "READ_ACP" | "WRITE_ACP">> = {
+  GetObject: "READ",
+  HeadObject: "READ",
+  GetObjectTagging: "READ",
+  GetObjectAcl: "READ_ACP",
+  PutObjectAcl: "WRITE_ACP",
+};
+
+/**
+ * Object ACLs (S3 User Guide, "How Amazon S3 authorizes a request for an object operation"): "If the bucket and
+ * object owners are the same, access to the object can be granted in the bucket policy ... If the owners are
+ * different, the object owners must use an object ACL to grant permissions" — so when the object's owner is
+ * neither the bucket owner nor the requester's account, the object's ACL must grant the requester's account
+ * (or AllUsers, or AuthenticatedUsers for a signed request) the permission the operation needs, or
+ * FULL_CONTROL. With BucketOwnerEnforced (ACLs disabled) every object belongs to the bucket owner.
+ */
+export function objectAclAllows(p: Principal, b: Bucket, rec: ObjRecord | undefined, op: AclOperation): boolean {
+  if (!rec || rec.owner === p.accountId || rec.owner === b.owner || b.ownership === "BucketOwnerEnforced") return true;
+  const need = ACL_PERMISSION[op];
+  return rec.grants.some(
+    (g) => (g.grantee === p.accountId || g.grantee === ALL_USERS || (g.grantee === AUTH_USERS && p.kind !== "anonymous")) && (g.permission === need || g.permission === "FULL_CONTROL"),
+  );
 }
 
-export function checkObjectAcl(ctx: Ctx, rec: ObjRecord | undefined): void {
-  if (objectAclAllows(ctx.principal, rec)) return;
-  ctx.entry.action = "s3:GetObject";
-  ctx.entry.denyReason = `the object is owned by account ${rec?.owner} and its ACL grants nothing to ${ctx.principal.accountId}`;
+/** Throw AccessDenied (and log why) unless the object's ACL allows `op` (see objectAclAllows). */
+export function checkObjectAcl(ctx: Ctx, b: Bucket, rec: ObjRecord | undefined, op: AclOperation): void {
+  if (objectAclAllows(ctx.principal, b, rec, op)) return;
+  const need = ACL_PERMISSION[op];
+  ctx.entry.action = S3_ACTIONS[op]?.action ?? op;
+  ctx.entry.denyReason = `the object is owned by account ${rec?.owner} and its ACL grants neither ${need} nor FULL_CONTROL to ${ctx.principal.accountId}`;
   throw accessDenied();
 }

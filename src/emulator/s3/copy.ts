@@ -55,7 +55,7 @@ export function copySource(ctx: Ctx): CopySource {
   const rec = bucket.get(key);
   // The copy source needs s3:GetObject (S3 API reference, CopyObject and UploadPartCopy permissions).
   authorize(ctx, "GetObject", bucket, key);
-  checkObjectAcl(ctx, rec);
+  checkObjectAcl(ctx, bucket, rec, "GetObject"); // reading the source needs READ
   if (!rec) throw noSuchKey(key);
   // An archived source (GLACIER, DEEP_ARCHIVE) cannot be copied until restored; GLACIER_IR can.
   if (rec.storageClass !== undefined && ARCHIVED_CLASSES.has(rec.storageClass)) throw invalidObjectState(rec.storageClass);

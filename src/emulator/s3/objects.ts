@@ -88,7 +88,7 @@ function parseRange(h: string | undefined, size: number): [number, number] | und
 
 export async function getObject(ctx: Ctx, b: Bucket, key: string): Promise<void> {
   const rec = b.get(key);
-  checkObjectAcl(ctx, rec);
+  checkObjectAcl(ctx, b, rec, ctx.method === "HEAD" ? "HeadObject" : "GetObject");
   if (!rec) throw noSuchKey(key);
   // GET of an archived object before a restore: InvalidObjectState (HEAD still answers, with its class).
   if (ctx.method !== "HEAD" && rec.storageClass !== undefined && ARCHIVED_CLASSES.has(rec.storageClass)) throw invalidObjectState(rec.storageClass);
@@ -193,7 +193,7 @@ function granteeXml(g: string): string {
 
 export function getObjectAcl(ctx: Ctx, b: Bucket, key: string): void {
   const rec = b.get(key);
-  checkObjectAcl(ctx, rec);
+  checkObjectAcl(ctx, b, rec, "GetObjectAcl");
   if (!rec) throw noSuchKey(key);
   let grants = "";
   for (const g of rec.grants) grants += `<Grant>${granteeXml(g.grantee)}<Permission>${g.permission}</Permission></Grant>`;
@@ -205,6 +205,8 @@ export function putObjectAcl(ctx: Ctx, b: Bucket, key: string): void {
   if (b.ownership === "BucketOwnerEnforced") throw aclNotSupported();
   if (acl === undefined) throw notImplemented("AccessControlPolicy body (only the x-amz-acl header is supported)");
   const rec = b.get(key);
+  // Changing another account's object's ACL needs WRITE_ACP from its ACL (authorize.ts, objectAclAllows).
+  checkObjectAcl(ctx, b, rec, "PutObjectAcl");
   if (!rec) throw noSuchKey(key);
   rec.grants = grantsFor(acl, rec.owner, b.owner);
   send(ctx, 200, undefined);
@@ -212,7 +214,7 @@ export function putObjectAcl(ctx: Ctx, b: Bucket, key: string): void {
 
 export function getObjectTagging(ctx: Ctx, b: Bucket, key: string): void {
   const rec = b.get(key);
-  checkObjectAcl(ctx, rec);
+  checkObjectAcl(ctx, b, rec, "GetObjectTagging");
   if (!rec) throw noSuchKey(key);
   sendXml(ctx, s3Doc("Tagging", "<TagSet></TagSet>"));
 }

@@ -5,9 +5,8 @@ import { commonHeaders, record, type Ctx } from "../http.js";
 import { randomId } from "../state.js";
 import { STS_NS, type Session } from "../types.js";
 import { esc, stsErrorXml } from "../xml.js";
+import { ROLE_ID, USER_ID } from "./ids.js";
 
-const ROLE_ID = "AROAWFLEXEMULATORROLE";
-const USER_ID = "AIDAWFLEXEMULATORUSER";
 const SESSION_NAME_RE = /^[\w+=,.@-]*$/;
 
 /** Parameters from the query string and the form-encoded body. */
