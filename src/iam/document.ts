@@ -88,7 +88,8 @@ const list = (v: string | string[]): string[] => (typeof v === "string" ? [v] : 
 const ACCOUNT = /^\d{12}$/;
 // An IAM user/role/root ARN, an assumed-role session or federated user ARN, or a CloudFront origin access
 // identity (arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity ID); unique ids (AIDA…, AROA…) are
-// what GetBucketPolicy shows for a principal that was deleted.
+// what GetBucketPolicy shows for a principal that was deleted (IAM User Guide, Principal: "the principal ID
+// appears in resource-based policies because AWS can no longer map it back to a valid ARN"): they name nobody.
 const AWS_PRINCIPAL = /^(arn:aws[a-z-]*:(iam::(\d{12}:(root|user\/.+|role\/.+)|cloudfront:user\/.+)|sts::\d{12}:(assumed-role\/[^/]+\/.+|federated-user\/.+))|A[A-Z0-9]{15,127})$/;
 
 const invalidPrincipal = (): Error => new Error("Invalid principal in policy");

@@ -217,11 +217,19 @@ describe("the request context every signed request carries (global condition key
       "s3:x-amz-storage-class": "STANDARD_IA",
     });
     expect(s3Context(S3_ACTIONS.CopyObject!, roleFacts)["aws:username"]).toBeUndefined(); // IAM users only
+    expect(s3Context(S3_ACTIONS.CopyObject!, roleFacts)["aws:multifactorauthpresent"]).toBe("false"); // a session without MFA
+  });
+  it("conditional-write headers reach s3:if-none-match / s3:if-match on object creations only", () => {
+    const h = { "if-none-match": "*", "if-match": '"e"' };
+    expect(s3Context(S3_ACTIONS.PutObject!, facts(role, {}, h))).toMatchObject({ "s3:if-none-match": "*", "s3:if-match": '"e"' });
+    expect(s3Context(S3_ACTIONS.CompleteMultipartUpload!, facts(role, {}, h))["s3:if-none-match"]).toBe("*");
+    expect(s3Context(S3_ACTIONS.GetObject!, facts(role, {}, h))["s3:if-match"]).toBeUndefined();
   });
   it("an IAM user carries aws:username and PrincipalType User; no TLS version over HTTP", () => {
     const ctx = s3Context(S3_ACTIONS.GetObject!, facts(user, { secureTransport: false, tlsVersion: "1.2" }));
     expect(ctx).toMatchObject({ "aws:username": "flex-user", "aws:principaltype": "User", "aws:securetransport": "false" });
     expect(ctx["s3:tlsversion"]).toBeUndefined();
+    expect(ctx["aws:multifactorauthpresent"]).toBeUndefined(); // long-term credentials
     expect(ctx["aws:principalorgid"]).toBeUndefined(); // no organisation given: absent
   });
   it("ListMultipartUploads carries no s3:prefix / s3:delimiter / s3:max-keys; ListObjectsV2 does", () => {

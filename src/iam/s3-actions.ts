@@ -32,7 +32,13 @@
 //   aws:ViaAWSService are in "all signed API requests" (false here: flexcopy's callers are IAM users and role
 //   sessions calling S3 directly); aws:RequestedRegion is the region the request is signed for;
 //   aws:ResourceAccount the resource owner's account; aws:PrincipalOrgID / aws:ResourceOrgID only when the
-//   account is in an organization; aws:UserAgent and aws:referer when the client sends the header.
+//   account is in an organization; aws:UserAgent and aws:referer when the client sends the header;
+//   aws:MultiFactorAuthPresent only for temporary credentials ("not present when an API operation is called
+//   using long-term credentials"), false for a role session obtained without MFA (flexcopy's AssumeRole sends
+//   no SerialNumber/TokenCode).
+// - S3 User Guide, "Enforce conditional writes": s3:if-none-match and s3:if-match carry the If-None-Match /
+//   If-Match headers of the object creations (PutObject, CompleteMultipartUpload; CopyObject is held to the
+//   same policies, above).
 import type { RequestContext } from "./conditions.js";
 
 export interface S3Rule {
@@ -122,6 +128,8 @@ export interface S3RequestFacts {
   userId?: string;
   /** aws:username: IAM users only (default: the name in a user's callerArn). */
   userName?: string;
+  /** aws:MultiFactorAuthPresent for temporary credentials (default false: sessions without MFA). */
+  mfa?: boolean;
 }
 
 /** aws:PrincipalType from the caller's ARN (global condition keys page: the values of aws:PrincipalType). */
@@ -166,6 +174,7 @@ export function s3Context(rule: S3Rule, f: S3RequestFacts): RequestContext {
   if (f.userId !== undefined) ctx["aws:userid"] = f.userId;
   const userName = f.userName ?? userNameOf(f.callerArn);
   if (userName !== undefined && (type === undefined || type === "User")) ctx["aws:username"] = userName;
+  if (type === "AssumedRole" || type === "FederatedUser") ctx["aws:multifactorauthpresent"] = f.mfa ? "true" : "false";
   if (f.region !== undefined) ctx["aws:requestedregion"] = f.region;
   if (f.principalOrgId !== undefined) ctx["aws:principalorgid"] = f.principalOrgId;
   if (f.resourceOrgId !== undefined) ctx["aws:resourceorgid"] = f.resourceOrgId;
@@ -179,6 +188,12 @@ export function s3Context(rule: S3Rule, f: S3RequestFacts): RequestContext {
   if (referer !== undefined) ctx["aws:referer"] = referer;
   if (f.sourceIp !== undefined) ctx["aws:sourceip"] = f.sourceIp;
   if (rule.creation !== undefined) ctx["s3:objectcreationoperation"] = rule.creation ? "true" : "false";
+  if (rule.creation) {
+    for (const h of ["if-match", "if-none-match"]) {
+      const v = f.header(h);
+      if (v !== undefined) ctx[`s3:${h}`] = v;
+    }
+  }
   if (rule.acl && rule.action === "s3:PutObject") {
     const sc = f.header("x-amz-storage-class");
     if (sc !== undefined) ctx["s3:x-amz-storage-class"] = sc;
