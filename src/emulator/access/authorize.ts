@@ -103,7 +103,10 @@ export function decide(ctx: Ctx, op: string, b: Bucket, key?: string): Decision 
     principalArn: who.roleArn ?? who.arn,
     callerAccount: who.accountId,
     resourceAccount: b.owner,
-    secureTransport: false, // the emulator serves plain HTTP
+    secureTransport: ctx.tlsVersion !== undefined, // served over HTTPS (--tls), IAM global condition keys
+    tlsVersion: ctx.tlsVersion,
+    principalOrgId: ctx.st.orgOf(who.accountId), // aws:PrincipalOrgID / aws:ResourceOrgID: absent outside an organisation
+    resourceOrgId: ctx.st.orgOf(b.owner),
     sourceIp: (ctx.req.socket.remoteAddress ?? "").replace(/^::ffff:/i, ""),
   });
   const policies: Policies = { identity: [{ name: p.kind === "role" ? "the role's identity policy" : "the user's identity policy", policy: p.kind === "role" ? w.roleIdentity : w.baseIdentity }] };
