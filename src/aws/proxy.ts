@@ -68,7 +68,11 @@ export function proxySecrets(proxy: string): string[] {
   }
 }
 
-/** Agents that reach both schemes through `proxy`, with the pool options of a direct agent. */
-export function proxyAgents(proxy: string, options: AgentOptions): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
+/**
+ * Agents that reach both schemes through `proxy`, with the pool options of a direct agent. A `ca` in `options`
+ * (aws/ca-bundle.ts) verifies an https:// proxy and the endpoints tunnelled through it: a TLS-intercepting proxy
+ * re-signs them with its own CA. (https-proxy-agent passes its options to both TLS connections.)
+ */
+export function proxyAgents(proxy: string, options: AgentOptions & { ca?: string }): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
   return { httpAgent: new HttpProxyAgent(proxy, options), httpsAgent: new HttpsProxyAgent(proxy, options) };
 }
