@@ -2,7 +2,7 @@
 // s3:TlsVersion), an organisation (`orgId`: aws:PrincipalOrgID, aws:ResourceOrgID), and Block Public Access.
 import { Agent } from "node:https";
 import { DeletePublicAccessBlockCommand, GetPublicAccessBlockCommand, ListObjectsV2Command, PutBucketPolicyCommand, PutPublicAccessBlockCommand, S3Client } from "@aws-sdk/client-s3";
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { existsSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
@@ -24,13 +24,8 @@ function handler(em: Emulator): { requestHandler: NodeHttpHandler } | Record<str
 }
 const client = (em: Emulator, c: Creds): S3Client => s3(em, c, handler(em));
 
-async function roleCreds(em: Emulator): Promise<Creds> {
-  if (!em.tls) return assume(em);
-  const sts = new STSClient({ endpoint: em.endpoint, region: em.region, credentials: baseCreds(em), maxAttempts: 1, ...handler(em) });
-  const out = await sts.send(new AssumeRoleCommand({ RoleArn: em.roleArn, RoleSessionName: "flexcopy-test" }));
-  const c = out.Credentials!;
-  return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
-}
+/** AssumeRole (scripts/emulator-env.mjs trusts a TLS emulator's CA). */
+const roleCreds = (em: Emulator): Promise<Creds> => assume(em);
 
 /** The manual's policy plus `extra` statements (with ${bucket} filled in per bucket by the emulator). */
 function withStatements(...extra: object[]): EmulatorOptions["bucketPolicy"] {
