@@ -1,7 +1,16 @@
 // Enterprise policies against the emulator through the real AWS SDK: HTTPS (`tls`: aws:SecureTransport,
 // s3:TlsVersion), an organisation (`orgId`: aws:PrincipalOrgID, aws:ResourceOrgID), and Block Public Access.
 import { Agent } from "node:https";
-import { DeletePublicAccessBlockCommand, GetPublicAccessBlockCommand, ListObjectsV2Command, PutBucketPolicyCommand, PutPublicAccessBlockCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  DeletePublicAccessBlockCommand,
+  GetPublicAccessBlockCommand,
+  ListObjectsV2Command,
+  PutBucketPolicyCommand,
+  PutObjectAclCommand,
+  PutObjectCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { existsSync, readFileSync } from "node:fs";
@@ -171,6 +180,21 @@ describe("Block Public Access (on by default, as on new buckets since April 2023
     await emu.stop();
     emu = await startEmulator({ blockPublicAccess: false });
     expect((await put(client(emu, baseCreds(emu)), doc(publicRead))).$metadata.httpStatusCode).toBe(204);
+  });
+
+  it("BlockPublicAcls: a write or PutObjectAcl with a public canned ACL is refused; with the block off it is accepted", async () => {
+    emu = await startEmulator();
+    const owner = client(emu, baseCreds(emu));
+    const putWith = (c: S3Client, ACL: "public-read" | "authenticated-read" | "private") => c.send(new PutObjectCommand({ Bucket: DEST, Key: `acl-${ACL}`, Body: "x", ACL }));
+    for (const acl of ["public-read", "authenticated-read"] as const) {
+      const f = await failure(() => putWith(owner, acl));
+      expect([f.status, f.name]).toEqual([403, "AccessDenied"]);
+    }
+    expect((await putWith(owner, "private")).$metadata.httpStatusCode).toBe(200);
+    expect((await failure(() => owner.send(new PutObjectAclCommand({ Bucket: DEST, Key: "acl-private", ACL: "public-read" })))).name).toBe("AccessDenied");
+    expect(emu.objects(DEST).map((o) => o.key)).toEqual(["acl-private"]);
+    await owner.send(new PutPublicAccessBlockCommand({ Bucket: DEST, PublicAccessBlockConfiguration: { BlockPublicPolicy: true } }));
+    expect((await putWith(owner, "public-read")).$metadata.httpStatusCode).toBe(200);
   });
 
   it("a public initial policy is refused at start, as S3 would refuse it", async () => {

@@ -2,9 +2,10 @@
 // bucket, all on for every bucket created since April 2023 ("Amazon S3 now automatically enables S3 Block Public
 // Access and disables ACLs for all new buckets", April 2023). The emulator enforces BlockPublicPolicy:
 // "Setting this element to TRUE causes Amazon S3 to reject calls to PUT Bucket policy if the specified bucket policy
-// allows public access" (S3 API Reference, PublicAccessBlockConfiguration). The other three are stored and
-// answered by GetPublicAccessBlock; the emulator has no public ACLs to block or ignore, and RestrictPublicBuckets
-// only matters for a public policy stored while BlockPublicPolicy was off (not modelled: such a policy applies).
+// allows public access", and BlockPublicAcls: "PUT Bucket ACL and PUT Object ACL calls fail if the specified ACL
+// is public. PUT Object calls fail if the request includes a public ACL" (same page). IgnorePublicAcls is stored
+// (the emulator never reads an object for AllUsers), and RestrictPublicBuckets only matters for a public policy
+// stored while BlockPublicPolicy was off (not modelled: such a policy applies).
 import type { Policy, Statement } from "../../iam/document.js";
 import { S3Error } from "../errors.js";
 
@@ -19,6 +20,18 @@ export const PAB_FIELDS = ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPo
 
 export function publicAccessBlock(on: boolean): PublicAccessBlock {
   return { BlockPublicAcls: on, IgnorePublicAcls: on, BlockPublicPolicy: on, RestrictPublicBuckets: on };
+}
+
+/**
+ * Canned ACLs that are public: they grant to the AllUsers or AuthenticatedUsers group (S3 User Guide, "The
+ * meaning of public": "Amazon S3 considers a bucket or object ACL public if it grants any permissions to members
+ * of the predefined AllUsers or AuthenticatedUsers groups").
+ */
+const PUBLIC_CANNED_ACLS = new Set(["public-read", "public-read-write", "authenticated-read"]);
+
+/** BlockPublicAcls: a write or PutObjectAcl carrying a public canned ACL is refused 403 AccessDenied. */
+export function checkPublicAcl(pab: PublicAccessBlock | undefined, acl: string | undefined): void {
+  if (pab?.BlockPublicAcls && acl !== undefined && PUBLIC_CANNED_ACLS.has(acl)) throw new S3Error(403, "AccessDenied", "Access Denied");
 }
 
 /**
