@@ -10,6 +10,9 @@ export interface EmulatorEndpoint {
   accountId: string;
   roleArn: string;
   destBuckets: string[];
+  /** With `tls` (startEmulator) the CA; `caBundle` is its file in the startup line of `flexcopy emulator --tls`. */
+  tls?: { caPem: string; caFile: string };
+  caBundle?: string;
 }
 
 export interface Credentials {

@@ -3,13 +3,16 @@
 // `emu` is a running emulator (startEmulator) or the JSON line `flexcopy emulator` prints: both carry
 // endpoint, region, accessKeyId, secretAccessKey, accountId, roleArn and destBuckets.
 import { join } from "node:path";
+import { Agent } from "node:https";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 
 /**
  * Environment for bin/flexcopy against the emulator: the IAM user's keys as the AWS credentials,
  * `home` as HOME (so no config or journal of this machine is read), no AWS config files, no instance
  * metadata, and the account, destination bucket and endpoint as FLEXCOPY_* settings. It holds nothing
- * else (no PATH): callers add what they inherit.
+ * else (no PATH): callers add what they inherit. An emulator started with `--tls` / `tls` adds its CA as
+ * AWS_CA_BUNDLE (a test of flexcopy without it sets AWS_CA_BUNDLE to "").
  */
 export function flexcopyEnv(emu, home) {
   return {
@@ -23,7 +26,13 @@ export function flexcopyEnv(emu, home) {
     FLEXCOPY_DEST_BUCKET: emu.destBuckets[0],
     FLEXCOPY_ENDPOINT_URL: emu.endpoint,
     FLEXCOPY_FORCE_PATH_STYLE: "true",
+    ...(caFile(emu) ? { AWS_CA_BUNDLE: caFile(emu) } : {}),
   };
+}
+
+/** The CA file of an emulator over TLS: `Emulator.tls.caFile`, or `caBundle` of the startup line. */
+function caFile(emu) {
+  return emu.tls?.caFile ?? emu.caBundle;
 }
 
 /**
@@ -32,7 +41,9 @@ export function flexcopyEnv(emu, home) {
  * One attempt, no SDK retries, so a test sees the emulator's answer as it is.
  */
 export async function assumeRole(emu, input = {}, caller = { accessKeyId: emu.accessKeyId, secretAccessKey: emu.secretAccessKey }) {
-  const sts = new STSClient({ region: emu.region ?? "ap-northeast-1", endpoint: emu.endpoint, credentials: caller, maxAttempts: 1 });
+  const ca = emu.tls?.caPem;
+  const tls = ca ? { requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca }) }) } : {};
+  const sts = new STSClient({ region: emu.region ?? "ap-northeast-1", endpoint: emu.endpoint, credentials: caller, maxAttempts: 1, ...tls });
   try {
     const out = await sts.send(new AssumeRoleCommand({ RoleArn: emu.roleArn, RoleSessionName: "flexcopy-test", ...input }));
     const c = out.Credentials;

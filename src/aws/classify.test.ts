@@ -84,6 +84,18 @@ describe("classifyError: action and code", () => {
 });
 
 describe("classifyError: hints", () => {
+  it.each(["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "DEPTH_ZERO_SELF_SIGNED_CERT"])(
+    "an untrusted TLS certificate (%s) is fatal, and the hint names --ca-bundle",
+    (code) => {
+      const c = classifyError(errno(code));
+      expect(c).toMatchObject({ action: "fatal", code });
+      expect(c.hint).toMatch(/--ca-bundle FILE \(or AWS_CA_BUNDLE, or ca_bundle in your AWS profile\)/);
+    },
+  );
+  it("an expired certificate or one for another host is fatal with its own hint", () => {
+    expect(classifyError(errno("CERT_HAS_EXPIRED"))).toMatchObject({ action: "fatal", hint: expect.stringMatching(/expired or not yet valid/) });
+    expect(classifyError(errno("ERR_TLS_CERT_ALTNAME_INVALID"))).toMatchObject({ action: "fatal", hint: expect.stringMatching(/does not name its host/) });
+  });
   it("AccessDenied on the source blames the contract period", () => {
     expect(classifyError(s3("AccessDenied", 403), { side: "source" }).hint).toMatch(/outside your contracted data period/);
   });

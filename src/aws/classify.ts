@@ -81,6 +81,24 @@ const FATAL = new Set([
 const TOKEN = new Set(["ExpiredToken", "ExpiredTokenException", "InvalidToken", "TokenRefreshRequired"]);
 const RETRY_STATUS = new Set([429]);
 
+/**
+ * Node's codes for a TLS certificate it could not verify (OpenSSL's X509_V_ERR_* names): the endpoint, or a
+ * TLS-intercepting proxy in between, is signed by a CA this machine does not trust. Fatal: a retry cannot help.
+ */
+const UNTRUSTED_CERT = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_UNTRUSTED",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_REJECTED",
+]);
+const CA_HINT =
+  "the endpoint's TLS certificate is not signed by a CA this computer trusts (a corporate TLS-intercepting proxy, a private endpoint, `flexcopy emulator --tls`): pass that CA's certificate with --ca-bundle FILE (or AWS_CA_BUNDLE, or ca_bundle in your AWS profile)";
+const CERT_DATE_HINT = "the endpoint's TLS certificate is expired or not yet valid: check this computer's clock, and --endpoint-url";
+
 const CLOCK_HINT = "this computer's clock is off by more than 15 minutes: sync it (NTP) and re-run";
 const REGION_HINT = "the bucket is not in ap-northeast-1 (Tokyo), where the provider's data lives: the manual requires a destination bucket in Tokyo — create one there (`flexcopy doctor` shows the region)";
 
@@ -104,6 +122,9 @@ const HINTS: Record<string, string> = {
     "no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, use --profile, or run `aws configure` (see `flexcopy doctor`)",
   AbortError: "the operation was interrupted",
   ENOTFOUND: "the endpoint's host name does not resolve: check --endpoint-url and your network (behind a proxy: HTTPS_PROXY, and NO_PROXY must not name it)",
+  CERT_HAS_EXPIRED: CERT_DATE_HINT,
+  CERT_NOT_YET_VALID: CERT_DATE_HINT,
+  ERR_TLS_CERT_ALTNAME_INVALID: "the endpoint's TLS certificate does not name its host: check --endpoint-url (and --ca-bundle, if a proxy re-signs certificates)",
   ProxyAuthenticationRequired:
     "your proxy refused the request (407 Proxy Authentication Required): check the user and password in HTTPS_PROXY / HTTP_PROXY (http://user:password@proxy:port, URL-encoded)",
 };
@@ -193,12 +214,19 @@ export function classifyError(err: unknown, ctx: { side?: Side } = {}): Classifi
     return { action: "fatal", ...base, code: "AccessDenied", hint: ACCESS_DENIED_HINTS[side] };
   }
   if (code === "NoSuchBucket") return fatal(NO_SUCH_BUCKET_HINTS[side]);
+  if (UNTRUSTED_CERT.has(code)) return fatal(CA_HINT);
   if (Object.hasOwn(HINTS, code)) return fatal(HINTS[code]);
   if (FATAL.has(code)) return fatal();
   if (status !== undefined && (RETRY_STATUS.has(status) || (status >= 500 && status !== 501))) return retry();
   // A 200 response whose body is an error (CopyObject, UploadPartCopy, CompleteMultipartUpload) is transient.
   if (status === 200) return retry();
   return fatal();
+}
+
+/** The hint for a TLS certificate error code (an untrusted CA, an expired certificate, another host's), if it is one. */
+export function tlsHint(code: string): string | undefined {
+  if (UNTRUSTED_CERT.has(code)) return CA_HINT;
+  return code.startsWith("CERT_") || code === "ERR_TLS_CERT_ALTNAME_INVALID" ? HINTS[code] : undefined;
 }
 
 /** Codes that mean the credentials themselves were refused (wrong, unsigned, expired): exit 3 like a denial. */

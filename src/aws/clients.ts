@@ -17,14 +17,20 @@ export interface ClientSettings {
   concurrency: number;
   /** Proxies (aws/proxy.ts) for the S3 and the STS endpoints; absent: direct connections. */
   proxy?: { s3?: string; sts?: string };
+  /**
+   * CA certificates (PEM) to trust instead of Node's default store (aws/ca-bundle.ts): for the endpoints, and for
+   * an https:// proxy and the endpoints tunnelled through it (a TLS-intercepting proxy re-signs them).
+   */
+  ca?: string;
 }
 
 /** Longest a socket may stay silent: a server-side copy of a 4 GiB object can take minutes on S3. */
 const SOCKET_IDLE_MS = 15 * 60_000;
 
-function handler(maxSockets: number, proxy?: string): NodeHttpHandler {
+function handler(maxSockets: number, proxy?: string, ca?: string): NodeHttpHandler {
   const agentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
-  const agents = proxy ? proxyAgents(proxy, agentOptions) : { httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent(agentOptions) };
+  const tls = ca === undefined ? {} : { ca };
+  const agents = proxy ? proxyAgents(proxy, { ...agentOptions, ...tls }) : { httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent({ ...agentOptions, ...tls }) };
   return new NodeHttpHandler({
     ...agents,
     connectionTimeout: 10_000,
@@ -37,7 +43,7 @@ function handler(maxSockets: number, proxy?: string): NodeHttpHandler {
  * credential refresh must not count as an attempt), so the SDK makes exactly one attempt.
  */
 export function makeS3Client(settings: ClientSettings, credentials: AwsCredentialIdentityProvider): S3Client {
-  const requestHandler = handler(Math.max(settings.concurrency + 8, 16), settings.proxy?.s3);
+  const requestHandler = handler(Math.max(settings.concurrency + 8, 16), settings.proxy?.s3, settings.ca);
   const client = new S3Client({
     region: settings.region,
     endpoint: settings.endpointUrl,
@@ -98,6 +104,6 @@ export function makeStsClient(settings: ClientSettings, credentials?: AwsCredent
     endpoint: settings.stsEndpointUrl ?? settings.endpointUrl,
     credentials,
     maxAttempts: 3,
-    requestHandler: handler(4, settings.proxy?.sts),
+    requestHandler: handler(4, settings.proxy?.sts, settings.ca),
   });
 }

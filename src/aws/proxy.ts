@@ -68,7 +68,32 @@ export function proxySecrets(proxy: string): string[] {
   }
 }
 
-/** Agents that reach both schemes through `proxy`, with the pool options of a direct agent. */
-export function proxyAgents(proxy: string, options: AgentOptions): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
-  return { httpAgent: new HttpProxyAgent(proxy, options), httpsAgent: new HttpsProxyAgent(proxy, options) };
+/**
+ * An https-proxy-agent whose tunnelled TLS connection trusts `ca` too: the library uses its options for the
+ * connection to the proxy only, and the request's options (which the SDK's handler does not give a `ca`) for the
+ * TLS connection to the endpoint through the tunnel. `connect` is agent-base's documented hook.
+ */
+class TrustingHttpsProxyAgent extends HttpsProxyAgent<string> {
+  constructor(
+    proxy: string,
+    options: AgentOptions,
+    private readonly ca: string,
+  ) {
+    super(proxy, { ...options, ca });
+  }
+
+  override connect(...[req, opts]: Parameters<HttpsProxyAgent<string>["connect"]>): ReturnType<HttpsProxyAgent<string>["connect"]> {
+    return super.connect(req, opts.secureEndpoint ? { ...opts, ca: this.ca } : opts);
+  }
+}
+
+/**
+ * Agents that reach both schemes through `proxy`, with the pool options of a direct agent. A `ca` in `options`
+ * (aws/ca-bundle.ts) verifies an https:// proxy and the endpoints tunnelled through it: a TLS-intercepting proxy
+ * re-signs them with its own CA.
+ */
+export function proxyAgents(proxy: string, options: AgentOptions & { ca?: string }): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
+  const { ca, ...pool } = options;
+  const httpsAgent = ca === undefined ? new HttpsProxyAgent(proxy, pool) : new TrustingHttpsProxyAgent(proxy, pool, ca);
+  return { httpAgent: new HttpProxyAgent(proxy, options), httpsAgent };
 }

@@ -24,6 +24,10 @@ export interface EmulatorFlags {
   initiatorMayAbort?: boolean;
   userPolicy?: UserPolicy;
   kmsKeyGrant?: string[];
+  tls?: boolean;
+  orgId?: string;
+  /** false with --no-block-public-access */
+  blockPublicAccess?: boolean;
   latency?: number;
   copyRate?: number;
   timeScale?: number;
@@ -117,6 +121,13 @@ export function parseAccountId(v: string): string {
   return t;
 }
 
+/** AWS Organizations API Reference, Organization: Id pattern ^o-[a-z0-9]{10,32}$. */
+export function parseOrgId(v: string): string {
+  const t = v.trim();
+  if (!/^o-[a-z0-9]{10,32}$/.test(t)) throw new InvalidArgumentError('organization id must be "o-" and 10 to 32 lower-case letters or digits, e.g. o-a1b2c3d4e5.');
+  return t;
+}
+
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 function collectKeys(v: string, prev: string[] | undefined): string[] {
@@ -182,6 +193,9 @@ export function emulatorOptionsFromFlags(f: EmulatorFlags): EmulatorOptions {
   if (f.externalId !== undefined) o.externalId = f.externalId;
   if (f.tokenTtl !== undefined) o.tokenTtlSeconds = f.tokenTtl;
   if (f.logLimit !== undefined) o.requestLogLimit = f.logLimit;
+  if (f.tls) o.tls = true;
+  if (f.orgId !== undefined) o.orgId = f.orgId;
+  if (f.blockPublicAccess === false) o.blockPublicAccess = false;
   return o;
 }
 
@@ -228,6 +242,9 @@ export function withEmulatorOptions(cmd: Command): Command {
         collectKeys,
       ),
     )
+    .addOption(new Option("--tls", "serve HTTPS with a private CA made at start (its file is named in the startup line as caBundle: pass it to flexcopy --ca-bundle or AWS_CA_BUNDLE); requests then carry aws:SecureTransport true and s3:TlsVersion"))
+    .addOption(new Option("--org-id <o-id>", "put your account in this AWS organization (aws:PrincipalOrgID, aws:ResourceOrgID); the provider's account is outside it (default: no organization)").argParser(parseOrgId))
+    .addOption(new Option("--no-block-public-access", "your buckets have no Block Public Access configuration (default: all four settings on, as on new buckets since April 2023: a public bucket policy is refused)"))
     .addOption(new Option("--latency <ms>", "added latency per request, milliseconds (default: 0)").argParser(parseLatency))
     .addOption(new Option("--copy-rate <rate>", "server-side copy speed, e.g. 200MB/s, 1GiB/s, 200Mbps; 0 = unlimited (default: 0)").argParser(parseCopyRate))
     .addOption(new Option("--time-scale <n>", "divide every modelled delay by n (default: 1)").argParser(parseTimeScale))

@@ -2,6 +2,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { classifyError } from "../aws/classify.js";
+import { CaBundleError, resolveCaBundle, type CaBundle } from "../aws/ca-bundle.js";
 import { makeS3Client, makeStsClient, type ClientSettings } from "../aws/clients.js";
 import { proxyFor, proxySecrets } from "../aws/proxy.js";
 import { baseCredentials, EnvCredentials, RoleCredentials } from "../aws/credentials.js";
@@ -26,8 +27,9 @@ export interface Session {
   owner?(emit: Emit, signal?: AbortSignal): Listing & { s3: S3Client };
 }
 
-export function clientSettings(config: FlexConfig): ClientSettings {
+export function clientSettings(config: FlexConfig, env: Record<string, string | undefined> = process.env): ClientSettings {
   const proxy = endpointProxies(config);
+  const ca = caBundleOf(config, env);
   return {
     region: config.region,
     endpointUrl: config.endpointUrl,
@@ -35,7 +37,18 @@ export function clientSettings(config: FlexConfig): ClientSettings {
     forcePathStyle: config.forcePathStyle,
     concurrency: concurrencyCeiling(config),
     ...(proxy.s3 || proxy.sts ? { proxy } : {}),
+    ...(ca ? { ca: ca.pem } : {}),
   };
+}
+
+/** The CA bundle to trust (--ca-bundle > AWS_CA_BUNDLE > the profile's ca_bundle); a bad file is a usage error. */
+export function caBundleOf(config: Pick<FlexConfig, "caBundle" | "profile">, env: Record<string, string | undefined> = process.env): CaBundle | undefined {
+  try {
+    return resolveCaBundle({ setting: config.caBundle, profile: config.profile, env });
+  } catch (err) {
+    if (err instanceof CaBundleError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 /**

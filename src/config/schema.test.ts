@@ -111,6 +111,7 @@ describe("defaults: written once, in the zod schema", () => {
       region: "ap-northeast-1",
       endpointUrl: undefined,
       stsEndpointUrl: undefined,
+      caBundle: "AWS_CA_BUNDLE, else the profile's ca_bundle",
       forcePathStyle: "false",
       concurrency: "auto",
       maxConcurrency: "384",

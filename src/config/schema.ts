@@ -164,6 +164,12 @@ export const SETTINGS = {
   }),
   endpointUrl: setting({ type: "string", help: "S3 endpoint URL (emulator, VPC endpoint)", schema: httpUrl(URL_ERROR).optional() }),
   stsEndpointUrl: setting({ type: "string", help: "STS endpoint URL", schema: httpUrl(URL_ERROR).optional() }),
+  caBundle: setting({
+    type: "string",
+    help: "PEM file of the CA certificates to trust for HTTPS (a TLS-intercepting proxy, a private endpoint)",
+    derivedDefault: "AWS_CA_BUNDLE, else the profile's ca_bundle",
+    schema: nonEmpty("must be the path of a PEM file").optional(),
+  }),
   forcePathStyle: setting({
     type: "boolean",
     help: "use path-style S3 URLs",

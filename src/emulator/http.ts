@@ -23,6 +23,8 @@ export interface Ctx {
   entry: RequestLogEntry;
   logged: boolean;
   claimed?: "base" | "role"; // whose access key the request carries (logged even when authentication fails)
+  /** s3:TlsVersion ("1.2", "1.3") when the request came over TLS (`--tls`); undefined over plain HTTP. */
+  tlsVersion?: string;
   /** The request is carried out, then the connection drops before the response (failNext "ResetAfter"). */
   dropResponse?: boolean;
 }

@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { createEmulatorServer } from "./server.js";
 import { EmulatorState, resolveConfig } from "./state.js";
 import { toInfo } from "./store.js";
+import { makeTlsMaterial, writeCaFile, type TlsMaterial } from "./tls.js";
 import type { Emulator, EmulatorOptions } from "./types.js";
 
 export type { Emulator, EmulatorOptions, Faults, FailNextRule, RequestLogEntry, ObjectInfo, Grant, ObjectOwnership, PutObjectOptions, UserPolicy } from "./types.js";
@@ -14,7 +15,8 @@ export { loadSeed, SEED_HELP, type SeedObject } from "./seed/seed.js";
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const cfg = resolveConfig(options);
   const st = new EmulatorState(cfg, options);
-  const server = createEmulatorServer(st);
+  const tls: TlsMaterial | undefined = options.tls ? await makeTlsMaterial(options.tls === true ? [] : (options.tls.hostnames ?? [])) : undefined;
+  const server = createEmulatorServer(st, tls);
   const sockets = new Set<Socket>();
   server.on("connection", (s: Socket) => {
     s.setNoDelay(true);
@@ -29,9 +31,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const ca = tls ? writeCaFile(tls.caPem) : undefined;
   let stopped: Promise<void> | undefined;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `${tls ? "https" : "http"}://127.0.0.1:${port}`, // the certificate covers 127.0.0.1 (and localhost)
+    ...(tls && ca ? { tls: { caPem: tls.caPem, caFile: ca.caFile } } : {}),
+    ...(cfg.orgId !== undefined ? { orgId: cfg.orgId } : {}),
     region: "ap-northeast-1",
     accessKeyId: cfg.baseAccessKeyId,
     secretAccessKey: cfg.baseSecretAccessKey,
@@ -61,7 +66,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     expireAllTokens: () => void st.expireAllTokens(),
     stop: () =>
       (stopped ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          ca?.remove();
+          resolve();
+        });
         server.closeAllConnections();
         for (const s of sockets) s.destroy();
       })),

@@ -2,18 +2,23 @@
 // A request is STS when its SigV4 credential scope names the "sts" service. Every handler is wrapped:
 // errors become XML error documents, never a crash or a hang.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { TLSSocket } from "node:tls";
 import { handleAdmin } from "./admin.js";
 import { authenticate, claimedKind, parseSig, type SigInfo } from "./auth.js";
 import { S3Error, StsError, FAULT_STATUS } from "./errors.js";
 import { ANONYMOUS, parseQuery, readBody, record, sendS3Error, type Ctx } from "./http.js";
 import { handleS3 } from "./s3/router.js";
 import type { EmulatorState } from "./state.js";
+import { tlsVersionOf } from "./tls.js";
 import { handleSts, sendStsError, stsAuthError, stsParams } from "./sts/sts.js";
 
-export function createEmulatorServer(st: EmulatorState): Server {
-  const server = createServer({ keepAlive: true }, (req, res) => {
+/** An HTTP server, or HTTPS with `tls` (the certificate and key of emulator/tls.ts). */
+export function createEmulatorServer(st: EmulatorState, tls?: { certPem: string; keyPem: string }): Server {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     void handle(st, req, res);
-  });
+  };
+  const server: Server = tls ? createHttpsServer({ keepAlive: true, cert: tls.certPem, key: tls.keyPem }, listener) : createServer({ keepAlive: true }, listener);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
   server.requestTimeout = 120_000; // a body shorter than its Content-Length must not hang forever
@@ -62,6 +67,8 @@ async function handle(st: EmulatorState, req: IncomingMessage, res: ServerRespon
     entry: { time: new Date().toISOString(), op: "Unknown", principal: "anonymous", status: 0 },
     logged: false,
   };
+  const tlsVersion = tlsVersionOf((req.socket as Partial<TLSSocket>).encrypted ? (req.socket as TLSSocket).getProtocol() : undefined);
+  if (tlsVersion !== undefined) ctx.tlsVersion = tlsVersion;
   let sts = false;
   try {
     ctx.query = parseQuery(qi < 0 ? "" : url.slice(qi + 1));

@@ -7,6 +7,7 @@ import { parsePolicy } from "../iam/document.js";
 import { bucketPolicy as manualBucketPolicy } from "../iam/manual.js";
 import { baseIdentityPolicy, roleIdentityPolicy, type World } from "./access/authorize.js";
 import { grantsFor } from "./access/acl.js";
+import { publicPolicyBlocked, publicStatement } from "./access/public-policy.js";
 import { InflightGauge } from "./pushback.js";
 import { loadSeed } from "./seed/seed.js";
 import { Bucket, STORAGE_CLASSES, type ObjRecord } from "./store.js";
@@ -33,6 +34,8 @@ export interface Config {
   roleArn: string;
   baseArn: string;
   region: string;
+  /** The customer account's organisation (EmulatorOptions.orgId); the provider's account is in none. */
+  orgId?: string;
 }
 
 export function resolveConfig(o: EmulatorOptions): Config {
@@ -62,6 +65,11 @@ export function resolveConfig(o: EmulatorOptions): Config {
     baseArn: `arn:aws:iam::${accountId}:user/flex-user`,
     region: "ap-northeast-1",
   };
+  if (o.orgId !== undefined) {
+    // AWS Organizations API Reference, Organization: Id pattern ^o-[a-z0-9]{10,32}$
+    if (!/^o-[a-z0-9]{10,32}$/.test(o.orgId)) throw new Error(`orgId must look like o-abcd123456 ("o-" and 10-32 lower-case letters or digits), got ${JSON.stringify(o.orgId)}`);
+    cfg.orgId = o.orgId;
+  }
   if (o.externalId !== undefined) cfg.externalId = o.externalId;
   if (o.tokenTtlSeconds !== undefined) cfg.tokenTtlSeconds = o.tokenTtlSeconds;
   return cfg;
@@ -109,6 +117,7 @@ export class EmulatorState {
     for (const d of cfg.destBuckets) {
       const b = new Bucket(d, cfg.accountId, now);
       b.ownership = o.objectOwnership ?? "ObjectWriter";
+      if (o.blockPublicAccess === false) b.publicAccessBlock = undefined;
       const doc = o.bucketPolicy ?? true;
       if (doc === true) this.setBucketPolicy(b, manualBucketPolicy(cfg.roleArn, d));
       else if (doc !== false) this.setBucketPolicy(b, fillPlaceholders(doc, d, cfg.roleArn));
@@ -174,8 +183,16 @@ export class EmulatorState {
     b.put(rec);
   }
 
-  /** PutBucketPolicy / DeleteBucketPolicy (undefined). Throws Error("...") when the document is malformed. */
-  setBucketPolicy(b: Bucket, doc: string | object | undefined): void {
+  /** The organisation an account is in (aws:PrincipalOrgID / aws:ResourceOrgID), if any. */
+  orgOf(accountId: string): string | undefined {
+    return accountId === this.cfg.accountId ? this.cfg.orgId : undefined;
+  }
+
+  /**
+   * PutBucketPolicy / DeleteBucketPolicy (undefined). Throws Error("...") when the document is malformed, and S3's
+   * AccessDenied (an S3Error) when Block Public Access refuses a public policy (`callerArn` names the caller in it).
+   */
+  setBucketPolicy(b: Bucket, doc: string | object | undefined, callerArn = this.cfg.baseArn): void {
     if (doc === undefined) {
       b.policy = undefined;
       return;
@@ -184,6 +201,7 @@ export class EmulatorState {
     const parsed = parsePolicy(text);
     // S3 API reference, PutBucketPolicy / bucket policy examples: a bucket policy names its principals.
     if (parsed.statements.some((s) => s.principals === undefined && s.notPrincipals === undefined)) throw new Error("Missing required field Principal");
+    if (b.publicAccessBlock?.BlockPublicPolicy && publicStatement(parsed)) throw publicPolicyBlocked(callerArn, b.name);
     b.policy = { text, parsed };
   }
 

@@ -5,6 +5,7 @@ import type { Content } from "./content.js";
 import type { Policy } from "../iam/document.js";
 import type { Grant, ObjectInfo, ObjectOwnership } from "./types.js";
 import { isoTime } from "./xml.js";
+import { publicAccessBlock, type PublicAccessBlock } from "./access/public-policy.js";
 
 export interface ObjRecord {
   key: string;
@@ -86,6 +87,8 @@ export class Bucket {
   ownership: ObjectOwnership = "ObjectWriter";
   /** Default encryption (GetBucketEncryption): SSE-S3 unless set otherwise. */
   encryption: Encryption = { algorithm: "AES256" };
+  /** S3 Block Public Access of the bucket (access/public-policy.ts); undefined = no configuration (all off). */
+  publicAccessBlock: PublicAccessBlock | undefined = publicAccessBlock(true);
 
   constructor(
     readonly name: string,

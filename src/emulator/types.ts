@@ -38,6 +38,23 @@ export interface EmulatorOptions {
    * by the role is refused, as AWS refuses it unless both allow (src/iam/kms.ts).
    */
   kmsKeyGrants?: string[];
+  /**
+   * Serve HTTPS instead of HTTP, with a private CA and a certificate for localhost, 127.0.0.1 and ::1 made at start
+   * (`hostnames`: more DNS names or IPs the certificate covers). The CA is written to a file (Emulator.tls.caFile),
+   * removed on stop. Requests then carry aws:SecureTransport "true" and s3:TlsVersion; over HTTP "false".
+   */
+  tls?: boolean | { hostnames?: string[] };
+  /**
+   * The organisation (AWS Organizations id, "o-" + 10-32 lower-case letters or digits) of your (customer) account:
+   * requests by your principals carry aws:PrincipalOrgID, requests on your buckets aws:ResourceOrgID. The provider's
+   * account is outside it. Default: no organisation (both keys absent, as for an account in none).
+   */
+  orgId?: string;
+  /**
+   * S3 Block Public Access on your buckets (all four settings), as on every bucket created since April 2023;
+   * default true. PutBucketPolicy of a public policy is then refused (403 AccessDenied).
+   */
+  blockPublicAccess?: boolean;
   baseCredentials?: { accessKeyId: string; secretAccessKey: string }; // default fixed
   faults?: Partial<Faults>; // changeable at runtime
   requestLogLimit?: number; // default 10000 entries (ring buffer); 0 = off
@@ -118,7 +135,11 @@ export interface PutObjectOptions {
 }
 
 export interface Emulator {
-  endpoint: string; // "http://127.0.0.1:PORT"
+  endpoint: string; // "http://127.0.0.1:PORT" ("https://127.0.0.1:PORT" with tls)
+  /** With `tls`: the CA that signed the server's certificate, as PEM and as a file (pass it as --ca-bundle). */
+  tls?: { caPem: string; caFile: string };
+  /** Your account's organisation (EmulatorOptions.orgId), if any. */
+  orgId?: string;
   region: "ap-northeast-1";
   accessKeyId: string;
   secretAccessKey: string; // base user

@@ -72,6 +72,10 @@ export const S3_ACTIONS: Readonly<Record<string, S3Rule>> = {
   PutBucketOwnershipControls: { action: "s3:PutBucketOwnershipControls", resource: "bucket" },
   GetBucketEncryption: { action: "s3:GetEncryptionConfiguration", resource: "bucket" },
   PutBucketEncryption: { action: "s3:PutEncryptionConfiguration", resource: "bucket" },
+  // S3 API Reference, Get/Put/DeletePublicAccessBlock: s3:GetBucketPublicAccessBlock, s3:PutBucketPublicAccessBlock (both Put and Delete).
+  GetPublicAccessBlock: { action: "s3:GetBucketPublicAccessBlock", resource: "bucket" },
+  PutPublicAccessBlock: { action: "s3:PutBucketPublicAccessBlock", resource: "bucket" },
+  DeletePublicAccessBlock: { action: "s3:PutBucketPublicAccessBlock", resource: "bucket" },
   GetObject: { action: "s3:GetObject", resource: "object" },
   HeadObject: { action: "s3:GetObject", resource: "object" },
   GetObjectAcl: { action: "s3:GetObjectAcl", resource: "object" },
@@ -187,6 +191,12 @@ export function s3Context(rule: S3Rule, f: S3RequestFacts): RequestContext {
   const referer = f.header("referer");
   if (referer !== undefined) ctx["aws:referer"] = referer;
   if (f.sourceIp !== undefined) ctx["aws:sourceip"] = f.sourceIp;
+  // s3:TlsVersion (Service Authorization Reference for S3: on every action, the TLS version of the request);
+  // aws:PrincipalOrgID / aws:ResourceOrgID (IAM "AWS global condition context keys": in the context only when the
+  // principal's / the resource owner's account is a member of an organization).
+  if (f.secureTransport && f.tlsVersion !== undefined) ctx["s3:tlsversion"] = f.tlsVersion;
+  if (f.principalOrgId !== undefined) ctx["aws:principalorgid"] = f.principalOrgId;
+  if (f.resourceOrgId !== undefined) ctx["aws:resourceorgid"] = f.resourceOrgId;
   if (rule.creation !== undefined) ctx["s3:objectcreationoperation"] = rule.creation ? "true" : "false";
   if (rule.creation) {
     for (const h of ["if-match", "if-none-match"]) {

@@ -1,6 +1,6 @@
 /** The checks of `flexcopy doctor`, in the order of the manual's setup steps. */
 import { GetBucketLocationCommand, HeadBucketCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import { isAccessDenied, isAuthFailure } from "../aws/classify.js";
+import { isAccessDenied, isAuthFailure, tlsHint } from "../aws/classify.js";
 import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput, type STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { EnvCredentials, RoleCredentials } from "../aws/credentials.js";
@@ -13,6 +13,7 @@ import {
 } from "./doctor.js";
 import { POLICY_STEPS, type PolicyFacts } from "./doctor-policy.js";
 import { proxyFor, proxyLabel } from "../aws/proxy.js";
+import { caBundlePath } from "../aws/ca-bundle.js";
 import { encryptionCheck } from "./doctor-encryption.js";
 import { multipartWriteTestCheck, writeTestCheck } from "./doctor-write.js";
 import type { ObjInfo } from "../engine/storage.js";
@@ -61,7 +62,9 @@ export const configCheck: Step<DoctorContext> = {
     const from = ctx.configSource ? ` (from ${ctx.configSource})` : "";
     const proxy = proxyFor(c.endpointUrl ?? `https://s3.${c.region}.amazonaws.com`);
     const via = proxy ? `, through the proxy ${proxyLabel(proxy)}` : "";
-    return pass(`account ${c.accountId ?? "(from --role-arn)"}, destination s3://${c.destBucket}, credentials ${c.credentials}${via}${from}`);
+    const ca = caBundlePath({ setting: c.caBundle, profile: c.profile, env: ctx.env });
+    const trust = ca ? `, trusting the CA bundle ${ca.path} (${ca.from})` : "";
+    return pass(`account ${c.accountId ?? "(from --role-arn)"}, destination s3://${c.destBucket}, credentials ${c.credentials}${via}${trust}${from}`);
   },
 };
 
@@ -93,6 +96,8 @@ export const credentialsCheck: Step<DoctorContext> = {
 
 function credentialFix(code: string, c: FlexConfig): string {
   const where = c.profile ? `the profile "${c.profile}"` : "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the profile you use";
+  const tls = tlsHint(code);
+  if (tls) return tls;
   if (code === "CredentialsProviderError")
     return "no AWS credentials found: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the keys of the IAM user from step 1-4), use --profile <name>, or run `aws configure`";
   if (code === "InvalidClientTokenId") return `AWS does not know this access key id: check ${where}; the key may be deleted or inactive (IAM → Users → Security credentials)`;

@@ -25,6 +25,8 @@ Examples:
                                                        the manual's ~200 Mbps, 60x faster than real time
   flexcopy emulator --error-rate 0.01 --slowdown-rate 0.02 --reset-rate 0.005
   flexcopy emulator --token-ttl 120                    credentials expire mid-run
+  flexcopy emulator --tls --org-id o-a1b2c3d4e5        HTTPS (its CA file is "caBundle" in the startup line),
+                                                       your account in an organization, the provider outside
   flexcopy emulator --latency 20 --max-inflight 48     S3 answers 503 SlowDown above 48 writes in flight
   flexcopy policy --bucket-policy --allow-multipart --dest-bucket flex-dest > mp.json
   flexcopy emulator --bucket-policy mp.json --object-ownership BucketOwnerEnforced
@@ -57,6 +59,8 @@ export function startupInfo(emu: Emulator, f: EmulatorFlags): Record<string, unk
     roleArn: emu.roleArn,
     sourceBucket: emu.sourceBucket,
     destBuckets: emu.destBuckets,
+    ...(emu.tls ? { caBundle: emu.tls.caFile } : {}),
+    ...(emu.orgId !== undefined ? { orgId: emu.orgId } : {}),
     ...(f.externalId !== undefined ? { externalId: f.externalId } : {}),
     seed: f.seed,
     pid: process.pid,
@@ -89,11 +93,14 @@ async function run(f: EmulatorFlags): Promise<void> {
     const e = err as NodeJS.ErrnoException;
     if (e.code === "EADDRINUSE") throw new UsageError(`port ${f.port} is already in use (use --port 0 for a free port)`);
     if (e.code === "EACCES") throw new UsageError(`not allowed to listen on port ${f.port}`);
+    // Block Public Access refuses a public --bucket-policy as S3 refuses the PutBucketPolicy
+    if ((e as { code?: unknown }).code === "AccessDenied") throw new UsageError(`--bucket-policy: ${e.message} (run with --no-block-public-access to allow a public policy)`);
     throw err;
   }
   const signal = waitForSignal();
   process.stdout.write(JSON.stringify(startupInfo(emu, f)) + "\n");
   if (process.stderr.isTTY) process.stderr.write(`flexcopy emulator listening on ${emu.endpoint} (seed ${f.seed}); Ctrl-C to stop\n`);
+  if (emu.tls) process.stderr.write(`flexcopy emulator: TLS CA certificate written to ${emu.tls.caFile} (use --ca-bundle ${emu.tls.caFile} or AWS_CA_BUNDLE=${emu.tls.caFile}; removed on stop)\n`);
   await signal;
   // Never hang on shutdown: if stop() or a stray handle keeps the process alive, leave anyway.
   const guard = setTimeout(() => process.exit(0), 5000);

@@ -6,6 +6,7 @@
 //   bucket owner owns every object, and requests that set an ACL other than bucket-owner-full-control (or an
 //   equivalent grant) fail with 400 AccessControlListNotSupported; PutObjectAcl fails the same way.
 import { S3Error } from "../errors.js";
+import { checkPublicAcl } from "./public-policy.js";
 import type { Bucket } from "../store.js";
 import type { Grant } from "../types.js";
 
@@ -42,6 +43,7 @@ export const aclNotSupported = (): S3Error => new S3Error(400, "AccessControlLis
 /** Refuse an ACL the bucket's Object Ownership does not accept (called before anything is written). */
 export function checkAclAccepted(b: Bucket, acl: string | undefined): void {
   if (b.ownership === "BucketOwnerEnforced" && acl !== undefined && acl !== OWNER_FULL_CONTROL) throw aclNotSupported();
+  checkPublicAcl(b.publicAccessBlock, acl);
 }
 
 /** Owner and grants of an object written by `writer` with `acl` into `b`. */

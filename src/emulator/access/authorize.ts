@@ -111,7 +111,10 @@ export function decide(ctx: Ctx, op: string, b: Bucket, key?: string): Decision 
     principalArn: who.roleArn ?? who.arn,
     callerAccount: who.accountId,
     resourceAccount: b.owner,
-    secureTransport: false, // the emulator serves plain HTTP
+    secureTransport: ctx.tlsVersion !== undefined, // served over HTTPS (--tls), IAM global condition keys
+    tlsVersion: ctx.tlsVersion,
+    principalOrgId: ctx.st.orgOf(who.accountId), // aws:PrincipalOrgID / aws:ResourceOrgID: absent outside an organisation
+    resourceOrgId: ctx.st.orgOf(b.owner),
     sourceIp: (ctx.req.socket.remoteAddress ?? "").replace(/^::ffff:/i, ""),
     // What the signed request says (auth.ts has verified it): the credential scope's region, x-amz-date, and
     // whether it was signed in the Authorization header or presigned in the query string.

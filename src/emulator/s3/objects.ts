@@ -6,6 +6,7 @@ import { accessDenied, invalidArgument, invalidObjectState, malformedXml, noSuch
 import { header, payload, send, sendStream, sendXml, type Ctx } from "../http.js";
 import { decide, checkObjectAcl } from "../access/authorize.js";
 import { ALL_USERS, AUTH_USERS, CANNED_ACLS, aclNotSupported, checkAclAccepted, grantsFor, newObjectAcl } from "../access/acl.js";
+import { checkPublicAcl } from "../access/public-policy.js";
 import { ARCHIVED_CLASSES, type Bucket, type ObjRecord } from "../store.js";
 import { esc, ownerXml, parseXml, s3Doc, text } from "../xml.js";
 
@@ -204,6 +205,7 @@ export function putObjectAcl(ctx: Ctx, b: Bucket, key: string): void {
   const acl = aclHeader(ctx);
   if (b.ownership === "BucketOwnerEnforced") throw aclNotSupported();
   if (acl === undefined) throw notImplemented("AccessControlPolicy body (only the x-amz-acl header is supported)");
+  checkPublicAcl(b.publicAccessBlock, acl);
   const rec = b.get(key);
   // Changing another account's object's ACL needs WRITE_ACP from its ACL (authorize.ts, objectAclAllows).
   checkObjectAcl(ctx, b, rec, "PutObjectAcl");

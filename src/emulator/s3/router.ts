@@ -1,7 +1,18 @@
 // S3 request routing: operation detection, authentication, fault injection, region check, dispatch.
 import { authorize } from "../access/authorize.js";
 import { authenticate } from "../auth.js";
-import { deleteBucketPolicy, getBucketEncryption, getBucketOwnershipControls, getBucketPolicy, putBucketEncryption, putBucketOwnershipControls, putBucketPolicy } from "./bucket-config.js";
+import {
+  deleteBucketPolicy,
+  deletePublicAccessBlock,
+  getBucketEncryption,
+  getBucketOwnershipControls,
+  getBucketPolicy,
+  getPublicAccessBlock,
+  putBucketEncryption,
+  putBucketOwnershipControls,
+  putBucketPolicy,
+  putPublicAccessBlock,
+} from "./bucket-config.js";
 import { FAULT_STATUS, noSuchBucket, notImplemented, S3Error, accessDenied } from "../errors.js";
 import { sleep } from "../faults.js";
 import { header, record, send, type Ctx } from "../http.js";
@@ -44,7 +55,10 @@ export function s3Op(ctx: Ctx): string {
       if (subs.length === 1 && has("policy")) return "GetBucketPolicy";
       if (subs.length === 1 && has("ownershipControls")) return "GetBucketOwnershipControls";
       if (subs.length === 1 && has("encryption")) return "GetBucketEncryption";
+      if (subs.length === 1 && has("publicAccessBlock")) return "GetPublicAccessBlock";
     }
+    if (m === "PUT" && subs.length === 1 && has("publicAccessBlock")) return "PutPublicAccessBlock";
+    if (m === "DELETE" && subs.length === 1 && has("publicAccessBlock")) return "DeletePublicAccessBlock";
     if (m === "PUT" && subs.length === 1 && has("policy")) return "PutBucketPolicy";
     if (m === "PUT" && subs.length === 1 && has("ownershipControls")) return "PutBucketOwnershipControls";
     if (m === "PUT" && subs.length === 1 && has("encryption")) return "PutBucketEncryption";
@@ -217,6 +231,12 @@ function dispatch(ctx: Ctx, op: string, b: Bucket, key: string): void | Promise<
       return getBucketEncryption(ctx, b);
     case "PutBucketEncryption":
       return putBucketEncryption(ctx, b);
+    case "GetPublicAccessBlock":
+      return getPublicAccessBlock(ctx, b);
+    case "PutPublicAccessBlock":
+      return putPublicAccessBlock(ctx, b);
+    case "DeletePublicAccessBlock":
+      return deletePublicAccessBlock(ctx, b);
   }
   throw notImplemented(op);
 }
