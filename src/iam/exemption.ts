@@ -87,7 +87,7 @@ export function exemptRole(statement: RawStatement, roleArn: string): Exemption 
     if (key === undefined) continue;
     block[key] = [...values(block[key]), roleArn];
     out.Condition = cond;
-    return { statement: out, added: `${name}: added ${roleArn} to its ${op} ${key} list, so the Deny no longer applies to the provider's role (its sessions' aws:PrincipalArn); other principals are decided as before`, changed: true };
+    return { statement: out, added: `${name}: added ${roleArn} to its ${op} ${key} list, so the Deny no longer applies to the role's sessions; other principals are decided as before`, changed: true };
   }
   const block = cond.ArnNotLike ?? {};
   block["aws:PrincipalArn"] = [roleArn];
@@ -96,7 +96,7 @@ export function exemptRole(statement: RawStatement, roleArn: string): Exemption 
   const why = out.NotPrincipal !== undefined ? " (a NotPrincipal list cannot name the role's sessions)" : "";
   return {
     statement: out,
-    added: `${name}: added ArnNotLike aws:PrincipalArn ${roleArn}${why}, so the Deny no longer applies to the provider's role (its sessions' aws:PrincipalArn); its other conditions are unchanged`,
+    added: `${name}: added ArnNotLike aws:PrincipalArn ${roleArn}${why}, so the Deny no longer applies to the role's sessions; its other conditions are unchanged`,
     changed: true,
   };
 }
