@@ -128,6 +128,27 @@ describe("classifyError: hints", () => {
   });
 });
 
+describe("classifyError: a bucket in another region names the bucket and the setting", () => {
+  // S3's 301: <Code>PermanentRedirect</Code> … <Endpoint>…</Endpoint><Bucket>…</Bucket>, header x-amz-bucket-region.
+  const redirect = (bucket: string, region: string) =>
+    Object.assign(s3("PermanentRedirect", 301), { Bucket: bucket, Endpoint: `s3.${region}.amazonaws.com`, $response: { statusCode: 301, headers: { "x-amz-bucket-region": region } } });
+  it("the source bucket: set --region to its region", () => {
+    const c = classifyError(redirect("dataservice-flex-bucket", "ap-northeast-1"), { side: "source" });
+    expect(c.action).toBe("fatal");
+    expect(c.hint).toMatch(/^the provider's bucket dataservice-flex-bucket is in ap-northeast-1, not the region flexcopy signs for: set --region \(or FLEXCOPY_REGION, .*\) to ap-northeast-1$/);
+    expect(c.hint).not.toMatch(/create/);
+  });
+  it("your bucket elsewhere: the manual wants Tokyo", () => {
+    const c = classifyError(redirect("my-flex-bucket", "us-west-2"), { side: "dest" });
+    expect(c.hint).toMatch(/^your bucket my-flex-bucket is in us-west-2, .*FLEXCOPY_REGION.*ap-northeast-1 \(Tokyo\)/);
+  });
+  it("AuthorizationHeaderMalformed names the expected Region; no body at all still names the setting", () => {
+    const c = classifyError(Object.assign(s3("AuthorizationHeaderMalformed", 400), { Region: "ap-northeast-1" }), { side: "source" });
+    expect(c.hint).toMatch(/is in ap-northeast-1.*set --region/);
+    expect(classifyError(s3("PermanentRedirect", 301)).hint).toMatch(/the bucket is in another region.*--region \(or FLEXCOPY_REGION/);
+  });
+});
+
 describe("classifyError: Retry-After", () => {
   const withHeader = (value: string, name = "SlowDown") =>
     Object.assign(s3(name, 503), { $response: { statusCode: 503, headers: { "Retry-After": value } } });

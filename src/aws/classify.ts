@@ -115,8 +115,6 @@ const HINTS: Record<string, string> = {
   SignatureDoesNotMatch: "the secret access key does not match the access key id: check your credentials and --profile",
   EntityTooLarge: "objects over 5 GiB must be copied in parts: keep --multipart-threshold at 5 GiB or below",
   NotImplemented: "the S3 endpoint does not support this request: check --endpoint-url",
-  PermanentRedirect: REGION_HINT,
-  AuthorizationHeaderMalformed: REGION_HINT,
   IllegalLocationConstraintException: REGION_HINT,
   CredentialsProviderError:
     "no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, use --profile, or run `aws configure` (see `flexcopy doctor`)",
@@ -143,6 +141,32 @@ const NO_SUCH_BUCKET_HINTS: Record<Side | "unknown", string> = {
   sts: "check --dest-bucket and --source-bucket",
   unknown: "check --dest-bucket and --source-bucket",
 };
+
+/** A request signed for another region than the bucket's (S3 API Reference, "Error responses"). */
+const REGION_CODES = new Set(["PermanentRedirect", "AuthorizationHeaderMalformed"]);
+const REGION_SETTING = "--region (or FLEXCOPY_REGION, or \"region\" in the config file)";
+
+/**
+ * Which bucket is elsewhere and which setting to change. S3's 301 PermanentRedirect names the bucket in its
+ * body (`Bucket`, `Endpoint`) and its region in the `x-amz-bucket-region` header; AuthorizationHeaderMalformed
+ * names the expected `Region` (S3 API Reference, "Error responses"; GetBucketLocation / HeadBucket).
+ */
+function regionHint(e: ErrorLike, side: Side | "unknown"): string {
+  const r = e as Record<string, unknown>;
+  const headers = e.$response?.headers ?? {};
+  const header = Object.entries(headers).find(([k]) => k.toLowerCase() === "x-amz-bucket-region")?.[1];
+  const endpoint = typeof r.Endpoint === "string" ? /^s3[.-]([a-z0-9-]+)\.amazonaws\.com/.exec(r.Endpoint)?.[1] : undefined;
+  const region = [header, r.Region, endpoint].find((v): v is string => typeof v === "string" && v !== "");
+  const bucket = typeof r.Bucket === "string" && r.Bucket !== "" ? r.Bucket : undefined;
+  const where = region ? `is in ${region}` : "is in another region";
+  if (side === "source") {
+    return `the provider's bucket${bucket ? ` ${bucket}` : ""} ${where}, not the region flexcopy signs for: set ${REGION_SETTING} to ${region ?? "ap-northeast-1"}`;
+  }
+  if (side === "dest") {
+    return `your bucket${bucket ? ` ${bucket}` : ""} ${where}, not the region flexcopy signs for (${REGION_SETTING}): the manual requires a destination bucket in ap-northeast-1 (Tokyo), where the provider's data lives; if it is there, set --region ap-northeast-1`;
+  }
+  return `the bucket${bucket ? ` ${bucket}` : ""} ${where}, not the region flexcopy signs for: check ${REGION_SETTING}; the provider's bucket and yours must both be in ap-northeast-1 (Tokyo)`;
+}
 
 const GENERIC_NAMES = new Set(["Error", "UnknownError", "Unknown", "ServiceException", "S3ServiceException", "STSServiceException"]);
 
@@ -215,6 +239,7 @@ export function classifyError(err: unknown, ctx: { side?: Side } = {}): Classifi
   }
   if (code === "NoSuchBucket") return fatal(NO_SUCH_BUCKET_HINTS[side]);
   if (UNTRUSTED_CERT.has(code)) return fatal(CA_HINT);
+  if (REGION_CODES.has(code)) return fatal(regionHint(e, side));
   if (Object.hasOwn(HINTS, code)) return fatal(HINTS[code]);
   if (FATAL.has(code)) return fatal();
   if (status !== undefined && (RETRY_STATUS.has(status) || (status >= 500 && status !== 501))) return retry();
