@@ -8,6 +8,7 @@
  *   `flexcopy policy --merge-current` / `--apply` add), keeping its effect for everyone else.
  * Where no statement allows the role, the manual's statements are added to your policy, not put in its place.
  */
+import { parsePolicy } from "../iam/document.js";
 import { exemptRole } from "../iam/exemption.js";
 import { crossAccountKey } from "../iam/kms.js";
 import { decideFor, type PolicyFacts } from "./doctor-request.js";
@@ -82,8 +83,11 @@ export function refusalFix(f: PolicyFacts, op: string, g: RefusalGroup, headers:
   if (g.index === undefined) return noAllow;
   const label = statementLabel(f, g.index);
   const probe = g.probes[0]!;
-  if (!f.env.secure && decideFor({ ...f, env: { ...f.env, secure: true } }, op, probe.key, headers).allowed) {
-    return `your bucket policy's ${label} refuses requests over plain HTTP (aws:SecureTransport false), and flexcopy reaches S3 at ${f.env.endpoint}: use an https:// endpoint (--endpoint-url; AWS's own endpoints are HTTPS). Keep the statement: it protects every request`;
+  // Over plain HTTP: does the statement still decide over HTTPS? If not, HTTPS is the fix (never an exemption).
+  const overHttps = f.env.secure ? undefined : decideFor({ ...f, env: { ...f.env, secure: true } }, op, probe.key, headers);
+  if (overHttps && overHttps.deny?.index !== g.index) {
+    const then = overHttps.allowed ? "" : `; over HTTPS it is still refused (${overHttps.reason.replace(/ on arn:aws:s3:::\S+/, "")}): ${overHttps.deny ? "run flexcopy doctor again over HTTPS" : noAllow}`;
+    return `your bucket policy's ${label} refuses requests over plain HTTP (aws:SecureTransport false), and flexcopy reaches S3 at ${f.env.endpoint}: use an https:// endpoint (--endpoint-url; AWS's own endpoints are HTTPS). Keep the statement: it protects every request${then}`;
   }
   const sse = encryptionThatWorks(f, op, g, headers);
   if (sse) return sseFix(f, sse, label);
@@ -99,5 +103,9 @@ export function refusalFix(f: PolicyFacts, op: string, g: RefusalGroup, headers:
   if (!ex || !ex.changed) {
     return `keep your bucket policy's ${label}; doctor finds no condition to exempt the provider's role ${roleArn} from it${ex ? ` (${ex.added})` : ""}: ask whoever owns that statement${leaveOut}`;
   }
-  return `do not replace your policy: keep its ${label} and exempt only the provider's role from it (${ex.added}); the statement becomes ${JSON.stringify(ex.statement)}; ${MERGE.replace("with the manual's statements added", "with this exemption and the manual's statements added")}${leaveOut}`;
+  // With the exemption, is the request allowed? If no statement allows it even then, that is to be added too.
+  const exempted = parsePolicy({ Statement: f.raw.map((st, i) => (i === g.index ? ex.statement : st)) });
+  const after = decideFor({ ...f, policy: exempted }, op, probe.key, headers);
+  const then = after.allowed || after.deny ? "" : `; then still: ${noAllow}`;
+  return `do not replace your policy: keep its ${label} and exempt only the provider's role from it (${ex.added}); the statement becomes ${JSON.stringify(ex.statement)}; ${MERGE.replace("with the manual's statements added", "with this exemption and the manual's statements added")}${leaveOut}${then}`;
 }

@@ -14,6 +14,7 @@ import {
 import { POLICY_STEPS, factsOf, readBucketPolicy, refusedText, type PolicyFacts, type PolicyRead } from "./doctor-policy.js";
 import { APPLY_NEW, MERGE } from "./doctor-advice.js";
 import { probeAll } from "./doctor-prefixes.js";
+import { requestEnv } from "./doctor-request.js";
 import { refusalFix } from "./doctor-advice.js";
 import type { Selector } from "../plan/selectors.js";
 import { proxyFor, proxyLabel } from "../aws/proxy.js";
@@ -263,7 +264,7 @@ async function listRefused(ctx: DoctorContext, err: unknown, bucket: string): Pr
   const read = await readBucketPolicy(ctx);
   if (read.state === "absent") return fail(`${head} (it has no bucket policy)`, APPLY_NEW(bucket));
   if (read.state === "refused") {
-    const t = refusedText(read.error, bucket);
+    const t = refusedText(read.error, bucket, requestEnv(cfg(ctx).endpointUrl, cfg(ctx).region));
     return fail(`${head}; ${t.detail.replace(/^[^:]*: /, "")}`, `${t.fix}; if the bucket has a policy of its own, do not replace it: ${MERGE}`);
   }
   if (read.state !== "read") return fail(`${head} (its bucket policy could not be evaluated here; ${then})`, `do not replace your policy: ${MERGE}`);

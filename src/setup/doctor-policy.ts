@@ -15,7 +15,7 @@ import { errorCode, errorText, fail, pass, skip, warn, type CheckOutcome, type S
 import type { DoctorContext } from "./doctor-checks.js";
 import { APPLY_NEW, MERGE, MERGE_MULTIPART, refusalFix } from "./doctor-advice.js";
 import { describeStatement, prefixList, probeAll, probesFor } from "./doctor-prefixes.js";
-import { requestEnv, roleCaller, SAMPLE_PROBES, sseHeaders, type PolicyFacts, type Probe, type RawStatement } from "./doctor-request.js";
+import { requestEnv, roleCaller, SAMPLE_PROBES, sseHeaders, type PolicyFacts, type Probe, type RawStatement, type RequestEnv } from "./doctor-request.js";
 
 export { decideFor, roleCaller, sseHeaders, undecidableKeys, type PolicyFacts } from "./doctor-request.js";
 
@@ -75,15 +75,17 @@ export async function factsOf(ctx: DoctorContext, read: Extract<PolicyRead, { st
  * GetBucketPolicy, PutBucketPolicy and DeleteBucketPolicy operations, even if their bucket policy explicitly
  * denies the root principal's access": S3 API Reference, GetBucketPolicy).
  */
-export function refusedText(err: unknown, bucket: string): { detail: string; fix: string } {
+export function refusedText(err: unknown, bucket: string, env: RequestEnv): { detail: string; fix: string } {
   if (errorCode(err) === "MethodNotAllowed") {
     return { detail: `${errorText(err)}: your credentials cannot read the bucket policy of s3://${bucket}: they are not of the bucket owner's account`, fix: "run flexcopy doctor with credentials of the account that owns the bucket (--profile) to check what the role may do" };
   }
   const byDeny = /explicit deny in a resource-based policy/i.test(String((err as { message?: unknown }).message ?? ""));
+  // Over plain HTTP a TLS-only statement (AWS Config's s3-bucket-ssl-requests-only) refuses your own requests too.
+  const http = env.secure ? "" : `; or, as flexcopy reaches S3 over plain HTTP (${env.endpoint}), a TLS-only statement (Deny if aws:SecureTransport is false), which refuses that to everyone`;
   const why = byDeny ? "a Deny in the bucket policy itself refuses them" : "your IAM policy does not allow s3:GetBucketPolicy, or a Deny in the bucket policy itself refuses it";
   return {
-    detail: `${errorText(err)}: your credentials cannot read the bucket policy of s3://${bucket} (${why}); whether the bucket has a policy, and what it lets the role do, is not known`,
-    fix: "run flexcopy doctor with credentials of the bucket owner's account that may call s3:GetBucketPolicy (--profile; the account's root user always may) to check what the role may do",
+    detail: `${errorText(err)}: your credentials cannot read the bucket policy of s3://${bucket} (${why}${http}); whether the bucket has a policy, and what it lets the role do, is not known`,
+    fix: `${env.secure ? "" : "use an https:// endpoint (--endpoint-url) if your policy requires HTTPS; else "}run flexcopy doctor with credentials of the bucket owner's account that may call s3:GetBucketPolicy (--profile; the account's root user always may) to check what the role may do`,
   };
 }
 
@@ -105,7 +107,7 @@ export const bucketPolicyCheck: Step<DoctorContext> = {
     const read = await readBucketPolicy(ctx);
     if (read.state === "absent") return fail(`s3://${bucket} has no bucket policy: the provider's role can do nothing there`, APPLY_NEW(bucket));
     if (read.state === "refused") {
-      const t = refusedText(read.error, bucket);
+      const t = refusedText(read.error, bucket, requestEnv(c.endpointUrl, c.region));
       return warn(t.detail, t.fix);
     }
     if (read.state === "failed") return warn(`${errorText(read.error)}: the bucket policy could not be read`, "run flexcopy doctor again");
