@@ -12,7 +12,7 @@ import { parsePolicy } from "../iam/document.js";
 import { exemptRole } from "../iam/exemption.js";
 import { crossAccountKey } from "../iam/kms.js";
 import { decideFor, type PolicyFacts } from "./doctor-request.js";
-import { prefixList, statementLabel, type RefusalGroup } from "./doctor-prefixes.js";
+import { prefixList, statementLabel, statementName, type RefusalGroup } from "./doctor-prefixes.js";
 
 /** Adds the manual's statements to the policy you have (h-merge's `flexcopy policy --merge-current` / `--apply`). */
 export const MERGE = "`flexcopy policy --merge-current` prints your bucket policy with the manual's statements added (every statement of yours kept), `flexcopy policy --apply` writes it, saving the current policy to a file first";
@@ -107,5 +107,9 @@ export function refusalFix(f: PolicyFacts, op: string, g: RefusalGroup, headers:
   const exempted = parsePolicy({ Statement: f.raw.map((st, i) => (i === g.index ? ex.statement : st)) });
   const after = decideFor({ ...f, policy: exempted }, op, probe.key, headers);
   const then = after.allowed || after.deny ? "" : `; then still: ${noAllow}`;
-  return `do not replace your policy: keep its ${label} and exempt only the provider's role from it (${ex.added}); the statement becomes ${JSON.stringify(ex.statement)}; ${MERGE.replace("with the manual's statements added", "with this exemption and the manual's statements added")}${leaveOut}${then}`;
+  const name = statementName(f, g.index);
+  // The whole statement once per run; later lines point to it.
+  if (f.shown?.has(g.index)) return `do not replace your policy: exempt only the provider's role from its ${name}, as shown above (flexcopy policy --merge-current / --apply)${leaveOut}${then}`;
+  f.shown?.add(g.index);
+  return `do not replace your policy: keep its ${name} and exempt only the provider's role from it — ${ex.added}; the statement becomes ${JSON.stringify(ex.statement)}; ${MERGE.replace("with the manual's statements added", "with this exemption and the manual's statements added")}${leaveOut}${then}`;
 }

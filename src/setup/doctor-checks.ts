@@ -13,7 +13,7 @@ import {
 } from "./doctor.js";
 import { POLICY_STEPS, factsOf, readBucketPolicy, refusedText, type PolicyFacts, type PolicyRead } from "./doctor-policy.js";
 import { APPLY_NEW, MERGE } from "./doctor-advice.js";
-import { probeAll } from "./doctor-prefixes.js";
+import { probeAll, statementLabel } from "./doctor-prefixes.js";
 import { requestEnv } from "./doctor-request.js";
 import { refusalFix } from "./doctor-advice.js";
 import type { Selector } from "../plan/selectors.js";
@@ -44,6 +44,8 @@ export interface DoctorContext {
   role?: { s3: S3Client; refresher: CredentialRefresher };
   sourcePrefixes?: string[];
   policyFacts?: PolicyFacts;
+  /** Deny statements whose exemption doctor has printed (each once per run). */
+  exemptionsShown?: Set<number>;
   /** GetBucketPolicy with your own credentials, once. */
   policyRead?: Promise<PolicyRead>;
   /** The object `--write-test` copied (the multipart test reuses it). */
@@ -272,7 +274,7 @@ async function listRefused(ctx: DoctorContext, err: unknown, bucket: string): Pr
   const r = probeAll(f, "ListObjectsV2");
   const g = r.refused[0];
   if (!g) return fail(`${head}, though doctor's reading of its bucket policy allows it (the real request differs: ${r.undecided.keys.join(", ") || "unknown why"}; ${then})`, "run flexcopy doctor --write-test from the machine that will run fetch");
-  const why = g.index !== undefined ? `refused by its bucket policy's statement ${f.policy.statements[g.index]!.sid ?? `#${g.index + 1}`}` : "its bucket policy has no s3:ListBucket for the role";
+  const why = g.index !== undefined ? `refused by its bucket policy's ${statementLabel(f, g.index)}` : "its bucket policy has no s3:ListBucket for the role";
   return fail(`${head} (${why}; ${then})`, refusalFix(f, "ListObjectsV2", g, {}, `do not replace your policy: ${MERGE}`, false));
 }
 

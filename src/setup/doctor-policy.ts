@@ -14,7 +14,7 @@ import { OWNER_FULL_CONTROL } from "../iam/manual.js";
 import { errorCode, errorText, fail, pass, skip, warn, type CheckOutcome, type Step } from "./doctor.js";
 import type { DoctorContext } from "./doctor-checks.js";
 import { APPLY_NEW, MERGE, MERGE_MULTIPART, refusalFix } from "./doctor-advice.js";
-import { describeStatement, prefixList, probeAll, probesFor } from "./doctor-prefixes.js";
+import { prefixList, probeAll, probesFor, statementLabel } from "./doctor-prefixes.js";
 import { requestEnv, roleCaller, SAMPLE_PROBES, sseHeaders, type PolicyFacts, type Probe, type RawStatement, type RequestEnv } from "./doctor-request.js";
 
 export { decideFor, roleCaller, sseHeaders, undecidableKeys, type PolicyFacts } from "./doctor-request.js";
@@ -65,6 +65,7 @@ export async function factsOf(ctx: DoctorContext, read: Extract<PolicyRead, { st
     env: requestEnv(c.endpointUrl, c.region),
     probes,
     sse: sseHeaders(c),
+    shown: (ctx.exemptionsShown ??= new Set()),
   };
 }
 
@@ -176,7 +177,7 @@ function decisionLine(f: PolicyFacts, op: string, what: string, o: LineOptions):
   const partial = refused.length < probes.length;
   const bucketLevel = probes.length === 1 && probes[0]!.key === "";
   const cause = (g: (typeof r.refused)[number]): string =>
-    g.index !== undefined ? `refused by your bucket policy's statement ${f.policy.statements[g.index]!.sid !== undefined ? `"${f.policy.statements[g.index]!.sid}"` : `#${g.index + 1}`} (${describeStatement(f.policy.statements[g.index]!)})` : g.decision.reason.replace(/ on arn:aws:s3:::\S+/, "");
+    g.index !== undefined ? `refused by your bucket policy's ${statementLabel(f, g.index)}` : g.decision.reason.replace(/ on arn:aws:s3:::\S+/, "");
   const causes = r.refused.map((g) => (r.refused.length > 1 ? `${prefixList(g.probes)}: ${cause(g)}` : cause(g)));
   const where = bucketLevel ? "" : partial ? ` under ${prefixList(refused)} (${refused.length} of ${probes.length} prefixes; allowed under ${prefixList(r.allowed) || "none"})` : ` under any prefix (${prefixList(probes)})`;
   const fixes = [...new Set(r.refused.map((g) => refusalFix(f, op, g, headers, o.noAllow, partial)))];

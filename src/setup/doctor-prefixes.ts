@@ -131,8 +131,11 @@ export function describeStatement(s: Statement): string {
   return parts.join(" ");
 }
 
-/** `statement "Sid" (Deny … if …)`, or `statement #3 (…)` without a Sid. */
-export function statementLabel(f: PolicyFacts, index: number): string {
+/** `statement "Sid"`, or `statement #3` without a Sid. */
+export function statementName(f: PolicyFacts, index: number): string {
   const s = f.policy.statements[index]!;
-  return `statement ${s.sid !== undefined ? `"${s.sid}"` : `#${index + 1}`} (${describeStatement(s)})`;
+  return `statement ${s.sid !== undefined ? `"${s.sid}"` : `#${index + 1}`}`;
 }
+
+/** `statement "Sid" (Deny … if …)`. */
+export const statementLabel = (f: PolicyFacts, index: number): string => `${statementName(f, index)} (${describeStatement(f.policy.statements[index]!)})`;

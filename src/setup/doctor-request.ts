@@ -47,6 +47,8 @@ export interface PolicyFacts {
   env: RequestEnv;
   /** One key of every prefix the user will copy. */
   probes: Probe[];
+  /** Deny statements whose exemption a fix has printed already (by index): later fixes point to it. */
+  shown?: Set<number>;
   /** The encryption headers flexcopy's writes carry (`--sse`, `--sse-kms-key-id`); none by default. */
   sse?: Record<string, string>;
 }
