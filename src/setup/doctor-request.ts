@@ -84,6 +84,9 @@ export function roleCaller(roleArn: string, sessionName = DEFAULT_SESSION_NAME):
   return { arn: `arn:aws:sts::${account}:assumed-role/${m?.[2] ?? ""}/${sessionName}`, accountId: account, roleArn };
 }
 
+/** SHA-256 of an empty payload, the x-amz-content-sha256 of a request without a body (aws/lean-copy.ts sends it). */
+const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 const ALLOW_ALL = parsePolicy({ Statement: { Effect: "Allow", Action: "*", Resource: "*" } });
 
 /** The request doctor decides offline for the role doing `op` on `key` with these headers. */
@@ -94,6 +97,8 @@ function roleRequest(f: PolicyFacts, op: string, key: string, headers: Record<st
   const sent: Record<string, string> = { ...headers };
   if (rule.copy) sent["x-amz-copy-source"] = `${f.sourceBucket}/${key}`;
   if (op === "CopyObject") sent["x-amz-metadata-directive"] = "COPY";
+  // Signed payload hash (s3:x-amz-content-sha256): flexcopy's requests have no body but CompleteMultipartUpload's.
+  if (op !== "CompleteMultipartUpload") sent["x-amz-content-sha256"] = EMPTY_SHA256;
   return {
     caller: f.caller,
     action: rule.action,
