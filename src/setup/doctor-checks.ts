@@ -11,7 +11,12 @@ import {
   CLOCK_CODES, describeSkew, doctorListing, errorCode, errorHeader, errorText, fail, FIXED_CREDENTIALS, formatSeconds,
   MAX_SKEW_MS, pass, skip, summarizePrefixes, warn, type DateProbe, type Step,
 } from "./doctor.js";
-import { POLICY_STEPS, type PolicyFacts } from "./doctor-policy.js";
+import { POLICY_STEPS, factsOf, readBucketPolicy, refusedText, type PolicyFacts, type PolicyRead } from "./doctor-policy.js";
+import { APPLY_NEW, MERGE } from "./doctor-advice.js";
+import { probeAll, statementLabel } from "./doctor-prefixes.js";
+import { requestEnv } from "./doctor-request.js";
+import { refusalFix } from "./doctor-advice.js";
+import type { Selector } from "../plan/selectors.js";
 import { proxyFor, proxyLabel } from "../aws/proxy.js";
 import { caBundlePath } from "../aws/ca-bundle.js";
 import { encryptionCheck } from "./doctor-encryption.js";
@@ -33,11 +38,17 @@ export interface DoctorContext {
   probe: DateProbe;
   env: Record<string, string | undefined>;
   writeTest: boolean;
+  /** `flexcopy doctor [selector…]`: the days the user will copy (the policy is decided on one key of each). */
+  selectors?: Selector[];
   // ---- filled in by the checks ----
   identity?: Promise<GetCallerIdentityCommandOutput>;
   role?: { s3: S3Client; refresher: CredentialRefresher };
   sourcePrefixes?: string[];
   policyFacts?: PolicyFacts;
+  /** Deny statements whose exemption doctor has printed (each once per run). */
+  exemptionsShown?: Set<number>;
+  /** GetBucketPolicy with your own credentials, once. */
+  policyRead?: Promise<PolicyRead>;
   /** The object `--write-test` copied (the multipart test reuses it). */
   writeTestObject?: ObjInfo;
 }
@@ -246,17 +257,31 @@ export const destinationAccessCheck: Step<DoctorContext> = {
     try {
       await ctx.role!.s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
     } catch (err) {
-      if (isAuthFailure(err)) {
-        return fail(
-          `${errorText(err)}: the provider's role cannot list s3://${bucket} (no bucket policy for it, or one without s3:ListBucket; fetch then lists it with your own credentials)`,
-          `apply the bucket policy (step 1-2): flexcopy policy --bucket-policy > bucket-policy.json && aws s3api put-bucket-policy --bucket ${bucket} --policy file://bucket-policy.json (S3 accepts it only after JPX's setup-complete notice)`,
-        );
-      }
+      if (isAuthFailure(err)) return listRefused(ctx, err, bucket);
       return fail(errorText(err), "run flexcopy doctor again; if it persists, check the bucket policy (`flexcopy policy --bucket-policy`)");
     }
     return pass(`the provider's role can list s3://${bucket} (bucket policy in place)`);
   },
 };
+
+/** The role's listing was refused: why, from your bucket policy as far as it can be read; never "replace it". */
+async function listRefused(ctx: DoctorContext, err: unknown, bucket: string): Promise<ReturnType<typeof fail>> {
+  const head = `${errorText(err)}: the provider's role cannot list s3://${bucket}`;
+  const then = "fetch then lists it with your own credentials";
+  const read = await readBucketPolicy(ctx);
+  if (read.state === "absent") return fail(`${head} (it has no bucket policy)`, APPLY_NEW(bucket));
+  if (read.state === "refused") {
+    const t = refusedText(read.error, bucket, requestEnv(cfg(ctx).endpointUrl, cfg(ctx).region));
+    return fail(`${head}; ${t.detail.replace(/^[^:]*: /, "")}`, `${t.fix}; if the bucket has a policy of its own, do not replace it: ${MERGE}`);
+  }
+  if (read.state !== "read") return fail(`${head} (its bucket policy could not be evaluated here; ${then})`, `do not replace your policy: ${MERGE}`);
+  const f = await factsOf(ctx, read, [{ prefix: "", key: "" }]);
+  const r = probeAll(f, "ListObjectsV2");
+  const g = r.refused[0];
+  if (!g) return fail(`${head}, though doctor's reading of its bucket policy allows it (the real request differs: ${r.undecided.keys.join(", ") || "unknown why"}; ${then})`, "run flexcopy doctor --write-test from the machine that will run fetch");
+  const why = g.index !== undefined ? `refused by its bucket policy's ${statementLabel(f, g.index)}` : "its bucket policy has no s3:ListBucket for the role";
+  return fail(`${head} (${why}; ${then})`, refusalFix(f, "ListObjectsV2", g, {}, `do not replace your policy: ${MERGE}`, false));
+}
 
 /** Every check, in order. */
 export const DOCTOR_STEPS: Step<DoctorContext>[] = [

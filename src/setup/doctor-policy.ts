@@ -1,121 +1,103 @@
 /**
  * `flexcopy doctor` reads your bucket policy and Object Ownership (with your own credentials: the bucket owner
  * may call GetBucketPolicy and GetBucketOwnershipControls) and decides offline, with the same evaluator and
- * action table as the emulator (src/iam/), what the provider's role will be allowed on your bucket.
+ * action table as the emulator (src/iam/), what the provider's role will be allowed on your bucket: for one key
+ * of every prefix you will copy (doctor-prefixes.ts), with the request context flexcopy's requests carry
+ * (doctor-request.ts). Its advice never replaces a policy you have (doctor-advice.ts).
  * The role's own identity policy is the provider's and cannot be read: it is assumed to allow what it needs.
  */
 import { GetBucketOwnershipControlsCommand, GetBucketPolicyCommand, type S3Client } from "@aws-sdk/client-s3";
 import { isAuthFailure } from "../aws/classify.js";
-import { parsePolicy, type Policy } from "../iam/document.js";
-import { conditionKeysFor, evaluate, type AccessRequest, type Caller, type Decision } from "../iam/evaluate.js";
+import { parsePolicy, type Policy, type Statement } from "../iam/document.js";
+import { DEFAULT_SOURCE_BUCKET } from "../config/schema.js";
 import { OWNER_FULL_CONTROL } from "../iam/manual.js";
-import { s3Arn, s3Context, S3_ACTIONS } from "../iam/s3-actions.js";
 import { errorCode, errorText, fail, pass, skip, warn, type CheckOutcome, type Step } from "./doctor.js";
 import type { DoctorContext } from "./doctor-checks.js";
+import { APPLY_NEW, MERGE, MERGE_MULTIPART, refusalFix } from "./doctor-advice.js";
+import { prefixList, probeAll, probesFor, statementLabel } from "./doctor-prefixes.js";
+import { requestEnv, roleCaller, SAMPLE_PROBES, sseHeaders, type PolicyFacts, type Probe, type RawStatement, type RequestEnv } from "./doctor-request.js";
 
-export interface PolicyFacts {
-  bucket: string;
-  policy: Policy;
-  /** undefined: could not be read. */
-  ownership: string | undefined;
-  caller: Caller;
-  /** The encryption headers flexcopy's writes carry (`--sse`, `--sse-kms-key-id`); none by default. */
-  sse?: Record<string, string>;
-}
+export { decideFor, roleCaller, sseHeaders, undecidableKeys, type PolicyFacts } from "./doctor-request.js";
 
-/** The request headers `--sse` / `--sse-kms-key-id` add to CopyObject and CreateMultipartUpload. */
-export function sseHeaders(w: { sse?: string; sseKmsKeyId?: string }): Record<string, string> {
-  return {
-    ...(w.sse ? { "x-amz-server-side-encryption": w.sse } : {}),
-    ...(w.sseKmsKeyId ? { "x-amz-server-side-encryption-aws-kms-key-id": w.sseKmsKeyId } : {}),
-  };
-}
+/** What GetBucketPolicy said, with your own credentials. */
+export type PolicyRead =
+  | { state: "absent" }
+  | { state: "refused"; error: unknown }
+  | { state: "failed"; error: unknown }
+  | { state: "malformed"; message: string }
+  | { state: "read"; policy: Policy; raw: RawStatement[] };
 
-/** Keys of every kind flexcopy writes: a day's data, sample data, connection specifications. */
-export const SAMPLE_KEYS = ["2024/01/04/20240104_1_001.pcap.gz", "testdata/2021/05/27/20210527_1_001.pcap.gz", "ConnectionSpec/Standard/version 17.4/Japanese/spec.pdf"];
-
-/** The role as the bucket policy sees it (a session of the role, in the provider's account). */
-export function roleCaller(roleArn: string, sessionName = "flexcopy"): Caller {
-  const m = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
-  const account = m?.[1] ?? "";
-  return { arn: `arn:aws:sts::${account}:assumed-role/${m?.[2] ?? ""}/${sessionName}`, accountId: account, roleArn };
-}
-
-const ALLOW_ALL = parsePolicy({ Statement: { Effect: "Allow", Action: "*", Resource: "*" } });
-
-/** The request doctor decides offline for the role doing `op` on `key` with these headers. */
-function roleRequest(f: PolicyFacts, op: string, key: string, headers: Record<string, string>): AccessRequest {
-  const rule = S3_ACTIONS[op]!;
-  const account = /^\d{12}$/.test(f.caller.accountId) ? f.caller.accountId : "";
-  const resourceAccount = "bucket-owner"; // never equal to the provider's account: the request is cross-account
-  return {
-    caller: f.caller,
-    action: rule.action,
-    resource: rule.resource === "bucket" ? s3Arn(f.bucket) : s3Arn(f.bucket, key),
-    resourceAccount,
-    context: s3Context(rule, { header: (n) => headers[n], callerArn: f.caller.arn, principalArn: f.caller.roleArn ?? f.caller.arn, callerAccount: account, resourceAccount, secureTransport: true }),
-  };
-}
-
-/** Would the role be allowed `op` on `key`, with these request headers? */
-export function decideFor(f: PolicyFacts, op: string, key: string, headers: Record<string, string> = {}): Decision {
-  return evaluate(roleRequest(f, op, key, headers), { identity: [{ name: "the provider's role policy", policy: ALLOW_ALL }], resource: { name: "your bucket policy", policy: f.policy } });
-}
-
-/**
- * Condition keys whose value only a real request has: where the request comes from (aws:SourceIp, VPC and VPC
- * endpoint), how it is signed and sent (s3:TlsVersion, s3:signatureversion, s3:authType, s3:signatureAge), when
- * (aws:CurrentTime, aws:EpochTime), and the provider's side of the role session (aws:userid, its tags).
- */
-const ONLY_AT_REQUEST_TIME = ["aws:sourceip", "aws:sourcevpc", "aws:sourcevpce", "aws:vpcsourceip", "s3:tlsversion", "s3:signatureversion", "s3:authtype", "s3:signatureage", "aws:currenttime", "aws:epochtime", "aws:userid", "aws:principaltag/", "aws:sourceidentity"];
-
-const atRequestTime = (k: string): boolean => ONLY_AT_REQUEST_TIME.some((p) => (p.endsWith("/") ? k.startsWith(p) : k === p.toLowerCase()));
-
-/**
- * Where a refusal could turn into an allowance with facts only the real request has: the keys of
- * ONLY_AT_REQUEST_TIME that decide it. The request is decided again as if every such condition went the
- * role's way (a Deny that tests one does not hit, an Allow's test of one holds); if that allows it, those keys
- * are returned, else none (the refusal stands whatever they are).
- */
-export function undecidableKeys(f: PolicyFacts, op: string, key: string, headers: Record<string, string> = {}): string[] {
-  const v = optimistic(f, op, key, headers);
-  return v?.allowed ? v.keys : [];
-}
-
-/** The decision if every condition on an ONLY_AT_REQUEST_TIME key went the role's way; undefined when none is tested. */
-function optimistic(f: PolicyFacts, op: string, key: string, headers: Record<string, string>): (Decision & { keys: string[] }) | undefined {
-  const r = roleRequest(f, op, key, headers);
-  const keys = conditionKeysFor(r, f.policy, true).filter(atRequestTime);
-  if (keys.length === 0) return undefined;
-  const statements = f.policy.statements.flatMap((st) => {
-    const tested = Object.values(st.conditions).some((block) => Object.keys(block).some((k) => atRequestTime(k.toLowerCase())));
-    if (!tested) return [st];
-    if (st.effect === "Deny") return [];
-    const conditions = Object.fromEntries(
-      Object.entries(st.conditions)
-        .map(([op2, block]) => [op2, Object.fromEntries(Object.entries(block).filter(([k]) => !atRequestTime(k.toLowerCase())))] as const)
-        .filter(([, block]) => Object.keys(block).length > 0),
-    );
-    return [{ ...st, conditions }];
-  });
-  const best = evaluate(r, { identity: [{ name: "the provider's role policy", policy: ALLOW_ALL }], resource: { name: "your bucket policy", policy: { statements } } });
-  return { ...best, keys };
-}
-
-/** The first sample key the role is denied `op` on, with the reason; undefined when all are allowed. */
-function deniedOn(f: PolicyFacts, op: string, headers: Record<string, string> = {}): { key: string; reason: string } | undefined {
-  for (const key of SAMPLE_KEYS) {
-    const d = decideFor(f, op, key, headers);
-    if (!d.allowed) return { key, reason: d.reason };
+/** The policy read and parsed once, keeping the statements as written beside the parsed ones. */
+export async function fetchPolicy(s3: S3Client, bucket: string): Promise<PolicyRead> {
+  let text: string | undefined;
+  try {
+    text = (await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy;
+  } catch (err) {
+    if (errorCode(err) === "NoSuchBucketPolicy") return { state: "absent" };
+    if (isAuthFailure(err) || errorCode(err) === "MethodNotAllowed") return { state: "refused", error: err };
+    return { state: "failed", error: err };
   }
-  return undefined;
+  try {
+    const policy = parsePolicy(text ?? "");
+    const doc = JSON.parse(text ?? "") as { Statement: RawStatement | RawStatement[] };
+    return { state: "read", policy, raw: Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement] };
+  } catch (err) {
+    return { state: "malformed", message: (err as Error).message };
+  }
 }
 
-const ACL = { "x-amz-acl": OWNER_FULL_CONTROL };
-const MULTIPART_FIX = "apply what `flexcopy policy --allow-multipart` prints; until then flexcopy copies with CopyObject and cannot copy objects over 5 GiB";
-const REAPPLY = (bucket: string) => `re-apply the manual's policy: flexcopy policy --bucket-policy > bucket-policy.json && aws s3api put-bucket-policy --bucket ${bucket} --policy file://bucket-policy.json`;
+/** Your bucket's policy, read once per doctor run ("destination access" and "bucket policy" both need it). */
+export const readBucketPolicy = (ctx: DoctorContext): Promise<PolicyRead> => (ctx.policyRead ??= fetchPolicy(ctx.baseS3, ctx.config!.destBucket!));
 
-const facts = (ctx: DoctorContext): PolicyFacts | undefined => ctx.policyFacts;
+/** The facts of a read policy for this run's configuration and identity. */
+export async function factsOf(ctx: DoctorContext, read: Extract<PolicyRead, { state: "read" }>, probes: Probe[], ownership?: string): Promise<PolicyFacts> {
+  const c = ctx.config!;
+  // GetBucketPolicy answers only principals of the bucket owner's account (405 otherwise): yours is the owner's.
+  const owner = await ctx.identity?.then((id) => id.Account, () => undefined);
+  return {
+    bucket: c.destBucket!,
+    sourceBucket: c.sourceBucket,
+    policy: read.policy,
+    raw: read.raw,
+    ownership,
+    caller: roleCaller(c.roleArn ?? "", c.sessionName),
+    ownerAccount: owner ?? c.accountId,
+    env: requestEnv(c.endpointUrl, c.region),
+    probes,
+    sse: sseHeaders(c),
+    shown: (ctx.exemptionsShown ??= new Set()),
+  };
+}
+
+/**
+ * Why GetBucketPolicy was refused, as far as doctor can tell. S3 answers only the bucket owner's account (405),
+ * and only principals its IAM policy allows, unless a Deny of the bucket policy itself refuses them; the root user
+ * of the owner's account may always read it ("the root principal of the bucket owner's account can perform the
+ * GetBucketPolicy, PutBucketPolicy and DeleteBucketPolicy operations, even if their bucket policy explicitly
+ * denies the root principal's access": S3 API Reference, GetBucketPolicy).
+ */
+export function refusedText(err: unknown, bucket: string, env: RequestEnv): { detail: string; fix: string } {
+  if (errorCode(err) === "MethodNotAllowed") {
+    return { detail: `${errorText(err)}: your credentials cannot read the bucket policy of s3://${bucket}: they are not of the bucket owner's account`, fix: "run flexcopy doctor with credentials of the account that owns the bucket (--profile) to check what the role may do" };
+  }
+  const byDeny = /explicit deny in a resource-based policy/i.test(String((err as { message?: unknown }).message ?? ""));
+  // Over plain HTTP a TLS-only statement (AWS Config's s3-bucket-ssl-requests-only) refuses your own requests too.
+  const http = env.secure ? "" : `; or, as flexcopy reaches S3 over plain HTTP (${env.endpoint}), a TLS-only statement (Deny if aws:SecureTransport is false), which refuses that to everyone`;
+  const why = byDeny ? "a Deny in the bucket policy itself refuses them" : "your IAM policy does not allow s3:GetBucketPolicy, or a Deny in the bucket policy itself refuses it";
+  return {
+    detail: `${errorText(err)}: your credentials cannot read the bucket policy of s3://${bucket} (${why}${http}); whether the bucket has a policy, and what it lets the role do, is not known`,
+    fix: `${env.secure ? "" : "use an https:// endpoint (--endpoint-url) if your policy requires HTTPS; else "}run flexcopy doctor with credentials of the bucket owner's account that may call s3:GetBucketPolicy (--profile; the account's root user always may) to check what the role may do`,
+  };
+}
+
+/** An Allow statement naming the role: by its ARN, the session ARN flexcopy's AssumeRole opens, its account, or "*". */
+function namesRole(s: Statement, f: PolicyFacts): boolean {
+  if (s.effect !== "Allow") return false;
+  const names = [f.caller.roleArn, f.caller.arn, f.caller.accountId, `arn:aws:iam::${f.caller.accountId}:root`];
+  if (s.principals !== undefined) return s.principals === "*" || s.principals.some((p) => names.includes(p));
+  if (s.notPrincipals !== undefined) return s.notPrincipals !== "*" && !s.notPrincipals.some((p) => names.includes(p));
+  return false;
+}
 
 export const bucketPolicyCheck: Step<DoctorContext> = {
   name: "bucket policy",
@@ -123,23 +105,15 @@ export const bucketPolicyCheck: Step<DoctorContext> = {
   run: async (ctx) => {
     const c = ctx.config!;
     const bucket = c.destBucket!;
-    const roleArn = c.roleArn ?? "";
-    let text: string | undefined;
-    try {
-      text = (await ctx.baseS3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy;
-    } catch (err) {
-      if (errorCode(err) === "NoSuchBucketPolicy") return fail(`s3://${bucket} has no bucket policy: the provider's role can do nothing there`, REAPPLY(bucket));
-      if (isAuthFailure(err) || errorCode(err) === "MethodNotAllowed") {
-        return warn(`${errorText(err)}: your credentials cannot read the bucket policy of s3://${bucket}`, "run flexcopy doctor with the bucket owner's credentials (or allow them s3:GetBucketPolicy) to check what the role may do");
-      }
-      return warn(`${errorText(err)}: the bucket policy could not be read`, "run flexcopy doctor again");
+    const read = await readBucketPolicy(ctx);
+    if (read.state === "absent") return fail(`s3://${bucket} has no bucket policy: the provider's role can do nothing there`, APPLY_NEW(bucket));
+    if (read.state === "refused") {
+      const t = refusedText(read.error, bucket, requestEnv(c.endpointUrl, c.region));
+      return warn(t.detail, t.fix);
     }
-    let policy: Policy;
-    try {
-      policy = parsePolicy(text ?? "");
-    } catch (err) {
-      return fail(`the bucket policy of s3://${bucket} cannot be read as a policy: ${(err as Error).message}`, REAPPLY(bucket));
-    }
+    if (read.state === "failed") return warn(`${errorText(read.error)}: the bucket policy could not be read`, "run flexcopy doctor again");
+    // S3 accepted it, so it is a policy: doctor's grammar is the narrower one. Nothing of it is to be replaced.
+    if (read.state === "malformed") return warn(`the bucket policy of s3://${bucket} could not be evaluated here (${read.message}): what it lets the role do is not checked`, "run flexcopy doctor --write-test (one real copy) from the machine that will run fetch");
     let ownership: string | undefined;
     try {
       const out = await ctx.baseS3.send(new GetBucketOwnershipControlsCommand({ Bucket: bucket }));
@@ -148,11 +122,15 @@ export const bucketPolicyCheck: Step<DoctorContext> = {
       // A bucket whose setting was never written has ACLs enabled (ObjectWriter).
       if (errorCode(err) === "OwnershipControlsNotFoundError") ownership = "ObjectWriter";
     }
-    const caller = roleCaller(roleArn, c.sessionName);
-    ctx.policyFacts = { bucket, policy, ownership, caller, sse: sseHeaders(c) };
-    const mentions = policy.statements.some((s) => s.effect === "Allow" && s.principals !== undefined && (s.principals === "*" || s.principals.includes(roleArn) || s.principals.includes(caller.accountId) || s.principals.includes(`arn:aws:iam::${caller.accountId}:root`)));
-    if (!mentions) return fail(`the bucket policy of s3://${bucket} allows nothing to the provider's role ${roleArn}`, REAPPLY(bucket));
-    return pass(`${policy.statements.length} statement(s); Object Ownership ${ownership ?? "unknown (not readable)"}`);
+    const f = await factsOf(ctx, read, await probesFor(ctx), ownership);
+    ctx.policyFacts = f;
+    if (!f.policy.statements.some((s) => namesRole(s, f))) {
+      return fail(`the bucket policy of s3://${bucket} allows nothing to the provider's role ${c.roleArn} (nor its session ${f.caller.arn})`, `do not replace it: ${MERGE}`);
+    }
+    const scheme = f.env.secure ? "HTTPS" : "plain HTTP";
+    return pass(
+      `${f.policy.statements.length} statement(s); Object Ownership ${ownership ?? "unknown (not readable)"}; decided for ${f.caller.arn} (account ${f.caller.accountId}) into account ${f.ownerAccount ?? "unknown"} over ${scheme}, on one key of ${prefixList(f.probes)}`,
+    );
   },
 };
 
@@ -161,69 +139,90 @@ function decisionStep(name: string, run: (f: PolicyFacts) => CheckOutcome): Step
     name,
     needs: ["bucket policy"],
     run: async (ctx) => {
-      const f = facts(ctx);
+      const f = ctx.policyFacts;
       return f ? run(f) : skip("skipped: the bucket policy could not be read");
     },
   };
 }
 
 /** A line doctor cannot decide offline: the refusal hangs on where or how the real requests are made. */
-const undecided = (what: string, keys: string[]): CheckOutcome =>
+const undecided = (what: string, keys: string[], where: string): CheckOutcome =>
   warn(
-    `the role may ${what} only if your bucket policy's conditions on ${keys.join(", ")} hold for the real requests, which doctor cannot know offline`,
+    `the role may ${what}${where} only if your bucket policy's conditions on ${keys.join(", ")} hold for the real requests, which doctor cannot know offline`,
     "run flexcopy doctor --write-test from the machine that will run fetch (it makes one real copy)",
   );
 
-const allowedLine = (f: PolicyFacts, op: string, what: string, fix: string, headers: Record<string, string> = {}): CheckOutcome => {
-  const d = deniedOn(f, op, headers);
-  if (!d) return pass(`the role may ${what}`);
-  // A refusal that hangs on where or how the request is made (an IP range, a VPC endpoint) is not doctor's to call.
-  const best = optimistic(f, op, d.key, headers);
-  if (best?.allowed) return undecided(what, best.keys);
-  // Refused whatever those conditions say: name what refuses it then (not a Deny that only might apply).
-  if (best) d.reason = best.reason;
-  // The key is named only when the refusal depends on it (a Deny on some prefix), not when every key is refused.
-  const everyKey = SAMPLE_KEYS.every((k) => !decideFor(f, op, k, headers).allowed);
-  const reason = d.reason.replace(/ on arn:aws:s3:::\S+/, "");
-  return fail(`the role may not ${what}: ${everyKey ? reason : `${d.key}: ${reason}`}`, fix);
-};
-
-/** Where copies with the ACL are refused as they are: the `--sse` value that would make them allowed, if any. */
-function encryptionThatWorks(f: PolicyFacts): "AES256" | "aws:kms" | undefined {
-  for (const sse of ["AES256", "aws:kms"] as const) {
-    if (!deniedOn(f, "CopyObject", { ...ACL, "x-amz-server-side-encryption": sse })) return sse;
-  }
-  return undefined;
+interface LineOptions {
+  headers?: Record<string, string>;
+  /** The fix where no statement allows it. */
+  noAllow: string;
+  /** A refusal is a failure, or (multipart: flexcopy copies up to 5 GiB without it) a warning. */
+  level: "fail" | "warn";
+  /** What a refusal means, appended to the detail. */
+  meaning?: string;
+  probes?: Probe[];
 }
+
+/** `op` on every probe: allowed, undecided, or refused, each group of refused prefixes with its statement and fix. */
+function decisionLine(f: PolicyFacts, op: string, what: string, o: LineOptions): CheckOutcome {
+  const headers = o.headers ?? {};
+  const probes = o.probes ?? f.probes;
+  const r = probeAll(f, op, headers, probes);
+  const scope = probes.length > 1 ? ` (one key of each of ${prefixList(probes)})` : "";
+  if (r.refused.length === 0) {
+    if (r.undecided.probes.length === 0) return pass(`the role may ${what}${scope}`);
+    return undecided(what, r.undecided.keys, r.undecided.probes.length < probes.length ? ` under ${prefixList(r.undecided.probes)}` : "");
+  }
+  const refused = r.refused.flatMap((g) => g.probes);
+  const partial = refused.length < probes.length;
+  const bucketLevel = probes.length === 1 && probes[0]!.key === "";
+  const cause = (g: (typeof r.refused)[number]): string =>
+    g.index !== undefined ? `refused by your bucket policy's ${statementLabel(f, g.index)}` : g.decision.reason.replace(/ on arn:aws:s3:::\S+/, "");
+  const causes = r.refused.map((g) => (r.refused.length > 1 ? `${prefixList(g.probes)}: ${cause(g)}` : cause(g)));
+  const where = bucketLevel ? "" : partial ? ` under ${prefixList(refused)} (${refused.length} of ${probes.length} prefixes; allowed under ${prefixList(r.allowed) || "none"})` : ` under any prefix (${prefixList(probes)})`;
+  const fixes = [...new Set(r.refused.map((g) => refusalFix(f, op, g, headers, o.noAllow, partial)))];
+  const detail = `the role may not ${what}${where}: ${causes.join("; ")}${o.meaning ? `: ${o.meaning}` : ""}`;
+  return o.level === "fail" ? fail(detail, fixes.join("; and ")) : warn(detail, fixes.join("; and "));
+}
+
+const ACL = { "x-amz-acl": OWNER_FULL_CONTROL };
+const BUCKET: Probe[] = [{ prefix: "", key: "" }];
+const OVER_5_GIB = "objects over 5 GiB cannot be copied (everything up to 5 GiB is, with CopyObject)";
+const MULTIPART_FIX = `only if you need objects over 5 GiB: ${MERGE_MULTIPART} (--allow-multipart adds the multipart statement; it needs Object Ownership BucketOwnerEnforced)`;
+
+/** ACLs a write of the role could carry other than the manual's: none, or a canned ACL that leaves the object the writer's. */
+const OTHER_ACLS: (string | undefined)[] = [undefined, "bucket-owner-read", "private", "public-read", "authenticated-read", "aws-exec-read"];
+
+const multipart = (name: string, op: string, what: string, headers?: (f: PolicyFacts) => Record<string, string>): Step<DoctorContext> =>
+  decisionStep(name, (f) => decisionLine(f, op, what, { headers: headers?.(f) ?? {}, noAllow: MULTIPART_FIX, level: "warn", meaning: OVER_5_GIB }));
 
 export const POLICY_STEPS: Step<DoctorContext>[] = [
   bucketPolicyCheck,
-  decisionStep("policy list", (f) => {
-    const d = decideFor(f, "ListObjectsV2", "");
-    if (d.allowed) return pass("the role may list your bucket (s3:ListBucket)");
-    const unknown = undecidableKeys(f, "ListObjectsV2", "");
-    if (unknown.length > 0) return undecided("list your bucket", unknown);
-    return fail(`the role may not list your bucket (${d.reason})`, REAPPLY(f.bucket));
-  }),
-  decisionStep("policy copy with ACL", (f) => {
-    const line = allowedLine(f, "CopyObject", `copy into your bucket with x-amz-acl ${OWNER_FULL_CONTROL}`, REAPPLY(f.bucket), { ...ACL, ...f.sse });
-    const sse = line.status === "fail" ? encryptionThatWorks(f) : undefined;
-    return sse ? { ...line, fix: `your bucket policy requires a server-side encryption header: add --sse ${sse} (or FLEXCOPY_SSE=${sse}, or "sse": "${sse}" in the config file)` } : line;
-  }),
+  decisionStep("policy list", (f) => decisionLine(f, "ListObjectsV2", "list your bucket (s3:ListBucket)", { noAllow: `do not replace your policy: ${MERGE}`, level: "fail", probes: BUCKET })),
+  decisionStep("policy copy with ACL", (f) =>
+    decisionLine(f, "CopyObject", `copy into your bucket with x-amz-acl ${OWNER_FULL_CONTROL}`, { headers: { ...ACL, ...f.sse }, noAllow: `do not replace your policy: ${MERGE}`, level: "fail" }),
+  ),
   decisionStep("policy copy without ACL", (f) => {
-    const d = SAMPLE_KEYS.map((k) => decideFor(f, "CopyObject", k, f.sse)).find((x) => x.allowed);
-    if (!d) return pass("refused, as it must be: objects written without the ACL would not be yours");
-    if (f.ownership === "BucketOwnerEnforced") return pass("allowed, and harmless: Object Ownership BucketOwnerEnforced makes every object yours");
-    return fail(
-      `the role may write without ${OWNER_FULL_CONTROL} (${d.reason}), and with Object Ownership ${f.ownership ?? "unknown"} such objects would belong to the provider's account`,
-      "set Object Ownership to BucketOwnerEnforced first: aws s3api put-bucket-ownership-controls --bucket " + f.bucket + " --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'",
-    );
+    // The line's point: the role cannot write an object you would not own. flexcopy always sends
+    // bucket-owner-full-control; any other ACL (or none) leaves the object the writer's unless BucketOwnerEnforced.
+    for (const acl of OTHER_ACLS) {
+      const headers = { ...(acl ? { "x-amz-acl": acl } : {}), ...f.sse };
+      const ok = probeAll(f, "CopyObject", headers).allowed[0];
+      if (!ok) continue;
+      const how = acl ? `with x-amz-acl ${acl}` : `without ${OWNER_FULL_CONTROL}`;
+      if (f.ownership === "BucketOwnerEnforced") return pass(`writes ${how} are allowed, and harmless: Object Ownership BucketOwnerEnforced makes every object yours (and S3 refuses other ACLs)`);
+      return fail(
+        `the role may write ${how} (under ${ok.prefix}), and with Object Ownership ${f.ownership ?? "unknown"} such objects would belong to the provider's account`,
+        "set Object Ownership to BucketOwnerEnforced: aws s3api put-bucket-ownership-controls --bucket " + f.bucket + " --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'",
+      );
+    }
+    return pass(`refused, as it must be: writes without ${OWNER_FULL_CONTROL} (none, or ${OTHER_ACLS.filter(Boolean).join(", ")}) would leave objects you do not own`);
   }),
-  decisionStep("policy multipart create", (f) => allowedLine(f, "CreateMultipartUpload", "start multipart copies (with the ACL)", MULTIPART_FIX, { ...ACL, ...f.sse })),
-  decisionStep("policy multipart part", (f) => allowedLine(f, "UploadPartCopy", "copy parts (UploadPartCopy carries no x-amz-acl)", MULTIPART_FIX)),
-  decisionStep("policy multipart complete", (f) => allowedLine(f, "CompleteMultipartUpload", "complete multipart copies", MULTIPART_FIX)),
-  decisionStep("policy multipart abort", (f) => allowedLine(f, "AbortMultipartUpload", "abort its multipart uploads", MULTIPART_FIX)),
-  decisionStep("policy multipart list parts", (f) => allowedLine(f, "ListParts", "list the parts of its uploads (resume)", MULTIPART_FIX)),
+  multipart("policy multipart create", "CreateMultipartUpload", "start multipart copies (with the ACL)", (f) => ({ ...ACL, ...f.sse })),
+  multipart("policy multipart part", "UploadPartCopy", "copy parts (UploadPartCopy carries no x-amz-acl)"),
+  multipart("policy multipart complete", "CompleteMultipartUpload", "complete multipart copies"),
+  multipart("policy multipart abort", "AbortMultipartUpload", "abort its multipart uploads"),
+  multipart("policy multipart list parts", "ListParts", "list the parts of its uploads (resume)"),
 ];
 
 /**
@@ -238,17 +237,27 @@ export async function multipartPermission(
   bucket: string,
   roleArn: string,
   sessionName?: string,
+  request: { endpointUrl?: string; region?: string; ownerAccount?: string; sourceBucket?: string; probes?: Probe[] } = {},
 ): Promise<{ permission: "allowed" | "unlikely" | "unknown" | "unreadable"; reason?: string }> {
-  let policy: Policy;
-  try {
-    policy = parsePolicy((await owner.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? "");
-  } catch (err) {
-    return { permission: isAuthFailure(err) ? "unreadable" : "unknown" };
+  const read = await fetchPolicy(owner, bucket);
+  if (read.state === "refused") return { permission: "unreadable" };
+  if (read.state !== "read") return { permission: "unknown" };
+  const f: PolicyFacts = {
+    bucket,
+    sourceBucket: request.sourceBucket ?? DEFAULT_SOURCE_BUCKET,
+    policy: read.policy,
+    raw: read.raw,
+    ownership: undefined,
+    caller: roleCaller(roleArn, sessionName),
+    ownerAccount: request.ownerAccount,
+    env: requestEnv(request.endpointUrl, request.region ?? "ap-northeast-1"),
+    probes: request.probes ?? SAMPLE_PROBES,
+  };
+  for (const op of ["UploadPartCopy", "CompleteMultipartUpload"]) {
+    const r = probeAll(f, op);
+    // Refused only for want of facts the real request has (its source address, …): the first probe will tell.
+    if (r.refused.length === 0 && r.undecided.probes.length > 0) return { permission: "unknown" };
+    if (r.refused.length > 0) return { permission: "unlikely", reason: r.refused[0]!.decision.reason };
   }
-  const f: PolicyFacts = { bucket, policy, ownership: undefined, caller: roleCaller(roleArn, sessionName) };
-  const denied = deniedOn(f, "UploadPartCopy") ?? deniedOn(f, "CompleteMultipartUpload");
-  if (!denied) return { permission: "allowed" };
-  // Denied only for want of facts the real request has (its source address, …): the first probe will tell.
-  if (undecidableKeys(f, "UploadPartCopy", denied.key).length > 0 || undecidableKeys(f, "CompleteMultipartUpload", denied.key).length > 0) return { permission: "unknown" };
-  return { permission: "unlikely", reason: denied.reason };
+  return { permission: "allowed" };
 }

@@ -179,27 +179,38 @@ describe("flexcopy doctor against the emulator", () => {
     expect(r.stdout + r.stderr).not.toContain(c.sessionToken);
   });
 
-  it("under the manual's policy: ✓ list and copy with the ACL, ✓ copy without it refused, ✗ every multipart step but create, with the fix", async () => {
-    const { r } = await doctor({}, ["--write-test"]);
-    expect(r.code).toBe(1);
+  it("under the manual's policy exactly: exit 0, the multipart lines are warnings saying what they mean; --strict makes them fail", async () => {
+    const { r, env } = await doctor({}, ["--write-test"]);
+    expect(r.code, r.stdout).toBe(0);
     for (const n of ["bucket policy", "policy list", "policy copy with ACL", "policy copy without ACL", "policy multipart create"]) expect(lineOf(r, n).mark, n).toBe("✓");
     for (const n of ["policy multipart part", "policy multipart complete", "policy multipart abort", "policy multipart list parts"]) {
-      expect(lineOf(r, n).mark, n).toBe("✗");
-      expect(lineOf(r, n).fix, n).toContain("flexcopy policy --allow-multipart");
+      expect(lineOf(r, n).mark, n).toBe("!");
+      expect(lineOf(r, n).detail, n).toMatch(/objects over 5 GiB cannot be copied/);
+      expect(lineOf(r, n).fix, n).toContain("flexcopy policy --allow-multipart --merge-current");
     }
     expect(lineOf(r, "policy multipart part").detail).toMatch(/no Allow for s3:PutObject/);
     expect(lineOf(r, "write test").mark).toBe("✓");
-    expect(lineOf(r, "write test multipart").mark).toBe("✗");
+    expect(lineOf(r, "write test multipart")).toMatchObject({ mark: "!", detail: expect.stringMatching(/objects over 5 GiB cannot be copied/) });
+    expect(r.stdout).toMatch(/all checks passed, 5 warnings \(!\)/);
     expect(emu!.uploads(emu!.destBuckets[0]!)).toHaveLength(0); // the test upload was aborted by the owner
+    const strict = await runCli(["doctor", "--strict"], { env });
+    expect(strict.code, strict.stdout).toBe(1);
+    expect(strict.stdout).toMatch(/4 warnings \(--strict makes them fail\)/);
+    const strictJson = await runCli(["doctor", "--strict", "--json"], { env });
+    expect(strictJson.code).toBe(1);
+    expect(strictJson.events.filter((e) => e.status === "warn")).toHaveLength(4);
   });
 
-  it("a Deny statement that hits FLEX keys is named", async () => {
+  it("a Deny statement that hits one prefix is named with what it tests; the fix exempts the role, never replaces the policy", async () => {
     const doc = bucketPolicy("${roleArn}", "${bucket}") as { Statement: object[] };
     doc.Statement.push({ Sid: "NoTestdata", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::${bucket}/testdata/*" });
     const { r } = await doctor({ bucketPolicy: doc });
     const l = lineOf(r, "policy copy with ACL");
     expect(l.mark).toBe("✗");
-    expect(l.detail).toMatch(/testdata\/2021.*explicit Deny in your bucket policy statement "NoTestdata"/);
+    expect(l.detail).toMatch(/under testdata\/ \(1 of 3 prefixes; allowed under 2021\/, ConnectionSpec\/\): refused by your bucket policy's statement "NoTestdata" \(Deny s3:PutObject on arn:aws:s3:::flex-dest\/testdata\/\* for \*\)/);
+    expect(l.fix).toMatch(/keep its statement "NoTestdata".*ArnNotLike aws:PrincipalArn arn:aws:iam::\d{12}:role\/JeuServiceRoleForS3Copy_123456789012/);
+    expect(l.fix).toContain("flexcopy policy --merge-current");
+    expect(r.stdout).not.toMatch(/put-bucket-policy/);
   });
 
   it("a policy without a statement for the role: ✗ bucket policy, the rest skipped", async () => {
