@@ -140,7 +140,7 @@ export async function removeLostUploads(a: UploadAccess, key: string, keep: stri
 }
 
 /** How far S3's clock may be off ours when telling this run's lost uploads from older ones (15 min: SigV4's own limit). */
-const LOST_UPLOAD_SKEW_MS = 15 * 60_000;
+export const LOST_UPLOAD_SKEW_MS = 15 * 60_000;
 
 /**
  * An object this run does not copy in parts (skipped, or copied with CopyObject) whose upload the journal
