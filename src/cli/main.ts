@@ -59,12 +59,18 @@ const PRINT_ONLY = new Set(["ls", "spec", "policy", "help"]);
  * `ls | head` and the like end quietly: their output is all they do. Every other command (fetch, verify,
  * cleanup, doctor) goes on with that output dropped, and ends with the exit code of what it did: a closed
  * pipe says nothing about the copy, and stopping there would leave a partial copy and uploads in flight, with
- * an exit code that cannot tell. Ctrl-C or SIGTERM stops a run. The last line stdout would have shown
+ * an exit code that cannot tell. Ctrl-C or SIGTERM stops a run. The last thing stdout would have shown
  * (the summary) goes to stderr at the end, if stderr is still open. Returns that final step.
  */
-function onClosedOutput(verb: string | undefined): () => void {
-  let lastLine: string | undefined;
+function onClosedOutput(verb: string | undefined): () => Promise<void> {
+  let lastChunk: string | Uint8Array | undefined;
   let stdoutClosed = false;
+  // The last thing written to stdout (the summary): the write that finds the pipe closed is lost with it.
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    lastChunk = chunk;
+    return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stdout.write;
   const drop = (stream: NodeJS.WriteStream, keep?: (text: string) => void) => {
     stream.write = ((chunk: string | Uint8Array, enc?: unknown, cb?: unknown) => {
       keep?.(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
@@ -79,16 +85,18 @@ function onClosedOutput(verb: string | undefined): () => void {
     if (stream === process.stdout) {
       if (stdoutClosed) return;
       stdoutClosed = true;
-      drop(process.stdout, (text) => {
-        const lines = text.split("\n").filter((l) => l.trim() !== "");
-        if (lines.length > 0) lastLine = lines.at(-1);
-      });
+      drop(process.stdout, (text) => (lastChunk = text));
     } else drop(process.stderr);
   };
   process.stdout.on("error", onError(process.stdout));
   process.stderr.on("error", onError(process.stderr));
-  return () => {
-    if (stdoutClosed) process.stderr.write(redact(`flexcopy: standard output was closed (EPIPE); the run went on without it${lastLine ? `. Its last line: ${lastLine}` : ""}\n`));
+  return async () => {
+    // A write's EPIPE is reported a tick later: let the last one arrive.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!stdoutClosed) return;
+    const text = typeof lastChunk === "string" ? lastChunk : lastChunk ? Buffer.from(lastChunk).toString("utf8") : "";
+    const last = text.trim();
+    process.stderr.write(redact(`flexcopy: standard output was closed (EPIPE); the run went on without it${last ? `. What it would have shown last:\n${last}` : ""}\n`));
   };
 }
 
@@ -99,7 +107,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await run(argv);
   } finally {
-    finish();
+    await finish();
   }
 }
 
