@@ -249,6 +249,7 @@ export function olderThanJournal(u: UploadInfo, journalCreated: number | undefin
   if (journalCreated === undefined || roleAccount === undefined || u.initiated === undefined) return false;
   if (u.initiated.getTime() >= journalCreated) return false;
   if (!(dayFolderOf(u.key) !== undefined || u.key.startsWith("ConnectionSpec/"))) return false;
+  // The initiator's account, as isOrphan reads it (an ARN, or a bare account id); without one, nothing says it is the role's.
   const names = [u.initiator, u.initiatorName].filter((x): x is string => x !== undefined);
-  return names.some((n) => [...n.matchAll(/^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/g)].some((m) => m[1] === roleAccount));
+  return names.some((n) => (/^\d{12}$/.test(n) ? n === roleAccount : [...n.matchAll(/^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/g)].some((m) => m[1] === roleAccount)));
 }
