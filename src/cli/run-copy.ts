@@ -18,6 +18,19 @@ export interface CopyFlags {
   strictContract?: boolean;
 }
 
+/**
+ * The run stopped because its resume journal could not be written (a full disk, a file size limit): exit 2,
+ * as when the journal cannot be opened at all. Not a copy failure; the summary said what was copied.
+ */
+export class JournalStopped extends Error {
+  readonly hint: string;
+  constructor(message: string, resumeCommand: string) {
+    super(`${message}; the run stopped (uploads in flight are kept and continue on the next run)`);
+    this.name = "JournalStopped";
+    this.hint = `make room there, then run the same command again to resume: ${resumeCommand}`;
+  }
+}
+
 /** How long in-flight requests may finish after the first Ctrl-C before flexcopy stops waiting. */
 export const INTERRUPT_GRACE_MS = 30_000;
 
@@ -132,6 +145,7 @@ export async function executeCopy(
   run.emit({ kind: "summary", summary });
   run.reporter.close();
   run.reporter.line(summaryText(summary));
+  if (summary.journalError) throw new JournalStopped(summary.journalError, run.resumeCommand);
   if (summary.interrupted) {
     run.reporter.line(`interrupted: run the same command again to resume:\n  ${run.resumeCommand}`);
     return { code: EXIT.interrupted, summary, objects };

@@ -1,4 +1,5 @@
 import { isAccessDenied } from "../aws/classify.js";
+import { dayFolderOf } from "./day-key.js";
 import type { Listing } from "./listing.js";
 import { RequestError } from "./request.js";
 import type { UploadInfo } from "./storage.js";
@@ -66,6 +67,8 @@ export interface CleanupOptions {
   intentKeys?: Set<string>;
   /** The provider's account id, to recognise the role as an upload's initiator. */
   roleAccount?: string;
+  /** When the oldest of the journals was created (their `created` record); see olderThanJournal. */
+  journalCreated?: number;
   signal?: AbortSignal;
 }
 
@@ -131,7 +134,7 @@ export async function* listUploads(via: IdentityFallback, bucket: string, prefix
  */
 export function decideAbort(
   u: UploadInfo,
-  opts: { all?: boolean; knownUploadIds?: Set<string>; intentKeys?: Set<string>; roleAccount?: string },
+  opts: { all?: boolean; knownUploadIds?: Set<string>; intentKeys?: Set<string>; roleAccount?: string; journalCreated?: number },
   inSource?: boolean,
 ): { abort: boolean; reason: string } {
   if (opts.all) return { abort: true, reason: "--all" };
@@ -139,6 +142,9 @@ export function decideAbort(
     if (opts.knownUploadIds.has(u.uploadId)) return { abort: true, reason: "started by flexcopy: recorded in its journal" };
     if (opts.intentKeys && isOrphan(u, opts.intentKeys, opts.knownUploadIds, opts.roleAccount)) {
       return { abort: true, reason: "started by flexcopy and lost in a crash: its journal has an intent record for the key" };
+    }
+    if (olderThanJournal(u, opts.journalCreated, opts.roleAccount)) {
+      return { abort: true, reason: "started by the provider's role for a FLEX key before this journal existed: left by a deleted journal" };
     }
     return { abort: false, reason: "not recorded in flexcopy's journal; --all aborts it anyway" };
   }
@@ -230,4 +236,20 @@ export async function abortListed(via: IdentityFallback, bucket: string, u: Uplo
 export async function bucketHasKey(l: Listing, bucket: string, key: string): Promise<boolean> {
   const page = await l.requester.send("ListObjectsV2", key, "source", () => l.store.listObjects({ bucket, prefix: key, maxKeys: 1 }));
   return page.objects[0]?.key === key;
+}
+
+/**
+ * An upload of a deleted journal (README: deleting the journal is safe, cleanup removes what it recorded):
+ * initiated by the provider's role, for a key of the FLEX layout, before the current journal was created, so
+ * no journal here could record it. Needs the role's account and the journal's `created` time (journals older
+ * than that record say nothing, and the rule is off). A live fetch with another journal on another machine
+ * may own such an upload too: cleanup's help says not to run while a fetch copies into the bucket.
+ */
+export function olderThanJournal(u: UploadInfo, journalCreated: number | undefined, roleAccount: string | undefined): boolean {
+  if (journalCreated === undefined || roleAccount === undefined || u.initiated === undefined) return false;
+  if (u.initiated.getTime() >= journalCreated) return false;
+  if (!(dayFolderOf(u.key) !== undefined || u.key.startsWith("ConnectionSpec/"))) return false;
+  // The initiator's account, as isOrphan reads it (an ARN, or a bare account id); without one, nothing says it is the role's.
+  const names = [u.initiator, u.initiatorName].filter((x): x is string => x !== undefined);
+  return names.some((n) => (/^\d{12}$/.test(n) ? n === roleAccount : [...n.matchAll(/^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/g)].some((m) => m[1] === roleAccount)));
 }

@@ -4,10 +4,11 @@ import { RequestError, type Requester } from "./request.js";
 import { bareEtag } from "./skip.js";
 import { COPY_OBJECT_MAX, MultipartGate, tailPartSize } from "./strategy.js";
 import type { ObjInfo, ObjectStore } from "./storage.js";
-import type { UploadJournal } from "./journal.js";
+import { JournalWriteFailed, type UploadJournal } from "./journal.js";
 import type { DestinationLister } from "./dest-listing.js";
-import type { Listing } from "./listing.js";
-import { abortUpload, removeLostUploads, resumeUpload } from "./uploads.js";
+import { listObjects, type Listing } from "./listing.js";
+import { multipartEtag } from "./records.js";
+import { abortUpload, cleanupCommandFor, removeLostUploads, resumeUpload, settleRecordedUpload } from "./uploads.js";
 
 export interface CopyContext {
   store: ObjectStore;
@@ -20,6 +21,8 @@ export interface CopyContext {
   /** Aborted: start no new requests (in-flight ones finish). */
   signal?: AbortSignal;
   journal?: UploadJournal;
+  /** The bucket's other journals (other shards', the main one), read only: what they record decides skips too. */
+  otherJournals?: UploadJournal[];
   /** What the run knows of multipart permission; one per run (see strategy.ts). */
   gate: MultipartGate;
   /** The bucket owner's (base) credentials, to list parts and abort where the role may not. */
@@ -72,6 +75,17 @@ export interface CopyResult {
   etag?: string;
 }
 
+/** The object was copied, and then its journal line could not be written: counted copied, and the run stops. */
+export class UnrecordedCopy extends Error {
+  constructor(
+    readonly result: CopyResult,
+    readonly failure: JournalWriteFailed,
+  ) {
+    super(failure.message);
+    this.name = "UnrecordedCopy";
+  }
+}
+
 export class Interrupted extends Error {
   constructor() {
     super("interrupted");
@@ -88,6 +102,8 @@ export async function copyOne(ctx: CopyContext, obj: ObjInfo, opts: { tail?: boo
   const plan = (ctx.journal?.upload(obj.key)?.parts.size ?? 0) > 0 ? "multipart" : await ctx.gate.plan(obj.size, tail !== undefined);
   if (plan === "single") {
     if (ctx.gate.permission === "unlikely" && obj.size >= ctx.multipartThreshold) announceCopyObjectOnly(ctx, "as read from it");
+    // An upload an earlier run started for this key (no part finished) is not continued: removed, not left.
+    await settleRecordedUpload(ctx, obj, undefined);
     return copySingle(ctx, obj);
   }
   if (plan === "too-large") throw new MultipartDenied(obj.key, ctx.gate.policyReason);
@@ -129,8 +145,9 @@ async function copySingle(ctx: CopyContext, obj: ObjInfo): Promise<CopyResult> {
   // A copy whose ETag is not the source's (SSE-KMS: not an MD5 of the data) is recorded, so a re-run and
   // verify can tell it from a different object (skip.ts). Not where an upload of this key is journalled.
   const j = ctx.journal;
-  if (j && out.etag && bareEtag(out.etag) !== bareEtag(obj.etag) && !j.upload(obj.key)) await j.finished(obj, out.etag);
-  return { multipart: false, etag: out.etag };
+  const result = { multipart: false, etag: out.etag };
+  if (j && out.etag && bareEtag(out.etag) !== bareEtag(obj.etag) && !j.upload(obj.key)) await recordDone(j, obj, out.etag, result);
+  return result;
 }
 
 /**
@@ -149,6 +166,7 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () =
   const done = new Map<number, string>(resumed?.parts ?? []);
   if (!uploadId) {
     const head = await requester.send("HeadObject", obj.key, "source", () => store.headObject(from));
+    // Written whole before the upload exists, or the run stops here and nothing is created.
     await journal?.intent(obj);
     const since = Date.now();
     let sent = 0;
@@ -158,7 +176,14 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () =
     });
     uploadId = created.uploadId;
     if (!uploadId) throw new Error("CreateMultipartUpload returned no upload id");
-    await journal?.started(obj, { uploadId, partSize, sourceEtag: obj.etag ?? "" });
+    try {
+      await journal?.started(obj, { uploadId, partSize, sourceEtag: obj.etag ?? "" });
+    } catch (err) {
+      // An upload the journal does not record would be left: aborted now (else the intent line lets the next run find it).
+      if (!(await abortUpload(ctx, obj.key, uploadId))) ctx.emit({ kind: "upload-left", key: obj.key, uploadId, command: cleanupCommand(ctx.destBucket, obj.key) });
+      if (sent > 1) await removeLost(ctx, obj.key, uploadId, since);
+      throw err;
+    }
     // Sent more than once: an earlier attempt may have created an upload whose answer was lost.
     if (sent > 1) await removeLost(ctx, obj.key, uploadId, since);
   }
@@ -185,6 +210,7 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () =
       throw err;
     }
   };
+  let etag: string | undefined;
   try {
     const todo = ranges.filter((r) => !done.has(r.partNumber));
     // A probe sends its first part alone: where parts are denied, one request says so, not a burst of them.
@@ -192,12 +218,11 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () =
     await Promise.all(todo.map(copyPart));
     if (ctx.signal?.aborted) throw new Interrupted();
     const parts = ranges.map((r) => ({ partNumber: r.partNumber, etag: done.get(r.partNumber) ?? "" }));
-    const out = await requester.send("CompleteMultipartUpload", obj.key, "dest", () => store.completeMultipartUpload({ bucket: ctx.destBucket, key: obj.key, uploadId: id, parts }));
-    await journal?.finished(obj, out.etag ?? "");
-    return { multipart: true, parts: ranges.length, etag: out.etag };
+    etag = await complete(ctx, obj, id, parts);
   } catch (err) {
-    // Interrupted: keep the upload and its finished parts for the next run. Failed: leave nothing behind.
-    if (!(err instanceof Interrupted) && !(journal && ctx.signal?.aborted)) {
+    // Interrupted, or the journal could not be written (the upload is recorded): keep the upload and its
+    // finished parts for the next run. Failed: leave nothing behind.
+    if (!(err instanceof Interrupted) && !(err instanceof JournalWriteFailed) && !(journal && ctx.signal?.aborted)) {
       // An upload nobody could abort stays in the journal: the next run or `flexcopy cleanup` removes it.
       if (await abortUpload(ctx, obj.key, id)) await journal?.forget(obj);
       else ctx.emit({ kind: "upload-left", key: obj.key, uploadId: id, command: cleanupCommand(ctx.destBucket, obj.key) });
@@ -207,6 +232,45 @@ async function copyMultipart(ctx: CopyContext, obj: ObjInfo, onPartCopied?: () =
     }
     throw err;
   }
+  const result = { multipart: true, parts: ranges.length, etag };
+  if (journal) await recordDone(journal, obj, etag ?? "", result);
+  return result;
+}
+
+/** `done` for a copy that is in the bucket; a failed write makes it an UnrecordedCopy (counted copied, the run stops). */
+async function recordDone(journal: UploadJournal, obj: ObjInfo, etag: string, result: CopyResult): Promise<void> {
+  try {
+    await journal.finished(obj, etag);
+  } catch (err) {
+    if (err instanceof JournalWriteFailed) throw new UnrecordedCopy(result, err);
+    throw err;
+  }
+}
+
+/**
+ * CompleteMultipartUpload. Answered NoSuchUpload (typically a retry after the first attempt's answer was
+ * lost: S3 completed the upload, and it no longer exists), the destination is looked at (one listing of the
+ * key, as the role and else the bucket owner): an object of the source's size whose ETag is the one these
+ * parts make (records.ts) is this copy, completed. Anything else is the error it was.
+ */
+async function complete(ctx: CopyContext, obj: ObjInfo, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<string | undefined> {
+  try {
+    const out = await ctx.requester.send("CompleteMultipartUpload", obj.key, "dest", () => ctx.store.completeMultipartUpload({ bucket: ctx.destBucket, key: obj.key, uploadId, parts }));
+    return out.etag;
+  } catch (err) {
+    if (!(err instanceof RequestError) || err.classified.code !== "NoSuchUpload") throw err;
+    const expected = multipartEtag(parts.map((p) => p.etag));
+    const there = expected === undefined ? undefined : await destObject(ctx, obj.key).catch(() => undefined);
+    if (there && there.size === obj.size && bareEtag(there.etag) === expected) return there.etag;
+    throw err;
+  }
+}
+
+/** The destination's object of this exact key, by listing (the role may list your bucket but not read it). */
+async function destObject(ctx: CopyContext, key: string): Promise<ObjInfo | undefined> {
+  const listed = ctx.destLister ? ctx.destLister.list(ctx.destBucket, key) : listObjects(ctx, ctx.destBucket, key, "dest");
+  for await (const o of listed) if (o.key === key) return o;
+  return undefined;
 }
 
 /** Aborts the uploads a retried CreateMultipartUpload created besides `keep`; says what could not be. */
@@ -222,7 +286,4 @@ async function removeLost(ctx: CopyContext, key: string, keep: string, since: nu
 }
 
 /** The command that removes an upload flexcopy could not abort (the bucket owner's credentials may). */
-export function cleanupCommand(bucket: string, key: string): string {
-  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  return `flexcopy cleanup --dest-bucket ${q(bucket)} --prefix ${q(key)}`;
-}
+export const cleanupCommand = cleanupCommandFor;

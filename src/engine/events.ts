@@ -36,6 +36,8 @@ export interface RunSummary {
   interrupted: boolean;
   /** Incomplete multipart uploads left behind (see the upload-left events for the command that removes them). */
   uploadsLeft: number;
+  /** The resume journal could not be written (path and cause): the run stopped there (interrupted is true). */
+  journalError?: string;
   /** Copy requests allowed in flight: fixed, or where `auto` ended, its peak and how often it backed off. */
   concurrency?: ConcurrencySummary;
 }

@@ -1,7 +1,10 @@
 import pLimit from "p-limit";
 import { classifyError, isAccessDenied } from "../aws/classify.js";
 import { ContractGate, sourceReadable } from "./contract.js";
-import { copyOne, Interrupted, MultipartDenied, type CopyContext } from "./copy.js";
+import { copyOne, Interrupted, MultipartDenied, UnrecordedCopy, type CopyContext } from "./copy.js";
+import { JournalWriteFailed } from "./journal.js";
+import { journalRecord } from "./records.js";
+import { settleRecordedUpload } from "./uploads.js";
 import { emptySummary, type RunSummary } from "./events.js";
 import { DestinationLister } from "./dest-listing.js";
 import { listObjects, pairListings } from "./listing.js";
@@ -56,8 +59,9 @@ function keep(opts: RunOptions, key: string, unit: string): boolean {
 }
 
 function decide(ctx: CopyContext, opts: RunOptions, s: ObjInfo, d: ObjInfo | undefined) {
-  const j = ctx.journal;
-  return decideCopy(s, d, { force: opts.force, multipartThreshold: ctx.multipartThreshold, recordedEtag: j?.recordedEtag(s.key), recordedSourceEtag: j?.recordedSourceEtag?.(s.key) });
+  // What every journal of the bucket records (records.ts), as verify reads it.
+  const r = journalRecord([ctx.journal, ...(ctx.otherJournals ?? [])], s.key);
+  return decideCopy(s, d, { force: opts.force, multipartThreshold: ctx.multipartThreshold, recordedEtag: r?.etag, recordedSourceEtag: r?.sourceEtag });
 }
 
 async function countDay(ctx: CopyContext, opts: RunOptions, prefix: string): Promise<DayCount> {
@@ -154,8 +158,16 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
   const now = opts.now ?? Date.now;
   const started = now();
   const summary = emptySummary();
+  // A journal that cannot be written stops the run as an interrupt would (JournalWriteFailed): uploads kept.
+  const stop = new AbortController();
+  let journalFailure: JournalWriteFailed | undefined;
+  const stopFor = (f: JournalWriteFailed) => {
+    journalFailure ??= f;
+    stop.abort();
+  };
   const ctx: CopyContext = {
     ...runCtx,
+    signal: runCtx.signal ? AbortSignal.any([runCtx.signal, stop.signal]) : stop.signal,
     emit: (e) => {
       if (e.kind === "upload-left") summary.uploadsLeft += 1;
       runCtx.emit(e);
@@ -178,6 +190,13 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
       summary.bytesCopied += s.size;
       ctx.emit({ kind: "copied", key: s.key, size: s.size, multipart: r.multipart, parts: r.parts, etag: r.etag, ms: now() - t0 });
     } catch (err) {
+      if (err instanceof UnrecordedCopy) {
+        summary.copied += 1;
+        summary.bytesCopied += s.size;
+        ctx.emit({ kind: "copied", key: s.key, size: s.size, multipart: err.result.multipart, parts: err.result.parts, etag: err.result.etag, ms: now() - t0 });
+        return stopFor(err.failure);
+      }
+      if (err instanceof JournalWriteFailed) return stopFor(err);
       if (err instanceof Interrupted || (ctx.signal?.aborted && !(err instanceof RequestError))) return;
       if (err instanceof MultipartDenied) {
         summary.failed += 1;
@@ -217,6 +236,13 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
         if (ctx.signal?.aborted || fatal) break outer;
         const decision = decide(ctx, opts, s, d);
         if (decision.action === "skip") {
+          try {
+            await settleRecordedUpload(ctx, s, d);
+          } catch (err) {
+            if (!(err instanceof JournalWriteFailed)) throw err;
+            stopFor(err);
+            break outer;
+          }
           if (decision.reason.startsWith(REASONS.archived)) summary.archived += 1;
           else summary.skipped += 1;
           summary.bytesSkipped += s.size;
@@ -247,5 +273,6 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
   summary.concurrency = ctx.requester.concurrency();
   summary.elapsedMs = now() - started;
   summary.interrupted = ctx.signal?.aborted ?? false;
+  if (journalFailure) summary.journalError = journalFailure.message;
   return summary;
 }

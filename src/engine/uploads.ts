@@ -1,6 +1,9 @@
 import { isAuthFailure } from "../aws/classify.js";
 import { abortListed, IdentityFallback, listUploads, type Identity } from "./cleanup.js";
+import type { Emit } from "./events.js";
 import type { UploadJournal } from "./journal.js";
+import { expectedEtag } from "./records.js";
+import { bareEtag } from "./skip.js";
 import type { Listing } from "./listing.js";
 import { RequestError } from "./request.js";
 import type { ObjInfo, UploadInfo } from "./storage.js";
@@ -137,4 +140,29 @@ export async function removeLostUploads(a: UploadAccess, key: string, keep: stri
 }
 
 /** How far S3's clock may be off ours when telling this run's lost uploads from older ones (15 min: SigV4's own limit). */
-const LOST_UPLOAD_SKEW_MS = 15 * 60_000;
+export const LOST_UPLOAD_SKEW_MS = 15 * 60_000;
+
+/**
+ * An object this run does not copy in parts (skipped, or copied with CopyObject) whose upload the journal
+ * still holds: the upload is never left behind. Where the destination holds what the upload would have made
+ * (its Complete's answer was lost, or the run died right after it), the copy is recorded as done; otherwise
+ * the upload is aborted (as the role, else the bucket owner) and forgotten, or said to be left with the
+ * cleanup command where nobody may abort it. Journal write failures are thrown (JournalWriteFailed).
+ */
+export async function settleRecordedUpload(a: UploadAccess & { emit: Emit }, obj: ObjInfo, dest: ObjInfo | undefined): Promise<void> {
+  const u = a.journal?.upload(obj.key);
+  if (!a.journal || !u) return;
+  const expected = expectedEtag(u);
+  if (dest && expected !== undefined && dest.size === u.size && bareEtag(dest.etag) === expected) {
+    await a.journal.finished(obj, dest.etag ?? expected, u.sourceEtag);
+    return;
+  }
+  if (await abortUpload(a, obj.key, u.uploadId)) await a.journal.forget(obj);
+  else a.emit({ kind: "upload-left", key: obj.key, uploadId: u.uploadId, command: cleanupCommandFor(a.destBucket, obj.key) });
+}
+
+/** The command that removes an upload flexcopy could not abort (the bucket owner's credentials may). */
+export function cleanupCommandFor(bucket: string, key: string): string {
+  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  return `flexcopy cleanup --dest-bucket ${q(bucket)} --prefix ${q(key)}`;
+}

@@ -1,6 +1,7 @@
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import path from "node:path";
-import { parseLines, type JournalObject, type JournalUpload, type Line, type UploadRecord } from "./journal-records.js";
+import { JournalWriteFailed } from "../engine/journal.js";
+import { parseLines, type CompletedRecord, type JournalObject, type JournalUpload, type Line, type UploadRecord } from "./journal-records.js";
 import { ensureWritableDir, OutputPathError } from "./output-paths.js";
 
 /** The journal cannot be opened at all (a directory, unreadable, its directory not writable). */
@@ -14,7 +15,17 @@ export class JournalError extends Error {
   }
 }
 
-const REASONS: Record<string, string> = { EISDIR: "it is a directory", EACCES: "permission denied", EPERM: "not permitted", EROFS: "read-only file system", ENOTDIR: "a part of its path is a file" };
+const REASONS: Record<string, string> = {
+  EISDIR: "it is a directory",
+  EACCES: "permission denied",
+  EPERM: "not permitted",
+  EROFS: "read-only file system",
+  ENOTDIR: "a part of its path is a file",
+  ENOSPC: "no space left on the device (ENOSPC)",
+  EDQUOT: "disk quota exceeded (EDQUOT)",
+  EFBIG: "the file size limit was reached (EFBIG)",
+  EIO: "an I/O error (EIO)",
+};
 const reasonOf = (err: unknown): string => REASONS[(err as NodeJS.ErrnoException).code ?? ""] ?? ((err as Error).message ?? String(err)).split("\n")[0]!;
 
 /**
@@ -28,12 +39,18 @@ const reasonOf = (err: unknown): string => REASONS[(err as NodeJS.ErrnoException
  */
 export class FileJournal {
   private readonly uploads = new Map<string, JournalUpload>();
-  private readonly intents = new Set<string>();
-  private readonly completed = new Map<string, { etag: string; sourceEtag?: string }>();
+  /** Unresolved intents by key: when each was written (undefined: an older journal's line without a time). */
+  private readonly intents = new Map<string, (number | undefined)[]>();
+  private readonly done = new Map<string, CompletedRecord>();
+  private created?: number;
   private fd?: number;
   private lockHeld = false;
+  /** Set once a write failed: a torn line may follow, so nothing more is appended. */
+  private writeFailure?: JournalWriteFailed;
   /** Lines that were not valid journal records (skipped). */
   damaged = 0;
+  /** Nothing was there before this run opened it (a first run, or the journal or its directory was deleted). */
+  fresh = false;
 
   /**
    * Opens the journal for a run: takes its lock (one writer at a time), replays it, compacts it.
@@ -46,12 +63,14 @@ export class FileJournal {
   ) {
     try {
       if (opts.readOnly) {
-        if (existsSync(file)) this.replay(readFileSync(file, "utf8"));
+        if (existsSync(file)) this.replay(readJournalText(file));
         return;
       }
       ensureWritableDir("state directory", path.dirname(file));
       this.lock();
-      if (existsSync(file)) this.replay(readFileSync(file, "utf8"));
+      this.fresh = !existsSync(file);
+      if (!this.fresh) this.replay(readJournalText(file));
+      this.created ??= Date.now();
       this.compact();
       this.fd = openSync(file, "a", 0o600);
     } catch (err) {
@@ -89,7 +108,8 @@ export class FileJournal {
   }
 
   private apply(l: Line): void {
-    if (l.t === "intent") this.intents.add(l.key);
+    if (l.t === "intent") this.intents.set(l.key, [...(this.intents.get(l.key) ?? []), l.at]);
+    else if (l.t === "created") this.created = Math.min(this.created ?? l.at, l.at);
     else if (l.t === "start") {
       this.intents.delete(l.key);
       this.uploads.set(l.key, { uploadId: l.uploadId, partSize: l.partSize, sourceEtag: l.sourceEtag, size: l.size, parts: new Map() });
@@ -99,7 +119,7 @@ export class FileJournal {
     } else if (l.t === "done") {
       this.uploads.delete(l.key);
       this.intents.delete(l.key);
-      this.completed.set(l.key, l.sourceEtag === undefined ? { etag: l.etag } : { etag: l.etag, sourceEtag: l.sourceEtag });
+      this.done.set(l.key, { etag: l.etag, ...(l.sourceEtag === undefined ? {} : { sourceEtag: l.sourceEtag }), ...(l.at === undefined ? {} : { at: l.at }) });
     } else if (l.t === "forget") {
       this.uploads.delete(l.key);
     } else if (l.t === "swept") {
@@ -108,31 +128,58 @@ export class FileJournal {
   }
 
   private lines(): Line[] {
-    const out: Line[] = [];
+    const out: Line[] = this.created === undefined ? [] : [{ t: "created", at: this.created }];
     for (const [key, u] of this.uploads) {
       out.push({ t: "start", key, uploadId: u.uploadId, partSize: u.partSize, sourceEtag: u.sourceEtag, size: u.size });
       for (const [n, etag] of u.parts) out.push({ t: "part", key, uploadId: u.uploadId, n, etag });
     }
     // After the uploads: an intent replayed after its key's `start` stays an intent.
-    for (const key of this.intents) out.push({ t: "intent", key });
-    for (const [key, c] of this.completed) out.push({ t: "done", key, uploadId: "", etag: c.etag, ...(c.sourceEtag === undefined ? {} : { sourceEtag: c.sourceEtag }) });
+    for (const [key, times] of this.intents) for (const at of times) out.push({ t: "intent", key, ...(at === undefined ? {} : { at }) });
+    for (const [key, c] of this.done) {
+      out.push({ t: "done", key, uploadId: "", etag: c.etag, ...(c.sourceEtag === undefined ? {} : { sourceEtag: c.sourceEtag }), ...(c.at === undefined ? {} : { at: c.at }) });
+    }
     return out;
   }
 
   private compact(): void {
     const tmp = `${this.file}.tmp-${process.pid}`;
     const fd = openSync(tmp, "w", 0o600);
-    writeSync(fd, this.lines().map((l) => JSON.stringify(l) + "\n").join(""));
-    fsyncSync(fd);
+    try {
+      writeAll(fd, Buffer.from(this.lines().map((l) => JSON.stringify(l) + "\n").join("")));
+      fsyncSync(fd);
+    } catch (err) {
+      closeSync(fd);
+      unlinkSync(tmp);
+      throw err;
+    }
     closeSync(fd);
     renameSync(tmp, this.file);
   }
 
+  /**
+   * Writes one whole line (a short write is continued) and fsyncs it, then applies it; or throws
+   * JournalWriteFailed and applies nothing. After a failure the journal takes no more lines (what was
+   * written of the failed one is cut off where possible), so a torn line is never followed by others.
+   */
   private append(l: Line): void {
-    this.apply(l);
     if (this.fd === undefined) throw new Error("the journal was opened read-only");
-    writeSync(this.fd, JSON.stringify(l) + "\n");
-    fsyncSync(this.fd);
+    if (this.writeFailure) throw this.writeFailure;
+    const fd = this.fd;
+    let before: number | undefined;
+    try {
+      before = fstatSync(fd).size;
+      writeAll(fd, Buffer.from(JSON.stringify(l) + "\n"));
+      fsyncSync(fd);
+    } catch (err) {
+      try {
+        if (before !== undefined) ftruncateSync(fd, before);
+      } catch {
+        // the torn line stays; the next open skips it
+      }
+      this.writeFailure = new JournalWriteFailed(this.file, reasonOf(err));
+      throw this.writeFailure;
+    }
+    this.apply(l);
   }
 
   close(): void {
@@ -157,19 +204,31 @@ export class FileJournal {
   }
 
   intentKeys(): string[] {
-    return [...this.intents];
+    return [...this.intents.keys()];
+  }
+
+  intentTimes(key: string): (number | undefined)[] {
+    return [...(this.intents.get(key) ?? [])];
+  }
+
+  createdAt(): number | undefined {
+    return this.created;
   }
 
   recordedEtag(key: string): string | undefined {
-    return this.completed.get(key)?.etag;
+    return this.done.get(key)?.etag;
   }
 
   recordedSourceEtag(key: string): string | undefined {
-    return this.completed.get(key)?.sourceEtag;
+    return this.done.get(key)?.sourceEtag;
+  }
+
+  completed(key: string): CompletedRecord | undefined {
+    return this.done.get(key);
   }
 
   async intent(obj: JournalObject): Promise<void> {
-    this.append({ t: "intent", key: obj.key });
+    this.append({ t: "intent", key: obj.key, at: Date.now() });
   }
 
   async swept(key: string): Promise<void> {
@@ -185,14 +244,30 @@ export class FileJournal {
     if (u) this.append({ t: "part", key: obj.key, uploadId: u.uploadId, n: partNumber, etag });
   }
 
-  async finished(obj: JournalObject, destEtag: string): Promise<void> {
+  async finished(obj: JournalObject, destEtag: string, sourceEtag = obj.etag): Promise<void> {
     const u = this.uploads.get(obj.key);
-    this.append({ t: "done", key: obj.key, uploadId: u?.uploadId ?? "", etag: destEtag, ...(obj.etag === undefined ? {} : { sourceEtag: obj.etag }) });
+    this.append({ t: "done", key: obj.key, uploadId: u?.uploadId ?? "", etag: destEtag, ...(sourceEtag === undefined ? {} : { sourceEtag }), at: Date.now() });
   }
 
   async forget(obj: JournalObject): Promise<void> {
     this.append({ t: "forget", key: obj.key });
   }
+}
+
+/** Writes all of `buf` (a write may take only part of it; a full disk then fails the next call). */
+function writeAll(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) {
+    const n = writeSync(fd, buf, off, buf.length - off);
+    if (n <= 0) throw Object.assign(new Error("nothing could be written"), { code: "EIO" });
+    off += n;
+  }
+}
+
+/** The journal's text; only a regular file is read (a device such as /dev/zero would never end). */
+function readJournalText(file: string): string {
+  if (!statSync(file).isFile()) throw Object.assign(new Error("not a regular file"), { code: "ENOTFILE" });
+  return readFileSync(file, "utf8");
 }
 
 /** The pid of a live process holding the journal's lock, if any (a running fetch). */
@@ -222,7 +297,7 @@ export class JournalBusy extends Error {
     readonly file: string,
     readonly pid: number,
   ) {
-    super(`another flexcopy (pid ${pid}) is copying with the journal ${file}; wait for it, or give this run its own --state-dir`);
+    super(`another flexcopy (pid ${pid}) is copying with the journal ${file}; wait for it to finish (runs that copy at the same time must split the days: --shard i/n keeps a journal per shard)`);
     this.name = "JournalBusy";
   }
 }

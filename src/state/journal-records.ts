@@ -9,14 +9,17 @@ const id = z.string().min(1);
  */
 export const lineSchema = z.discriminatedUnion("t", [
   /** About to send CreateMultipartUpload for this key: if no `start` follows, an upload may be orphaned. */
-  z.object({ t: z.literal("intent"), key }),
+  /** `at`: when (ms since the epoch); the orphan sweep aborts only uploads initiated around it (absent in older journals). */
+  z.object({ t: z.literal("intent"), key, at: z.number().int().nonnegative().optional() }),
   z.object({ t: z.literal("start"), key, uploadId: id, partSize: z.number().int().positive(), sourceEtag: z.string(), size: z.number().int().nonnegative() }),
   z.object({ t: z.literal("part"), key, uploadId: id, n: z.number().int().min(1).max(10_000), etag: z.string().min(1) }),
   /** Completed: the destination ETag, and the source ETag it was copied from (absent in older journals). */
-  z.object({ t: z.literal("done"), key, uploadId: z.string(), etag: z.string(), sourceEtag: z.string().optional() }),
+  z.object({ t: z.literal("done"), key, uploadId: z.string(), etag: z.string(), sourceEtag: z.string().optional(), at: z.number().int().nonnegative().optional() }),
   z.object({ t: z.literal("forget"), key }),
   /** The uploads an `intent` may have orphaned were looked for and removed. */
   z.object({ t: z.literal("swept"), key }),
+  /** When the journal was first created (kept through compaction): uploads older than it cannot be in it (cleanup.ts). */
+  z.object({ t: z.literal("created"), at: z.number().int().nonnegative() }),
 ]);
 
 export type Line = z.infer<typeof lineSchema>;
@@ -52,4 +55,4 @@ export interface JournalObject {
 }
 
 /** The engine's port (engine/journal.ts) defines what an upload record is; the storage holds it. */
-export type { JournalUpload, UploadRecord } from "../engine/journal.js";
+export type { CompletedRecord, JournalUpload, UploadRecord } from "../engine/journal.js";

@@ -79,12 +79,15 @@ export function cleanupCommand(): Command {
  * `intent` records (uploads a crash orphaned); undefined when there is no journal for this bucket.
  * The intents of a journal a running fetch holds are left out: its uploads in creation are not orphans.
  */
-function fromJournals(destBucket: string, stateDir: string | undefined): { knownUploadIds: Set<string>; intentKeys: Set<string> } | undefined {
+function fromJournals(destBucket: string, stateDir: string | undefined): { knownUploadIds: Set<string>; intentKeys: Set<string>; journalCreated?: number } | undefined {
   const files = journalFiles(destBucket, process.env, os.homedir(), stateDir && path.resolve(stateDir));
   if (files.length === 0) return undefined;
   // Read-only: a fetch may be appending to the same journal right now.
   const journals = warnDamaged(files.map((f) => new FileJournal(f, { readOnly: true })));
+  const created = journals.map((j) => j.createdAt()).filter((t): t is number => t !== undefined);
   return {
+    // Uploads older than every journal here are a deleted journal's (engine/cleanup.ts olderThanJournal).
+    ...(created.length === journals.length ? { journalCreated: Math.min(...created) } : {}),
     knownUploadIds: new Set(journals.flatMap((j) => [...j.uploadIds()])),
     intentKeys: new Set(journals.filter((j) => lockHolder(j.file) === undefined).flatMap((j) => j.intentKeys())),
   };

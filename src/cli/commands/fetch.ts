@@ -11,7 +11,7 @@ import { now } from "../clock.js";
 import type { EngineEvent } from "../../engine/events.js";
 import { sweepOrphans } from "../../engine/orphans.js";
 import type { EventOf } from "../../engine/events.js";
-import { FileJournal, journalPath, shardJournalPath } from "../../state/journal-file.js";
+import { FileJournal, journalFiles, journalPath, shardJournalPath } from "../../state/journal-file.js";
 import { checkWritableFile } from "../../state/output-paths.js";
 import { orphansLeftText } from "../output/text.js";
 import type { FlexConfig } from "../../config/schema.js";
@@ -24,6 +24,7 @@ import type { CopyContext } from "../../engine/copy.js";
 import { failedKeys, ReportCollector } from "../report.js";
 import { redact } from "../redact.js";
 import { runVerify } from "../../engine/verify.js";
+import { journalRecord } from "../../engine/records.js";
 import { sourceReadable } from "../../engine/contract.js";
 import { verifyExitCode, verifyPrinter } from "./verify.js";
 
@@ -130,6 +131,8 @@ async function fetch(args: string[], flags: FetchFlags, self: Command, filter: F
   if (flags.report) checkWritableFile("--report", flags.report);
   const stateDir = flags.stateDir && path.resolve(flags.stateDir);
   const journal = new FileJournal(shardJournalPath(journalPath(destBucket, process.env, os.homedir(), stateDir), shard));
+  // The bucket's other journals (other shards', the main one), read only: fetch and verify read the same records.
+  const otherJournals = journalFiles(destBucket, process.env, os.homedir(), stateDir).filter((f) => f !== journal.file).map((f) => new FileJournal(f, { readOnly: true }));
 
   const out = makeOutput(flags);
   const collector = flags.report ? new ReportCollector(commandLine(process.argv), config.sourceBucket, destBucket) : undefined;
@@ -160,7 +163,7 @@ async function fetch(args: string[], flags: FetchFlags, self: Command, filter: F
   let orphans: EventOf<"orphans"> | undefined;
   try {
     const run: CopyRun = { session, config, reporter: out.reporter, units: [], flags, resumeCommand: commandLine(process.argv), signal, emit };
-    const ctx = { ...copyContext(run), journal };
+    const ctx = { ...copyContext(run), journal, otherJournals };
     orphans = flags.dryRun ? undefined : await removeOrphans(ctx, config, journal);
     if (retry) {
       run.units = [...new Set(retry.keys.map((k) => k.slice(0, k.lastIndexOf("/") + 1)))].sort();
@@ -182,7 +185,8 @@ async function fetch(args: string[], flags: FetchFlags, self: Command, filter: F
     const printer = verifyPrinter({ json: flags.json, quiet: !flags.verbose }, write);
     const report = await runVerify({ listing: ctx, sourceBucket: config.sourceBucket, destBucket, onDay: printer.day }, run.units, {
       multipartThreshold: config.multipartThreshold,
-      recordedEtag: (k) => journal.recordedEtag(k),
+      recordedEtag: (k) => journalRecord([journal, ...otherJournals], k)?.etag,
+      recordedSourceEtag: (k) => journalRecord([journal, ...otherJournals], k)?.sourceEtag,
       keep: filter?.keep,
       entitled: (_day, key) => sourceReadable(ctx, config.sourceBucket, key),
       signal,
@@ -205,6 +209,11 @@ async function fetch(args: string[], flags: FetchFlags, self: Command, filter: F
  * emits what was found, with the `cleanup` command for what could not be removed.
  */
 async function removeOrphans(ctx: CopyContext, config: FlexConfig, journal: FileJournal): Promise<EventOf<"orphans"> | undefined> {
+  const command = ["flexcopy", "cleanup", "--dest-bucket", ctx.destBucket];
+  command.push("--state-dir", path.dirname(journal.file));
+  if (config.credentials === "env") command.push("--credentials", "assume-role");
+  if (config.profile) command.push("--profile", config.profile);
+  const cleanup = command.map(shellQuote).join(" ");
   const sweep = await sweepOrphans({
     destBucket: ctx.destBucket,
     journal,
@@ -212,13 +221,11 @@ async function removeOrphans(ctx: CopyContext, config: FlexConfig, journal: File
     owner: ctx.owner,
     roleAccount: config.roleArn?.split(":")[4],
     signal: ctx.signal,
+    notice: (message) => ctx.emit({ kind: "notice", message }),
+    cleanup,
   });
   if (sweep.keys === 0) return undefined;
-  const command = ["flexcopy", "cleanup", "--dest-bucket", ctx.destBucket];
-  command.push("--state-dir", path.dirname(journal.file));
-  if (config.credentials === "env") command.push("--credentials", "assume-role");
-  if (config.profile) command.push("--profile", config.profile);
-  const e: EventOf<"orphans"> = { kind: "orphans", ...sweep, cleanup: command.map(shellQuote).join(" ") };
+  const e: EventOf<"orphans"> = { kind: "orphans", ...sweep, cleanup };
   ctx.emit(e);
   return e;
 }

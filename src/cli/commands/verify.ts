@@ -7,6 +7,7 @@ import { listPrefixes, type Listing } from "../../engine/listing.js";
 import { sourceReadable } from "../../engine/contract.js";
 import { emptyCounts, runVerify, type DayVerify, type VerifyCounts, type VerifyFinding, type VerifyReport } from "../../engine/verify.js";
 import { planDays } from "../../plan/days.js";
+import { journalRecord } from "../../engine/records.js";
 import { parseSelectors, SelectorError } from "../../plan/selectors.js";
 import { commandLine, makeOutput, warnDamaged, type OutputFlags } from "../common.js";
 import { nothingMatched, type Filter } from "../../plan/filters.js";
@@ -98,8 +99,9 @@ async function verify(args: string[], flags: VerifyFlags, self: Command, filter:
     const destLister = new DestinationLister(listing, session.owner?.(out.emit, signal), (message) => out.emit({ kind: "notice", message }), true);
     const report = await runVerify({ listing, destLister, sourceBucket: config.sourceBucket, destBucket, onDay: printer.day }, units, {
       multipartThreshold: config.multipartThreshold,
-      recordedEtag: (key) => journals.map((j) => j.recordedEtag(key)).find((e) => e !== undefined),
-      recordedSourceEtag: (key) => journals.find((j) => j.recordedEtag(key) !== undefined)?.recordedSourceEtag(key),
+      // fetch's rule (records.ts): the newest completed record of any journal, else a recorded upload's expected ETag.
+      recordedEtag: (key) => journalRecord(journals, key)?.etag,
+      recordedSourceEtag: (key) => journalRecord(journals, key)?.sourceEtag,
       keep: filter?.keep,
       entitled: (_day, key) => sourceReadable(listing, config.sourceBucket, key),
       signal,
