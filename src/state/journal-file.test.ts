@@ -68,7 +68,7 @@ describe("FileJournal", () => {
     expect(() => new FileJournal(file)).toThrow(JournalBusy);
     writeFileSync(`${file}.lock`, "999999999"); // a process killed with -9
     const j = new FileJournal(file);
-    expect(readFileSync(`${file}.lock`, "utf8")).toBe(String(process.pid));
+    expect(JSON.parse(readFileSync(`${file}.lock`, "utf8"))).toMatchObject({ pid: process.pid });
     j.close();
     expect(existsSync(`${file}.lock`)).toBe(false);
   });

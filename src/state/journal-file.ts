@@ -1,7 +1,10 @@
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from "node:fs";
 import path from "node:path";
 import { parseLines, type JournalObject, type JournalUpload, type Line, type UploadRecord } from "./journal-records.js";
+import { acquireLock, JournalBusy } from "./lock.js";
 import { ensureWritableDir, OutputPathError } from "./output-paths.js";
+
+export { JournalBusy, lockHolder } from "./lock.js";
 
 /** The journal cannot be opened at all (a directory, unreadable, its directory not writable). */
 export class JournalError extends Error {
@@ -31,7 +34,8 @@ export class FileJournal {
   private readonly intents = new Set<string>();
   private readonly completed = new Map<string, { etag: string; sourceEtag?: string }>();
   private fd?: number;
-  private lockHeld = false;
+  /** Releases the lock (state/lock.ts) while this journal holds it. */
+  private unlock?: () => void;
   /** Lines that were not valid journal records (skipped). */
   damaged = 0;
 
@@ -50,7 +54,7 @@ export class FileJournal {
         return;
       }
       ensureWritableDir("state directory", path.dirname(file));
-      this.lock();
+      this.unlock = acquireLock(file);
       if (existsSync(file)) this.replay(readFileSync(file, "utf8"));
       this.compact();
       this.fd = openSync(file, "a", 0o600);
@@ -60,26 +64,6 @@ export class FileJournal {
       if (err instanceof OutputPathError) throw new JournalError(file, err.reason);
       throw new JournalError(file, reasonOf(err));
     }
-  }
-
-  /** `<journal>.lock` holds the writer's pid; a lock left by a dead process (kill -9) is taken over. */
-  private lock(): void {
-    const lockFile = `${this.file}.lock`;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(lockFile, "wx", 0o600);
-        writeSync(fd, String(process.pid));
-        closeSync(fd);
-        this.lockHeld = true;
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-        const pid = lockHolder(this.file);
-        if (pid !== undefined) throw new JournalBusy(this.file, pid);
-        unlinkSync(lockFile);
-      }
-    }
-    throw new JournalBusy(this.file, 0);
   }
 
   private replay(text: string): void {
@@ -138,14 +122,8 @@ export class FileJournal {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    if (this.lockHeld) {
-      try {
-        unlinkSync(`${this.file}.lock`);
-      } catch {
-        // already gone
-      }
-      this.lockHeld = false;
-    }
+    this.unlock?.();
+    this.unlock = undefined;
   }
 
   upload(key: string): JournalUpload | undefined {
@@ -192,38 +170,6 @@ export class FileJournal {
 
   async forget(obj: JournalObject): Promise<void> {
     this.append({ t: "forget", key: obj.key });
-  }
-}
-
-/** The pid of a live process holding the journal's lock, if any (a running fetch). */
-export function lockHolder(file: string): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`${file}.lock`, "utf8");
-  } catch {
-    return undefined;
-  }
-  const pid = Number(text.trim());
-  return pid > 0 && pid !== process.pid && isAlive(pid) ? pid : undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Another flexcopy is copying into the same bucket with the same journal. */
-export class JournalBusy extends Error {
-  constructor(
-    readonly file: string,
-    readonly pid: number,
-  ) {
-    super(`another flexcopy (pid ${pid}) is copying with the journal ${file}; wait for it, or give this run its own --state-dir`);
-    this.name = "JournalBusy";
   }
 }
 

@@ -129,7 +129,8 @@ async function fetch(args: string[], flags: FetchFlags, self: Command, filter: F
   // Every output is checked before AssumeRole and the first copy: a bad path fails now, not after hours.
   if (flags.report) checkWritableFile("--report", flags.report);
   const stateDir = flags.stateDir && path.resolve(flags.stateDir);
-  const journal = new FileJournal(shardJournalPath(journalPath(destBucket, process.env, os.homedir(), stateDir), shard));
+  // A dry run writes nothing: it reads the journal (as verify does) and takes no lock, so it runs beside a fetch.
+  const journal = new FileJournal(shardJournalPath(journalPath(destBucket, process.env, os.homedir(), stateDir), shard), { readOnly: flags.dryRun });
 
   const out = makeOutput(flags);
   const collector = flags.report ? new ReportCollector(commandLine(process.argv), config.sourceBucket, destBucket) : undefined;
