@@ -66,6 +66,8 @@ export interface CleanupOptions {
   intentKeys?: Set<string>;
   /** The provider's account id, to recognise the role as an upload's initiator. */
   roleAccount?: string;
+  /** Upload ids of journals a running fetch holds: its uploads in flight, kept even with `all`. */
+  liveUploadIds?: Set<string>;
   signal?: AbortSignal;
 }
 
@@ -131,9 +133,10 @@ export async function* listUploads(via: IdentityFallback, bucket: string, prefix
  */
 export function decideAbort(
   u: UploadInfo,
-  opts: { all?: boolean; knownUploadIds?: Set<string>; intentKeys?: Set<string>; roleAccount?: string },
+  opts: { all?: boolean; knownUploadIds?: Set<string>; intentKeys?: Set<string>; roleAccount?: string; liveUploadIds?: Set<string> },
   inSource?: boolean,
 ): { abort: boolean; reason: string } {
+  if (opts.liveUploadIds?.has(u.uploadId)) return { abort: false, reason: "a running fetch is copying it (its journal is locked)" };
   if (opts.all) return { abort: true, reason: "--all" };
   if (opts.knownUploadIds) {
     if (opts.knownUploadIds.has(u.uploadId)) return { abort: true, reason: "started by flexcopy: recorded in its journal" };
