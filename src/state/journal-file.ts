@@ -175,10 +175,14 @@ export class FileJournal {
 
 /**
  * Where the journal of a destination bucket lives: `--state-dir`, else $FLEXCOPY_STATE_DIR, else
- * $XDG_STATE_HOME/flexcopy, else ~/.local/state/flexcopy; one file per destination bucket.
+ * $XDG_STATE_HOME/flexcopy, else ~/.local/state/flexcopy; one file per destination bucket. An empty
+ * value is unset. A relative XDG_STATE_HOME is ignored, as the XDG Base Directory spec says ("If an
+ * implementation encounters a relative path in any of these variables it should consider the path
+ * invalid and ignore it").
  */
 export function journalPath(destBucket: string, env: Record<string, string | undefined>, home: string, stateDir?: string): string {
-  const dir = stateDir ?? env.FLEXCOPY_STATE_DIR ?? path.join(env.XDG_STATE_HOME ?? path.join(home, ".local", "state"), "flexcopy");
+  const xdg = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(home, ".local", "state");
+  const dir = stateDir || env.FLEXCOPY_STATE_DIR || path.join(xdg, "flexcopy");
   return path.join(dir, `${destBucket}.journal.ndjson`);
 }
 

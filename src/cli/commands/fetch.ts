@@ -54,7 +54,8 @@ Several selectors may be given; days that exist are found by listing, never gues
 Days outside your contract: the first object to copy in each day is checked with one HeadObject;
 if the provider's role may not read it, the day is counted as "not entitled" (one line per range
 of such days), not tried object by object. They do not make the run fail unless --strict-contract.
---dry-run reads nothing, so it does not check the contract (flexcopy ls --check-access does).
+--dry-run checks the contract the same way (one HeadObject per day with anything to copy) and
+counts such days as not entitled in its plan; it copies nothing and takes no lock.
 Objects in GLACIER or DEEP_ARCHIVE (per the listing) are skipped as "archived".
 ${FILTER_HELP}
 
