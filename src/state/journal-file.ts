@@ -17,7 +17,7 @@ export class JournalError extends Error {
   }
 }
 
-const REASONS: Record<string, string> = { EISDIR: "it is a directory", EACCES: "permission denied", EPERM: "not permitted", EROFS: "read-only file system", ENOTDIR: "a part of its path is a file" };
+const REASONS: Record<string, string> = { EISDIR: "it is a directory", EACCES: "permission denied", EPERM: "not permitted", EROFS: "read-only file system", ENOTDIR: "a part of its path is a file", ENOSPC: "no space left on the device", EDQUOT: "disk quota exceeded" };
 const reasonOf = (err: unknown): string => REASONS[(err as NodeJS.ErrnoException).code ?? ""] ?? ((err as Error).message ?? String(err)).split("\n")[0]!;
 
 /**
