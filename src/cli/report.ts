@@ -1,8 +1,12 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { z } from "zod";
 import type { EngineEvent, RunSummary } from "../engine/events.js";
 import { parseDayPrefix } from "../plan/days.js";
+import { FileReadError, readRegularFile } from "../config/read-file.js";
+import { writeFileAtomic } from "../state/output-paths.js";
 import { UsageError } from "./errors.js";
+
+/** The largest --report read back by --retry-failed (a year of failures with their hints fits many times). */
+export const MAX_REPORT_BYTES = 256 * 2 ** 20;
 
 interface DayStats {
   objects: number;
@@ -77,12 +81,7 @@ export class ReportCollector {
 
   /** Atomic: a crash while writing never leaves half a report. */
   write(file: string): void {
-    const tmp = `${file}.tmp-${process.pid}`;
-    const fd = openSync(tmp, "w", 0o644);
-    writeSync(fd, JSON.stringify(this.report, null, 2) + "\n");
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, file);
+    writeFileAtomic("--report", file, JSON.stringify(this.report, null, 2) + "\n");
   }
 }
 
@@ -97,9 +96,10 @@ const reportSchema = z.object({
 export function failedKeys(file: string): { keys: string[]; sourceBucket: string; destBucket: string } {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, "utf8"));
+    data = JSON.parse(readRegularFile(file, MAX_REPORT_BYTES));
   } catch (err) {
-    throw new UsageError(`--retry-failed: cannot read report ${file}: ${(err as Error).message.split("\n")[0]}`);
+    const why = err instanceof FileReadError ? err.reason : (err as Error).message.split("\n")[0];
+    throw new UsageError(`--retry-failed: cannot read report ${file}: ${why}`);
   }
   const parsed = reportSchema.safeParse(data);
   if (!parsed.success) throw new UsageError(`--retry-failed: ${file} is not a flexcopy report (written by --report)`);

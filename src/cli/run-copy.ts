@@ -119,7 +119,7 @@ export async function executeCopy(
     filter,
   };
   if (opts.dryRun) {
-    const total = await planUnits(ctx, opts, run.units);
+    const total = await planUnits({ ...ctx, emit: inUnitOrder(run.units, ctx.emit) }, opts, run.units);
     run.reporter.line(`estimated time at the manual's 200 MB/s: ${formatDuration(total.toCopyBytes / 200e6)} (flexcopy is usually faster; see the README's benchmarks)`);
     return { code: run.flags.strictContract && total.notEntitled > 0 ? EXIT.someFailed : EXIT.ok, objects: total.objects };
   }
@@ -159,6 +159,23 @@ export async function executeCopy(
   }
   const strict = run.flags.strictContract && summary.notEntitled > 0;
   return { code: summary.failed > 0 || strict ? EXIT.someFailed : EXIT.ok, summary, objects };
+}
+
+/**
+ * The dry run's `day` lines in the order of the days (by date), not as their listings finish: each is
+ * held until every day before it has been said. Other events pass at once.
+ */
+export function inUnitOrder(units: string[], emit: (e: EngineEvent) => void): (e: EngineEvent) => void {
+  const held = new Map<string, EngineEvent>();
+  let next = 0;
+  return (e) => {
+    if (e.kind !== "day" || !units.includes(e.day)) return emit(e);
+    held.set(e.day, e);
+    for (; next < units.length && held.has(units[next]!); next++) {
+      emit(held.get(units[next]!)!);
+      held.delete(units[next]!);
+    }
+  };
 }
 
 /** Every object that was tried was outside the contract: exit 3, the run could do nothing. */

@@ -10,7 +10,7 @@ import { concurrencyCeiling, defaultRoleArn, type FlexConfig } from "../config/s
 import { AdaptiveConcurrency } from "../engine/concurrency.js";
 import type { Emit } from "../engine/events.js";
 import type { Listing } from "../engine/listing.js";
-import { Requester, type CredentialRefresher } from "../engine/request.js";
+import { RequestError, Requester, type CredentialRefresher } from "../engine/request.js";
 import { AuthError, UsageError } from "./errors.js";
 import { registerSecret } from "./redact.js";
 import { s3Store } from "../engine/storage.js";
@@ -122,6 +122,12 @@ export async function openSession(config: FlexConfig, emit: Emit, env: Record<st
     registerSecret(id.sessionToken);
   } catch (err) {
     const c = classifyError(err, { side: "sts" });
+    // STS unreachable or failing (refused connection, timeout, DNS, 5xx, throttling) says nothing about the
+    // credentials: exit 1 as any request that failed for good, not 3 ("fix your credentials" to a CI script).
+    if (c.action === "retry" || c.code === "ENOTFOUND") {
+      const where = settings.stsEndpointUrl ?? settings.endpointUrl ?? "the AWS STS endpoint";
+      throw new RequestError("AssumeRole", { ...c, hint: `a network or service error, not your credentials: STS (${where}) could not be reached or did not answer; check the network, proxy and --endpoint-url, then run again` }, err);
+    }
     throw new AuthError(`cannot assume ${roleArn}: ${c.code}${messageOf(err)}`, c.hint ?? "run `flexcopy doctor` to check your setup");
   }
   const s3 = makeS3Client(settings, registering(creds.provider));

@@ -1,6 +1,9 @@
-import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { FileReadError, readRegularFile } from "./read-file.js";
 import { ConfigError, configKeys, configSchema, defaultRoleArn, type FlexConfig } from "./schema.js";
+
+/** A config file holds a few settings: anything larger is not one. */
+export const MAX_CONFIG_BYTES = 1 << 20;
 
 export interface ConfigSources {
   flags: Record<string, unknown>;
@@ -115,12 +118,12 @@ async function readConfigFile(src: ConfigSources): Promise<{ path: string; value
   for (const { path, explicit } of configFileCandidates(src)) {
     let text: string;
     try {
-      text = await readFile(path, "utf8");
+      text = readRegularFile(path, MAX_CONFIG_BYTES);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+      const code = err instanceof FileReadError ? err.code : (err as NodeJS.ErrnoException).code;
       if (code === "ENOENT" && !explicit) continue;
       if (code === "ENOENT") throw new ConfigError("--config", `--config file not found: ${path}`);
-      throw new ConfigError("--config", `cannot read config file ${path}: ${code ?? "unknown error"}`);
+      throw new ConfigError("--config", `cannot read config file ${path}: ${err instanceof FileReadError ? err.reason : (code ?? "unknown error")}`);
     }
     return { path, values: parseConfigText(text, path) };
   }

@@ -86,6 +86,8 @@ const toDigits = (v: unknown): unknown =>
   // A config file may hold the account id as a JSON number; keep its digits.
   typeof v === "number" && Number.isSafeInteger(v) ? String(v) : typeof v === "string" ? v.trim() : v;
 const DURATION = 'must be 900 to 43200 seconds, e.g. "3600", "90m" or "12h"';
+const GIVE_UP = 'must be 1 to 86400 seconds, e.g. "60", "5m"';
+const TIMEOUT = 'must be 1 to 900 seconds, e.g. "30", "2m"';
 const nonEmpty = (error: string) => z.string({ error }).trim().min(1, { error });
 
 export type SettingType = "string" | "integer" | "size" | "duration" | "boolean" | "choice";
@@ -197,6 +199,16 @@ export const SETTINGS = {
     schema: size(MIN_PART_SIZE, MAX_PART_SIZE, 'must be a size from 5 MiB to 5 GiB, e.g. "512MiB"').default(512 * 2 ** 20),
   }),
   maxAttempts: setting({ type: "integer", help: "attempts per request before an object fails", schema: int(1, 100, "must be a whole number from 1 to 100").default(10) }),
+  giveUpAfter: setting({
+    type: "duration",
+    help: "stop the run when no request has succeeded for this long while requests fail (the endpoint is gone): seconds or 1m..24h",
+    schema: z.preprocess(toSeconds, z.number({ error: GIVE_UP }).int({ error: GIVE_UP }).min(1, { error: GIVE_UP }).max(86400, { error: GIVE_UP })).default(60),
+  }),
+  requestTimeout: setting({
+    type: "duration",
+    help: "time limit of a request that moves no data (listing, HEAD, STS, multipart housekeeping); copies wait up to 15m of silence",
+    schema: z.preprocess(toSeconds, z.number({ error: TIMEOUT }).int({ error: TIMEOUT }).min(1, { error: TIMEOUT }).max(900, { error: TIMEOUT })).default(30),
+  }),
   sse: setting({
     type: "choice",
     help: "server-side encryption header on every copy: AES256 (SSE-S3) or aws:kms (SSE-KMS), for a bucket policy that requires one; default: none sent, your bucket's default encryption applies",

@@ -69,6 +69,8 @@ export interface CleanupOptions {
   roleAccount?: string;
   /** When the oldest of the journals was created (their `created` record); see olderThanJournal. */
   journalCreated?: number;
+  /** Upload ids of journals a running fetch holds: its uploads in flight, kept even with `all`. */
+  liveUploadIds?: Set<string>;
   signal?: AbortSignal;
 }
 
@@ -134,9 +136,10 @@ export async function* listUploads(via: IdentityFallback, bucket: string, prefix
  */
 export function decideAbort(
   u: UploadInfo,
-  opts: { all?: boolean; knownUploadIds?: Set<string>; intentKeys?: Set<string>; roleAccount?: string; journalCreated?: number },
+  opts: { all?: boolean; knownUploadIds?: Set<string>; intentKeys?: Set<string>; roleAccount?: string; journalCreated?: number; liveUploadIds?: Set<string> },
   inSource?: boolean,
 ): { abort: boolean; reason: string } {
+  if (opts.liveUploadIds?.has(u.uploadId)) return { abort: false, reason: "a running fetch is copying it (its journal is locked)" };
   if (opts.all) return { abort: true, reason: "--all" };
   if (opts.knownUploadIds) {
     if (opts.knownUploadIds.has(u.uploadId)) return { abort: true, reason: "started by flexcopy: recorded in its journal" };

@@ -126,6 +126,18 @@ describe("planDays: latest and open ranges", () => {
     expect(await plan(["latest:3"])).toEqual(["2021/06/04/", "2021/07/01/", "2022/01/05/"]);
     expect(await plan(["testdata/latest"])).toEqual(["testdata/2021/06/01/"]);
   });
+  it("latest counts only days up to Japan's date at `now` (FLEXCOPY_NOW re-runs a job as of that day)", async () => {
+    const at = (iso: string) => async (args: string[]) => {
+      const out: string[] = [];
+      for await (const d of planDays(parseSelectors(args, { now: Date.parse(iso) }), bucket)) out.push(d);
+      return out;
+    };
+    expect(await at("2021-07-01T08:00:00+09:00")(["latest:2"])).toEqual(["2021/06/04/", "2021/07/01/"]);
+    // 23:30 UTC on 30 June is already 1 July in Tokyo.
+    expect(await at("2021-06-30T23:30:00Z")(["latest"])).toEqual(["2021/07/01/"]);
+    expect(await at("2021-06-30T14:00:00Z")(["latest"])).toEqual(["2021/06/04/"]);
+    expect(await at("2020-01-01T00:00:00+09:00")(["latest"])).toEqual([]);
+  });
   it("an open end runs to the newest day, an open start from the oldest", async () => {
     expect(await plan(["2021/06/03.."])).toEqual(["2021/06/03/", "2021/06/04/", "2021/07/01/", "2022/01/05/"]);
     expect(await plan(["..2021/01"])).toEqual(["2020/12/30/", "2020/12/31/", "2021/01/04/"]);

@@ -107,32 +107,36 @@ export function dayInSelectors(day: string, selectors: Selector[]): boolean {
 
 /**
  * The day selectors, with each `latest:N` turned into the range from the N-th newest day that
- * exists to the end of the calendar (so exactly those N days). A bucket with no days gives none.
+ * exists up to its `until` day (so exactly those N days; a day after `until`, which FLEXCOPY_NOW
+ * puts in the past, is not one of them). A bucket with no days gives none.
  */
 export async function resolveLatest(selectors: Selector[], lister: Lister): Promise<DaySelector[]> {
   const out: DaySelector[] = [];
   for (const s of selectors) {
     if (s.kind === "days") out.push(s);
     if (s.kind !== "latest") continue;
-    const newest = await newestDays(s.sample ? "testdata/" : "", s.count, lister);
+    const until = s.until ?? dateKey(MAX_YEAR, 12, 31);
+    const newest = await newestDays(s.sample ? "testdata/" : "", s.count, until, lister);
     const oldest = newest[newest.length - 1];
-    if (oldest !== undefined) out.push({ kind: "days", from: oldest, to: dateKey(MAX_YEAR, 12, 31), sample: s.sample, text: s.text });
+    if (oldest !== undefined) out.push({ kind: "days", from: oldest, to: until, sample: s.sample, text: s.text });
   }
   return out;
 }
 
-/** The `count` newest day keys under `base`, newest first, walking years, months and days backwards. */
-async function newestDays(base: string, count: number, lister: Lister): Promise<string[]> {
+/** The `count` newest day keys up to `until` under `base`, newest first, walking years, months and days backwards. */
+async function newestDays(base: string, count: number, until: string, lister: Lister): Promise<string[]> {
   const found: string[] = [];
-  const years = (await listNumbered(lister, base)).filter((f) => String(f.n).length === 4).reverse();
+  const years = (await listNumbered(lister, base)).filter((f) => String(f.n).length === 4 && String(f.n) <= until.slice(0, 4)).reverse();
   for (const year of years) {
     const months = (await listNumbered(lister, year.prefix)).filter((m) => m.n >= 1 && m.n <= 12);
     for (const n of [...new Set(months.map((m) => m.n))].reverse()) {
+      if (dateKey(year.n, n, 1) > until) continue;
       const days = new Set<number>();
       for (const month of months.filter((m) => m.n === n)) {
         for (const d of await listNumbered(lister, month.prefix)) if (d.n >= 1 && d.n <= daysInMonth(year.n, n)) days.add(d.n);
       }
       for (const d of [...days].sort((a, b) => b - a)) {
+        if (dateKey(year.n, n, d) > until) continue;
         found.push(dateKey(year.n, n, d));
         if (found.length >= count) return found;
       }

@@ -68,7 +68,7 @@ describe("parseSelectors: open ranges, calendar words and latest", () => {
     ["LATEST:5", 5, false],
     ["testdata/latest:2", 2, true],
   ])("%j -> the %i newest days", (text, count, sample) => {
-    expect(parseSelectors([text])).toEqual([{ kind: "latest", count, sample, text }]);
+    expect(parseSelectors([text], { now })).toEqual([{ kind: "latest", count, sample, text, until: "2026/12/01" }]);
   });
 
   it("--sample applies to the words too", () => {

@@ -7,14 +7,17 @@ import { dateKey, daysInMonth } from "../engine/day-key.js";
 
 export type Selector =
   | { kind: "days"; from: string; to: string; sample: boolean; text: string }
-  /** The `count` newest days that exist (`latest`, `latest:5`); resolved by listing, see resolveLatest. */
-  | { kind: "latest"; count: number; sample: boolean; text: string }
+  /**
+   * The `count` newest days that exist (`latest`, `latest:5`) up to `until` (Japan's today, so a pinned
+   * FLEXCOPY_NOW re-runs a job as of that day); resolved by listing, see resolveLatest.
+   */
+  | { kind: "latest"; count: number; sample: boolean; text: string; until?: string }
   | { kind: "prefix"; prefix: string; text: string };
 
 export interface ParseOptions {
   /** --sample: every date selector refers to testdata/. */
   sample?: boolean;
-  /** Now (ms since the epoch), for `today` and `yesterday`; default Date.now(). */
+  /** Now (ms since the epoch), for `today`, `yesterday` and the last day `latest` may pick; default Date.now(). */
   now?: number;
 }
 
@@ -107,7 +110,7 @@ function parseOne(text: string, sampleFlag: boolean, now: number): Selector {
     if (n !== undefined && !/^\d+$/.test(n)) fail(`latest:N needs a whole number of days (got "${n}")`);
     const count = n === undefined ? 1 : Number(n);
     if (count < 1 || count > MAX_LATEST) fail(`latest:N must be 1 to ${MAX_LATEST} days`);
-    return { kind: "latest", count, sample, text };
+    return { kind: "latest", count, sample, text, until: japanDate(now) };
   }
   const { first, last } = parseSide(body, now, fail);
   return { kind: "days", from: first, to: last, sample, text };

@@ -62,13 +62,19 @@ describe("FileJournal", () => {
     expect(journalPath("b", { FLEXCOPY_STATE_DIR: "/x" }, "/home/u", "/cli")).toBe("/cli/b.journal.ndjson");
   });
 
+  it("an empty setting is unset; a relative XDG_STATE_HOME is ignored (XDG Base Directory spec)", () => {
+    expect(journalPath("b", { FLEXCOPY_STATE_DIR: "" }, "/home/u", "")).toBe("/home/u/.local/state/flexcopy/b.journal.ndjson");
+    expect(journalPath("b", { XDG_STATE_HOME: "state" }, "/home/u")).toBe("/home/u/.local/state/flexcopy/b.journal.ndjson");
+    expect(journalPath("b", { XDG_STATE_HOME: "" }, "/home/u")).toBe("/home/u/.local/state/flexcopy/b.journal.ndjson");
+  });
+
   it("one writer at a time: a live process's lock is refused, a dead one's is taken over", async () => {
     const file = tmpFile();
     writeFileSync(`${file}.lock`, String(process.ppid)); // a live process that is not us
     expect(() => new FileJournal(file)).toThrow(JournalBusy);
     writeFileSync(`${file}.lock`, "999999999"); // a process killed with -9
     const j = new FileJournal(file);
-    expect(readFileSync(`${file}.lock`, "utf8")).toBe(String(process.pid));
+    expect(JSON.parse(readFileSync(`${file}.lock`, "utf8"))).toMatchObject({ pid: process.pid });
     j.close();
     expect(existsSync(`${file}.lock`)).toBe(false);
   });

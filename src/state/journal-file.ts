@@ -2,7 +2,10 @@ import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, r
 import path from "node:path";
 import { JournalWriteFailed } from "../engine/journal.js";
 import { parseLines, type CompletedRecord, type JournalObject, type JournalUpload, type Line, type UploadRecord } from "./journal-records.js";
+import { acquireLock, JournalBusy } from "./lock.js";
 import { ensureWritableDir, OutputPathError } from "./output-paths.js";
+
+export { JournalBusy, lockHolder } from "./lock.js";
 
 /** The journal cannot be opened at all (a directory, unreadable, its directory not writable). */
 export class JournalError extends Error {
@@ -44,7 +47,8 @@ export class FileJournal {
   private readonly done = new Map<string, CompletedRecord>();
   private created?: number;
   private fd?: number;
-  private lockHeld = false;
+  /** Releases the lock (state/lock.ts) while this journal holds it. */
+  private unlock?: () => void;
   /** Set once a write failed: a torn line may follow, so nothing more is appended. */
   private writeFailure?: JournalWriteFailed;
   /** Lines that were not valid journal records (skipped). */
@@ -67,7 +71,7 @@ export class FileJournal {
         return;
       }
       ensureWritableDir("state directory", path.dirname(file));
-      this.lock();
+      this.unlock = acquireLock(file);
       this.fresh = !existsSync(file);
       if (!this.fresh) this.replay(readJournalText(file));
       this.created ??= Date.now();
@@ -79,26 +83,6 @@ export class FileJournal {
       if (err instanceof OutputPathError) throw new JournalError(file, err.reason);
       throw new JournalError(file, reasonOf(err));
     }
-  }
-
-  /** `<journal>.lock` holds the writer's pid; a lock left by a dead process (kill -9) is taken over. */
-  private lock(): void {
-    const lockFile = `${this.file}.lock`;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(lockFile, "wx", 0o600);
-        writeSync(fd, String(process.pid));
-        closeSync(fd);
-        this.lockHeld = true;
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-        const pid = lockHolder(this.file);
-        if (pid !== undefined) throw new JournalBusy(this.file, pid);
-        unlinkSync(lockFile);
-      }
-    }
-    throw new JournalBusy(this.file, 0);
   }
 
   private replay(text: string): void {
@@ -185,14 +169,8 @@ export class FileJournal {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    if (this.lockHeld) {
-      try {
-        unlinkSync(`${this.file}.lock`);
-      } catch {
-        // already gone
-      }
-      this.lockHeld = false;
-    }
+    this.unlock?.();
+    this.unlock = undefined;
   }
 
   upload(key: string): JournalUpload | undefined {
@@ -270,44 +248,16 @@ function readJournalText(file: string): string {
   return readFileSync(file, "utf8");
 }
 
-/** The pid of a live process holding the journal's lock, if any (a running fetch). */
-export function lockHolder(file: string): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`${file}.lock`, "utf8");
-  } catch {
-    return undefined;
-  }
-  const pid = Number(text.trim());
-  return pid > 0 && pid !== process.pid && isAlive(pid) ? pid : undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Another flexcopy is copying into the same bucket with the same journal. */
-export class JournalBusy extends Error {
-  constructor(
-    readonly file: string,
-    readonly pid: number,
-  ) {
-    super(`another flexcopy (pid ${pid}) is copying with the journal ${file}; wait for it to finish (runs that copy at the same time must split the days: --shard i/n keeps a journal per shard)`);
-    this.name = "JournalBusy";
-  }
-}
-
 /**
  * Where the journal of a destination bucket lives: `--state-dir`, else $FLEXCOPY_STATE_DIR, else
- * $XDG_STATE_HOME/flexcopy, else ~/.local/state/flexcopy; one file per destination bucket.
+ * $XDG_STATE_HOME/flexcopy, else ~/.local/state/flexcopy; one file per destination bucket. An empty
+ * value is unset. A relative XDG_STATE_HOME is ignored, as the XDG Base Directory spec says ("If an
+ * implementation encounters a relative path in any of these variables it should consider the path
+ * invalid and ignore it").
  */
 export function journalPath(destBucket: string, env: Record<string, string | undefined>, home: string, stateDir?: string): string {
-  const dir = stateDir ?? env.FLEXCOPY_STATE_DIR ?? path.join(env.XDG_STATE_HOME ?? path.join(home, ".local", "state"), "flexcopy");
+  const xdg = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(home, ".local", "state");
+  const dir = stateDir || env.FLEXCOPY_STATE_DIR || path.join(xdg, "flexcopy");
   return path.join(dir, `${destBucket}.journal.ndjson`);
 }
 

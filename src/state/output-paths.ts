@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, mkdirSync, openSync, statSync, unlinkSync } from "node:fs";
+import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import path from "node:path";
 
 /**
@@ -25,10 +25,16 @@ const REASONS: Record<string, string> = {
   ENOTDIR: "a part of the path is a file, not a directory",
   EISDIR: "is a directory",
   ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EFBIG: "file too large for the file system",
+  EIO: "input/output error (a failing disk?)",
   EEXIST: "already exists",
 };
 
 const reasonOf = (err: unknown): string => REASONS[(err as NodeJS.ErrnoException).code ?? ""] ?? "cannot be written";
+
+/** A file system error in words ("no space left on the device"), for every message that names a path. */
+export const fsReason = reasonOf;
 
 type Kind = "missing" | "dir" | "file" | "other";
 
@@ -117,4 +123,31 @@ export function checkWritableFile(what: string, file: string): string {
     }
   }
   return abs;
+}
+
+/**
+ * Writes `text` to `file` atomically: whole (every short write continued) to a temporary file beside
+ * it, fsync'd, then renamed over it, so a crash or a full disk never leaves half a file. On failure the
+ * temporary file is removed and the error names `file` (the path the user gave), never the temporary one.
+ */
+export function writeFileAtomic(what: string, file: string, text: string, mode = 0o644): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    const fd = openSync(tmp, "w", mode);
+    try {
+      const buf = Buffer.from(text);
+      for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // not created, or already renamed
+    }
+    throw new OutputPathError(what, file, `cannot be written (${reasonOf(err)})`);
+  }
 }

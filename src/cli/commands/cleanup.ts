@@ -11,8 +11,9 @@ import { bucketHasKey, cleanupUploads, type CleanupItem, type CleanupReport, typ
 import type { Emit } from "../../engine/events.js";
 import { RequestError, Requester } from "../../engine/request.js";
 import { FileJournal, journalFiles, lockHolder } from "../../state/journal-file.js";
+import type { LockHolder } from "../../state/lock.js";
 import { makeOutput, warnDamaged, type OutputFlags } from "../common.js";
-import { AuthError, EXIT } from "../errors.js";
+import { AuthError, EXIT, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { redact, registerSecret } from "../redact.js";
 import { recordPrinter, type TextForms } from "../output/records.js";
@@ -30,7 +31,9 @@ interface CleanupFlags extends OutputFlags {
 const HELP = `
 An interrupted multipart copy leaves an incomplete upload in your bucket; S3 bills its parts until
 it is aborted (or a lifecycle rule expires it). A re-run of fetch continues such uploads, so clean
-up only when you will not resume, and never while a fetch into the same bucket is running.
+up only when you will not resume. While a fetch with the same state directory runs (it holds its
+journal's lock), cleanup refuses (exit 2) rather than abort that fetch's uploads in flight;
+--dry-run still runs, and shows that fetch's uploads as kept.
 
 Which uploads are flexcopy's:
   - the upload ids in flexcopy's resume journal (~/.local/state/flexcopy/<dest-bucket>.journal.ndjson,
@@ -74,23 +77,49 @@ export function cleanupCommand(): Command {
   return cmd;
 }
 
+/** The journals of this bucket that a running fetch holds, with who holds them. */
+function liveJournals(files: string[]): { file: string; holder: LockHolder }[] {
+  return files.flatMap((file) => {
+    const holder = lockHolder(file);
+    return holder ? [{ file, holder }] : [];
+  });
+}
+
 /**
  * What the resume journals say is flexcopy's: the upload ids they record, and the keys of their
  * `intent` records (uploads a crash orphaned); undefined when there is no journal for this bucket.
+ * `live`: the upload ids of journals a running fetch holds (its uploads in flight, never aborted).
  * The intents of a journal a running fetch holds are left out: its uploads in creation are not orphans.
  */
-function fromJournals(destBucket: string, stateDir: string | undefined): { knownUploadIds: Set<string>; intentKeys: Set<string>; journalCreated?: number } | undefined {
-  const files = journalFiles(destBucket, process.env, os.homedir(), stateDir && path.resolve(stateDir));
-  if (files.length === 0) return undefined;
+function fromJournals(files: string[], all: boolean | undefined): { knownUploadIds?: Set<string>; intentKeys?: Set<string>; liveUploadIds: Set<string>; journalCreated?: number } {
   // Read-only: a fetch may be appending to the same journal right now.
   const journals = warnDamaged(files.map((f) => new FileJournal(f, { readOnly: true })));
+  const live = new Set(liveJournals(files).map((j) => j.file));
+  const liveUploadIds = new Set(journals.filter((j) => live.has(j.file)).flatMap((j) => [...j.uploadIds()]));
+  if (all || files.length === 0) return { liveUploadIds };
   const created = journals.map((j) => j.createdAt()).filter((t): t is number => t !== undefined);
   return {
     // Uploads older than every journal here are a deleted journal's (engine/cleanup.ts olderThanJournal).
     ...(created.length === journals.length ? { journalCreated: Math.min(...created) } : {}),
     knownUploadIds: new Set(journals.flatMap((j) => [...j.uploadIds()])),
-    intentKeys: new Set(journals.filter((j) => lockHolder(j.file) === undefined).flatMap((j) => j.intentKeys())),
+    intentKeys: new Set(journals.filter((j) => !live.has(j.file)).flatMap((j) => j.intentKeys())),
+    liveUploadIds,
   };
+}
+
+/**
+ * Cleanup beside a running fetch of the same state directory would abort that fetch's uploads in
+ * flight (it then fails with NoSuchUpload). Refused, not worked around: the fetch creates uploads
+ * while cleanup lists, which no journal read beforehand can name, so only "not now" is safe.
+ */
+function refuseBesideFetch(destBucket: string, files: string[]): void {
+  const busy = liveJournals(files)[0];
+  if (!busy) return;
+  const { pid, host } = busy.holder;
+  const who = host === os.hostname() ? `pid ${pid}` : `pid ${pid} on host ${host}`;
+  throw new UsageError(
+    `a fetch (${who}) is copying into s3://${destBucket} with the journal ${busy.file} (lock ${busy.file}.lock): cleanup would abort its uploads in flight; run cleanup after it ends (--dry-run works now)`,
+  );
 }
 
 /**
@@ -143,7 +172,9 @@ async function cleanup(flags: CleanupFlags, self: Command): Promise<number> {
   const destBucket = requireDestBucket(config);
   const out = makeOutput({ ...flags, quiet: true });
   const write = (line: string) => process.stdout.write(redact(line) + "\n");
-  const journals = flags.all ? undefined : fromJournals(destBucket, flags.stateDir);
+  const files = journalFiles(destBucket, process.env, os.homedir(), flags.stateDir && path.resolve(flags.stateDir));
+  if (!flags.dryRun) refuseBesideFetch(destBucket, files);
+  const journals = fromJournals(files, flags.all);
   const session = await openSession(config, out.emit);
   const { signal, dispose } = interruptibleQuietly("requests");
   try {

@@ -55,7 +55,8 @@ Several selectors may be given; days that exist are found by listing, never gues
 Days outside your contract: the first object to copy in each day is checked with one HeadObject;
 if the provider's role may not read it, the day is counted as "not entitled" (one line per range
 of such days), not tried object by object. They do not make the run fail unless --strict-contract.
---dry-run reads nothing, so it does not check the contract (flexcopy ls --check-access does).
+--dry-run checks the contract the same way (one HeadObject per day with anything to copy) and
+counts such days as not entitled in its plan; it copies nothing and takes no lock.
 Objects in GLACIER or DEEP_ARCHIVE (per the listing) are skipped as "archived".
 ${FILTER_HELP}
 
@@ -130,7 +131,8 @@ async function fetch(args: string[], flags: FetchFlags, self: Command, filter: F
   // Every output is checked before AssumeRole and the first copy: a bad path fails now, not after hours.
   if (flags.report) checkWritableFile("--report", flags.report);
   const stateDir = flags.stateDir && path.resolve(flags.stateDir);
-  const journal = new FileJournal(shardJournalPath(journalPath(destBucket, process.env, os.homedir(), stateDir), shard));
+  // A dry run writes nothing: it reads the journal (as verify does) and takes no lock, so it runs beside a fetch.
+  const journal = new FileJournal(shardJournalPath(journalPath(destBucket, process.env, os.homedir(), stateDir), shard), { readOnly: flags.dryRun });
   // The bucket's other journals (other shards', the main one), read only: fetch and verify read the same records.
   const otherJournals = journalFiles(destBucket, process.env, os.homedir(), stateDir).filter((f) => f !== journal.file).map((f) => new FileJournal(f, { readOnly: true }));
 
