@@ -28,7 +28,7 @@ type Input = Record<string, unknown>;
 
 /** Fields each operation may carry on this path; anything else set goes through the SDK. */
 const FIELDS = {
-  CopyObjectCommand: new Set(["Bucket", "Key", "CopySource", "CopySourceIfMatch", "MetadataDirective", "ACL", "ServerSideEncryption", "SSEKMSKeyId"]),
+  CopyObjectCommand: new Set(["Bucket", "Key", "CopySource", "CopySourceIfMatch", "MetadataDirective", "ACL", "ServerSideEncryption", "SSEKMSKeyId", "StorageClass"]),
   UploadPartCopyCommand: new Set(["Bucket", "Key", "CopySource", "CopySourceIfMatch", "CopySourceRange", "UploadId", "PartNumber"]),
 } as const;
 export type LeanOp = keyof typeof FIELDS;
@@ -41,6 +41,7 @@ const HEADERS: Record<string, string> = {
   ACL: "x-amz-acl",
   ServerSideEncryption: "x-amz-server-side-encryption",
   SSEKMSKeyId: "x-amz-server-side-encryption-aws-kms-key-id",
+  StorageClass: "x-amz-storage-class",
 };
 
 /** SHA-256 of the empty body (both requests carry none). */

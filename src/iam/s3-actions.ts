@@ -19,6 +19,8 @@
 //   that take those headers are PutObject, CopyObject and CreateMultipartUpload (S3 API Reference). UploadPart
 //   and UploadPartCopy do not carry them, so a policy denying writes without them denies the parts too:
 //   boto/botocore#471 (UploadPart AccessDenied under an SSE-enforcing policy), aws/aws-cli#4251.
+// - Service Authorization Reference: s3:x-amz-storage-class on s3:PutObject ("Filters access by storage class"),
+//   from the x-amz-storage-class header, which the same three requests take (S3 API Reference); parts carry none.
 import type { RequestContext } from "./conditions.js";
 
 export interface S3Rule {
@@ -30,7 +32,7 @@ export interface S3Rule {
   acl?: boolean;
   /** x-amz-copy-source / x-amz-metadata-directive are in the context. */
   copy?: boolean;
-  /** The request accepts x-amz-server-side-encryption (and its KMS key id): in the context when sent. */
+  /** The request accepts x-amz-server-side-encryption (its KMS key id, x-amz-storage-class): in the context when sent. */
   sse?: boolean;
   /** s3:prefix, s3:delimiter, s3:max-keys are in the context. */
   listing?: boolean;
@@ -135,7 +137,7 @@ export function s3Context(rule: S3Rule, f: S3RequestFacts): RequestContext {
     if (dir !== undefined) ctx["s3:x-amz-metadata-directive"] = dir;
   }
   if (rule.sse) {
-    for (const h of ["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"]) {
+    for (const h of ["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id", "x-amz-storage-class"]) {
       const v = f.header(h);
       if (v !== undefined) ctx[`s3:${h}`] = v;
     }

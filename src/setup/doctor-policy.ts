@@ -10,6 +10,7 @@ import { parsePolicy, type Policy } from "../iam/document.js";
 import { conditionKeysFor, evaluate, type AccessRequest, type Caller, type Decision } from "../iam/evaluate.js";
 import { OWNER_FULL_CONTROL } from "../iam/manual.js";
 import { s3Arn, s3Context, S3_ACTIONS } from "../iam/s3-actions.js";
+import { STORAGE_CLASSES } from "../config/schema.js";
 import { errorCode, errorText, fail, pass, skip, warn, type CheckOutcome, type Step } from "./doctor.js";
 import type { DoctorContext } from "./doctor-checks.js";
 
@@ -23,11 +24,12 @@ export interface PolicyFacts {
   sse?: Record<string, string>;
 }
 
-/** The request headers `--sse` / `--sse-kms-key-id` add to CopyObject and CreateMultipartUpload. */
-export function sseHeaders(w: { sse?: string; sseKmsKeyId?: string }): Record<string, string> {
+/** The request headers `--sse` / `--sse-kms-key-id` / `--storage-class` add to CopyObject and CreateMultipartUpload. */
+export function sseHeaders(w: { sse?: string; sseKmsKeyId?: string; storageClass?: string }): Record<string, string> {
   return {
     ...(w.sse ? { "x-amz-server-side-encryption": w.sse } : {}),
     ...(w.sseKmsKeyId ? { "x-amz-server-side-encryption-aws-kms-key-id": w.sseKmsKeyId } : {}),
+    ...(w.storageClass ? { "x-amz-storage-class": w.storageClass } : {}),
   };
 }
 
@@ -196,6 +198,11 @@ function encryptionThatWorks(f: PolicyFacts): "AES256" | "aws:kms" | undefined {
   return undefined;
 }
 
+/** Where copies are refused as they are: the `--storage-class` that would make them allowed (a policy requiring one), if any. */
+function storageClassThatWorks(f: PolicyFacts): string | undefined {
+  return STORAGE_CLASSES.find((sc) => !deniedOn(f, "CopyObject", { ...ACL, ...f.sse, "x-amz-storage-class": sc }));
+}
+
 export const POLICY_STEPS: Step<DoctorContext>[] = [
   bucketPolicyCheck,
   decisionStep("policy list", (f) => {
@@ -208,7 +215,9 @@ export const POLICY_STEPS: Step<DoctorContext>[] = [
   decisionStep("policy copy with ACL", (f) => {
     const line = allowedLine(f, "CopyObject", `copy into your bucket with x-amz-acl ${OWNER_FULL_CONTROL}`, REAPPLY(f.bucket), { ...ACL, ...f.sse });
     const sse = line.status === "fail" ? encryptionThatWorks(f) : undefined;
-    return sse ? { ...line, fix: `your bucket policy requires a server-side encryption header: add --sse ${sse} (or FLEXCOPY_SSE=${sse}, or "sse": "${sse}" in the config file)` } : line;
+    if (sse) return { ...line, fix: `your bucket policy requires a server-side encryption header: add --sse ${sse} (or FLEXCOPY_SSE=${sse}, or "sse": "${sse}" in the config file)` };
+    const sc = line.status === "fail" ? storageClassThatWorks(f) : undefined;
+    return sc ? { ...line, fix: `your bucket policy requires a storage class: add --storage-class ${sc} (or FLEXCOPY_STORAGE_CLASS=${sc}, or "storageClass": "${sc}" in the config file)` } : line;
   }),
   decisionStep("policy copy without ACL", (f) => {
     const d = SAMPLE_KEYS.map((k) => decideFor(f, "CopyObject", k, f.sse)).find((x) => x.allowed);
