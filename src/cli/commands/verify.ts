@@ -128,7 +128,10 @@ export function verifyExitCode(report: VerifyReport): number {
 export type VerifyRecord =
   | { kind: "verify"; day: string; key: string; status: VerifyFinding["status"]; note: string }
   | { kind: "verify"; day: string; status: "not-entitled"; objects: number; note: string }
-  | ({ kind: "verify-summary"; days: number; notEntitled?: number; archived?: number; interrupted?: boolean } & Omit<VerifyCounts, "notEntitled" | "archived">);
+  | ({ kind: "verify-summary"; days: number; notEntitled?: number; archived?: number; interrupted?: boolean; storageClasses?: Record<string, number> } & Omit<
+      VerifyCounts,
+      "notEntitled" | "archived"
+    >);
 
 /** NDJSON form of a finding: `{kind:"verify", day, key, status, note}`. */
 export function findingRecord(f: VerifyFinding): VerifyRecord {
@@ -137,7 +140,7 @@ export function findingRecord(f: VerifyFinding): VerifyRecord {
 
 /** NDJSON form of the summary: counts that are zero (not entitled, archived) and `interrupted: false` are left out. */
 export function summaryRecord(r: VerifyReport): VerifyRecord {
-  const { days, ok, missing, sizeMismatch, etagMismatch, extra, sizeOnly, notEntitled, archived, interrupted } = r;
+  const { days, ok, missing, sizeMismatch, etagMismatch, extra, sizeOnly, notEntitled, archived, interrupted, storageClasses } = r;
   return {
     kind: "verify-summary",
     days,
@@ -150,7 +153,15 @@ export function summaryRecord(r: VerifyReport): VerifyRecord {
     ...(notEntitled ? { notEntitled } : {}),
     ...(archived ? { archived } : {}),
     ...(interrupted ? { interrupted } : {}),
+    ...(storageClasses && Object.keys(storageClasses).length > 0 ? { storageClasses } : {}),
   };
+}
+
+/** "2 GLACIER_IR, 1 STANDARD": the classes of your bucket's objects, when any is not STANDARD. */
+function classesText(c: Record<string, number> | undefined): string | undefined {
+  const entries = Object.entries(c ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (!entries.some(([sc]) => sc !== "STANDARD")) return undefined;
+  return `in your bucket: ${entries.map(([sc, n]) => `${n} ${sc}`).join(", ")}`;
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
@@ -167,6 +178,7 @@ export const VERIFY_TEXT: TextForms<VerifyRecord, { fetchCommand?: string }> = {
         `${plural(r.sizeMismatch, "size mismatch", "size mismatches")}, ${plural(r.etagMismatch, "ETag mismatch", "ETag mismatches")}, ${r.extra} extra` +
         (notEntitled > 0 ? `, ${notEntitled} not entitled (outside your contract)` : "") +
         (archived > 0 ? `, ${archived} archived (not copyable until restored)` : ""),
+      ...(classesText(r.storageClasses) !== undefined ? [classesText(r.storageClasses)!] : []),
       ...(r.interrupted ? ["interrupted: not every day was verified"] : []),
       ...(r.missing + r.sizeMismatch + r.etagMismatch > 0 && fetchCommand ? [`to copy missing and differing objects again, run:\n  ${fetchCommand}`] : []),
       ...(r.extra > 0 ? ["extra objects are not in the provider's bucket; flexcopy never deletes anything in your bucket"] : []),
