@@ -21,6 +21,8 @@ export function withConfigOptions(cmd: Command): Command {
     const def = k.defaultText ? ` (default: ${k.defaultText})` : "";
     const opt = new Option(`${k.flag}${placeholder}`, `${k.description}${def} [${k.env}]`);
     if (k.choices) opt.choices(k.choices);
+    // spec copies, or with --list only lists: the settings only copies read (those ls does not) are grouped apart.
+    if (cmd.name() === "spec" && !k.commands.includes("ls")) opt.helpGroup("Copy options (not read with --list):");
     cmd.addOption(opt);
   }
   cmd.option("--config <file>", "config file (default: ./flexcopy.config.json, then ~/.config/flexcopy/config.json)");

@@ -275,10 +275,15 @@ export const SETTINGS = {
   storageClass: setting({
     commands: ["fetch", "spec", "doctor"],
     type: "choice",
-    help: "storage class of the copies (x-amz-storage-class on CopyObject and CreateMultipartUpload), as aws s3 cp --storage-class; default: none sent, S3 stores STANDARD",
+    help: "storage class of the copies (x-amz-storage-class on CopyObject and CreateMultipartUpload), as aws s3 cp --storage-class; unset, none is sent",
     derivedDefault: "STANDARD",
     choices: STORAGE_CLASSES,
     schema: z.enum(STORAGE_CLASSES, { error: STORAGE_CLASS_ERROR }).optional(),
+  }),
+  priceFile: setting({
+    type: "string",
+    help: "with --dry-run: a JSON file of your S3 prices (any of the table's fields) for the cost estimate; default: ap-northeast-1's list prices",
+    schema: nonEmpty("must be a file name").optional(),
   }),
   credentials: setting({
     commands: AWS_COMMANDS,

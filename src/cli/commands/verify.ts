@@ -10,7 +10,7 @@ import { planDays } from "../../plan/days.js";
 import { parseSelectors, SelectorError } from "../../plan/selectors.js";
 import { commandLine, makeOutput, warnDamaged, type OutputFlags } from "../common.js";
 import { nothingMatched, type Filter } from "../../plan/filters.js";
-import { FILTER_HELP, withFilterOptions } from "../filter-options.js";
+import { FILTER_HELP, printFilterWarning, withFilterOptions } from "../filter-options.js";
 import { now } from "../clock.js";
 import { AuthError, EXIT, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
@@ -51,8 +51,8 @@ Exit codes:
 export function verifyCommand(): Command {
   const cmd = new Command("verify")
     .description("check that your bucket holds exactly what the provider's bucket holds for the given dates (listings only)")
-    .argument("<selector...>", "dates to check, as for fetch: YYYY, YYYY/MM, YYYY/MM/DD, FROM..TO, today, latest:N, testdata/...")
-    .option("--sample", "check the sample data under testdata/ instead of production data")
+    .argument("[selector...]", "dates to check, as for fetch: YYYY, YYYY/MM, YYYY/MM/DD, FROM..TO, today, latest:N, testdata/...")
+    .option("--sample", "check the sample data under testdata/ instead of production data: alone, all of it; with dates, those days of it")
     .option("--state-dir <dir>", "where fetch's resume journal lives (multipart ETags it recorded) [FLEXCOPY_STATE_DIR]");
   withConfigOptions(cmd)
     .option("--json", "machine-readable output: one NDJSON line per problem, then a summary line")
@@ -69,6 +69,8 @@ export function verifyCommand(): Command {
 
 async function verify(args: string[], flags: VerifyFlags, self: Command, filter: Filter | undefined): Promise<number> {
   const config = await commandConfig(self);
+  if (args.length === 0 && flags.sample) args = ["testdata"];
+  if (args.length === 0) throw new UsageError("verify needs at least one selector, e.g. flexcopy verify 2021/05 (or --sample for all of testdata/)");
   let selectors;
   try {
     selectors = parseSelectors(args, { sample: flags.sample, now: now() });
@@ -77,6 +79,7 @@ async function verify(args: string[], flags: VerifyFlags, self: Command, filter:
     throw err;
   }
   const destBucket = requireDestBucket(config);
+  printFilterWarning(filter, flags.json);
   // Engine events (retries, notices) only as NDJSON or when they matter; results go to stdout below.
   const out = makeOutput({ ...flags, quiet: true });
   const session = await openSession(config, out.emit);
