@@ -1,11 +1,12 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
-import { CopyObjectCommand, S3Client, UploadPartCopyCommand } from "@aws-sdk/client-s3";
-import { STSClient } from "@aws-sdk/client-sts";
+import { CopyObjectCommand, ListBucketsCommand, S3Client, UploadPartCopyCommand } from "@aws-sdk/client-s3";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { getEndpointFromInstructions } from "@smithy/core/endpoints";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { OWNER_FULL_CONTROL, WRITE_COMMANDS } from "./acl.js";
-import { LeanCopier, leanOp } from "./lean-copy.js";
+import { LeanCopier, leanOp, sdkTarget } from "./lean-copy.js";
 import { proxyAgents } from "./proxy.js";
 
 export interface ClientSettings {
@@ -15,8 +16,14 @@ export interface ClientSettings {
   forcePathStyle: boolean;
   /** Upper bound of requests in flight; the socket pool is sized to it so no request waits for a socket. */
   concurrency: number;
-  /** Proxies (aws/proxy.ts) for the S3 and the STS endpoints; absent: direct connections. */
-  proxy?: { s3?: string; sts?: string };
+  /**
+   * The proxy for an endpoint URL (aws/proxy.ts `proxyFor`, with what the caller must do with it, such as
+   * redacting its password), asked with the endpoint each client's SDK resolves (AWS_ENDPOINT_URL_S3, a
+   * profile's endpoint_url, dual-stack and FIPS endpoints included); absent: direct connections.
+   */
+  proxyFor?: (url: string) => string | undefined;
+  /** Product name and version for the User-Agent of every request, e.g. ["flexcopy", "0.1.0"]. */
+  userAgent?: [string, string];
   /**
    * CA certificates (PEM) to trust instead of Node's default store (aws/ca-bundle.ts): for the endpoints, and for
    * an https:// proxy and the endpoints tunnelled through it (a TLS-intercepting proxy re-signs them).
@@ -27,15 +34,36 @@ export interface ClientSettings {
 /** Longest a socket may stay silent: a server-side copy of a 4 GiB object can take minutes on S3. */
 const SOCKET_IDLE_MS = 15 * 60_000;
 
-function handler(maxSockets: number, proxy?: string, ca?: string): NodeHttpHandler {
+/**
+ * The HTTP handler of a client. With a proxy rule its agents are made on the first request, once `endpoint` (the
+ * URL the client's SDK resolved) tells which proxy, if any, applies; both request paths share them.
+ */
+function handler(maxSockets: number, proxyFor?: (url: string) => string | undefined, endpoint?: () => Promise<string>, ca?: string): NodeHttpHandler {
   const agentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
   const tls = ca === undefined ? {} : { ca };
-  const agents = proxy ? proxyAgents(proxy, { ...agentOptions, ...tls }) : { httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent({ ...agentOptions, ...tls }) };
-  return new NodeHttpHandler({
-    ...agents,
+  const options = (proxy: string | undefined) => ({
+    ...(proxy ? proxyAgents(proxy, { ...agentOptions, ...tls }) : { httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent({ ...agentOptions, ...tls }) }),
     connectionTimeout: 10_000,
     requestTimeout: SOCKET_IDLE_MS,
   });
+  if (!proxyFor || !endpoint) return new NodeHttpHandler(options(undefined));
+  return new NodeHttpHandler(async () => options(proxyFor(await endpoint().catch(() => ""))));
+}
+
+type EndpointConfig = Parameters<typeof getEndpointFromInstructions>[2];
+
+/**
+ * The URL the SDK resolves for a request to the service itself (no bucket) with a client's endpoint settings: what
+ * the proxy rule is asked about. A client of its own, without credentials or handler, reads the same environment
+ * and profile (the real client does not exist yet when its handler is made).
+ */
+async function serviceUrl(probe: S3Client | STSClient, command: Parameters<typeof getEndpointFromInstructions>[1]): Promise<string> {
+  try {
+    const e = await getEndpointFromInstructions({}, command, { ...probe.config } as unknown as EndpointConfig);
+    return e.url.href;
+  } finally {
+    probe.destroy();
+  }
 }
 
 /**
@@ -43,20 +71,20 @@ function handler(maxSockets: number, proxy?: string, ca?: string): NodeHttpHandl
  * credential refresh must not count as an attempt), so the SDK makes exactly one attempt.
  */
 export function makeS3Client(settings: ClientSettings, credentials: AwsCredentialIdentityProvider): S3Client {
-  const requestHandler = handler(Math.max(settings.concurrency + 8, 16), settings.proxy?.s3, settings.ca);
+  const where = { region: settings.region, endpoint: settings.endpointUrl, forcePathStyle: settings.forcePathStyle };
+  const requestHandler = handler(Math.max(settings.concurrency + 8, 16), settings.proxyFor, () => serviceUrl(new S3Client(where), ListBucketsCommand), settings.ca);
   const client = new S3Client({
-    region: settings.region,
-    endpoint: settings.endpointUrl,
-    forcePathStyle: settings.forcePathStyle,
+    ...where,
     credentials,
     maxAttempts: 1,
     requestHandler,
     // Checksums on CopyObject/UploadPartCopy are not needed (no payload), and S3-compatible stores reject them.
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
+    ...(settings.userAgent ? { customUserAgent: [settings.userAgent] } : {}),
   });
   requireOwnerAcl(client);
-  leanCopies(client, settings, requestHandler, credentials);
+  leanCopies(client, requestHandler, credentials);
   return client;
 }
 
@@ -64,16 +92,17 @@ export function makeS3Client(settings: ClientSettings, credentials: AwsCredentia
  * CopyObject and UploadPartCopy take the lean path (lean-copy.ts: same signer, same HTTP handler, a
  * quarter of the CPU); every other command, and a copy with fields that path does not know, take the SDK's.
  */
-function leanCopies(client: S3Client, settings: ClientSettings, requestHandler: NodeHttpHandler, credentials: AwsCredentialIdentityProvider): void {
+function leanCopies(client: S3Client, requestHandler: NodeHttpHandler, credentials: AwsCredentialIdentityProvider): void {
   const resolved = (client.config as { credentials?: unknown }).credentials;
   const provider = typeof resolved === "function" ? (resolved as AwsCredentialIdentityProvider) : credentials;
-  const lean = new LeanCopier(settings, provider, requestHandler, client.config as { systemClockOffset?: number });
+  const lean = new LeanCopier(sdkTarget(client), provider, requestHandler, client.config as { systemClockOffset?: number });
   const sdkSend = client.send.bind(client) as (command: unknown, options?: unknown) => Promise<unknown>;
-  const send = (command: unknown, options?: unknown): Promise<unknown> => {
+  const send = async (command: unknown, options?: unknown): Promise<unknown> => {
     if ((command instanceof CopyObjectCommand || command instanceof UploadPartCopyCommand) && typeof options !== "function") {
       const input = command.input as unknown as Record<string, unknown>;
       const op = leanOp(command.constructor.name, input);
-      if (op) return lean.send(op, input, (options as { abortSignal?: AbortSignal } | undefined)?.abortSignal);
+      const endpoint = op && (await lean.endpoint(op, input));
+      if (op && endpoint) return lean.send(op, input, endpoint, (options as { abortSignal?: AbortSignal } | undefined)?.abortSignal);
     }
     return sdkSend(command, options);
   };
@@ -99,11 +128,13 @@ function requireOwnerAcl(client: S3Client): void {
 
 /** STS client; the SDK's own retries are fine here (AssumeRole is idempotent). */
 export function makeStsClient(settings: ClientSettings, credentials?: AwsCredentialIdentityProvider): STSClient {
+  const where = { region: settings.region, endpoint: settings.stsEndpointUrl ?? settings.endpointUrl };
   return new STSClient({
-    region: settings.region,
-    endpoint: settings.stsEndpointUrl ?? settings.endpointUrl,
+    ...where,
     credentials,
     maxAttempts: 3,
-    requestHandler: handler(4, settings.proxy?.sts, settings.ca),
+    // As for S3: the proxy follows the endpoint the SDK resolves (AWS_ENDPOINT_URL_STS, a profile's endpoint_url, …).
+    requestHandler: handler(4, settings.proxyFor, () => serviceUrl(new STSClient(where), AssumeRoleCommand), settings.ca),
+    ...(settings.userAgent ? { customUserAgent: [settings.userAgent] } : {}),
   });
 }

@@ -10,25 +10,50 @@
  * engine's retries, credential refresh and error classification see the same errors (name = S3 error code,
  * `$metadata.httpStatusCode`, `$response.headers`), and a 200 response with an `<Error>` body is an error,
  * as the SDK's throw200Exceptions makes it. Requests this path does not know (other fields set) go to the SDK.
+ *
+ * Where a request goes is the SDK's answer, not ours: the endpoint of each copy is resolved with the SDK's own
+ * endpoint resolution over the same client's resolved config (`getEndpointFromInstructions` with the command's
+ * endpoint parameters, as the SDK's endpoint middleware calls it), so AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, a
+ * profile's endpoint_url or services section, use_dualstack_endpoint and use_fips_endpoint (and their AWS_USE_*
+ * variables), path style and buckets with dots all land where the SDK would send the same CopyObject. It is
+ * resolved once per bucket. An endpoint that wants more than SigV4 or adds headers sends the request through
+ * the SDK. The User-Agent is the SDK's (its own user-agent middleware, with the client's customUserAgent:
+ * flexcopy/<version>), so copies show in CloudTrail like every other request.
  */
 import { createHash, createHmac } from "node:crypto";
+import { CopyObjectCommand, UploadPartCopyCommand, type S3Client } from "@aws-sdk/client-s3";
+import { getUserAgentPlugin } from "@aws-sdk/core/client";
+import { getEndpointFromInstructions } from "@smithy/core/endpoints";
 import type { NodeHttpHandler } from "@smithy/node-http-handler";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentityProvider, SourceData } from "@smithy/types";
 import { OWNER_FULL_CONTROL } from "./acl.js";
 
-export interface LeanSettings {
-  region: string;
-  endpointUrl?: string;
-  forcePathStyle: boolean;
+/** Where one request goes and how it is signed, as the SDK resolved it. */
+export interface LeanEndpoint {
+  protocol: string;
+  hostname: string;
+  port?: number;
+  /** The path before the key: "" (virtual-hosted), "/bucket" (path style), with any path of a custom endpoint. */
+  path: string;
+  signingRegion: string;
+  signingName: string;
+}
+
+/** What the lean path asks of the SDK client it stands in for. */
+export interface LeanTarget {
+  /** The endpoint the SDK resolves for this request; undefined: one this path cannot sign (send it through the SDK). */
+  endpoint(op: LeanOp, input: Record<string, unknown>): Promise<LeanEndpoint | undefined>;
+  /** The user-agent headers the SDK would set. */
+  userAgent(): Promise<Record<string, string>>;
 }
 
 type Input = Record<string, unknown>;
 
 /** Fields each operation may carry on this path; anything else set goes through the SDK. */
 const FIELDS = {
-  CopyObjectCommand: new Set(["Bucket", "Key", "CopySource", "CopySourceIfMatch", "MetadataDirective", "ACL", "ServerSideEncryption", "SSEKMSKeyId"]),
+  CopyObjectCommand: new Set(["Bucket", "Key", "CopySource", "CopySourceIfMatch", "MetadataDirective", "ACL", "ServerSideEncryption", "SSEKMSKeyId", "StorageClass"]),
   UploadPartCopyCommand: new Set(["Bucket", "Key", "CopySource", "CopySourceIfMatch", "CopySourceRange", "UploadId", "PartNumber"]),
 } as const;
 export type LeanOp = keyof typeof FIELDS;
@@ -41,6 +66,7 @@ const HEADERS: Record<string, string> = {
   ACL: "x-amz-acl",
   ServerSideEncryption: "x-amz-server-side-encryption",
   SSEKMSKeyId: "x-amz-server-side-encryption-aws-kms-key-id",
+  StorageClass: "x-amz-storage-class",
 };
 
 /** SHA-256 of the empty body (both requests carry none). */
@@ -80,15 +106,59 @@ function encodeKey(key: string): string {
     .join("/");
 }
 
-/** Where a bucket's object lives: path-style with an endpoint that asks for it, else virtual-hosted like the SDK. */
-export function objectUrl(s: LeanSettings, bucket: string, key: string): { protocol: string; hostname: string; port?: number; path: string } {
-  const base = new URL(s.endpointUrl ?? `https://s3.${s.region}.amazonaws.com`);
-  const port = base.port ? Number(base.port) : undefined;
-  const prefix = base.pathname.replace(/\/$/, "");
-  // Bucket names with dots do not fit a TLS wildcard certificate: the SDK uses path-style for them too.
-  const pathStyle = s.forcePathStyle || bucket.includes(".");
-  if (pathStyle) return { protocol: base.protocol, hostname: base.hostname, port, path: `${prefix}/${bucket}/${encodeKey(key)}` };
-  return { protocol: base.protocol, hostname: `${bucket}.${base.hostname}`, port, path: `${prefix}/${encodeKey(key)}` };
+/** The request URL of `key` at an endpoint the SDK resolved. */
+export function objectUrl(e: LeanEndpoint, key: string): { protocol: string; hostname: string; port?: number; path: string } {
+  return { protocol: e.protocol, hostname: e.hostname, ...(e.port === undefined ? {} : { port: e.port }), path: `${e.path}/${encodeKey(key)}` };
+}
+
+const COMMANDS = { CopyObjectCommand, UploadPartCopyCommand } as const;
+type ClientConfig = Parameters<typeof getEndpointFromInstructions>[2];
+
+/** The SDK's endpoint for `op` on `input` (its endpoint rules over the client's resolved config, as its endpoint middleware runs them). */
+async function sdkEndpoint(client: S3Client, op: LeanOp, input: Input): Promise<LeanEndpoint | undefined> {
+  // A copy of the config, as the middleware passes it: resolution may set `endpoint` from the environment on it.
+  const config = { ...client.config } as unknown as ClientConfig;
+  const e = await getEndpointFromInstructions(input, COMMANDS[op], config);
+  const scheme = e.properties?.authSchemes?.[0] as { name?: string; signingRegion?: string; signingName?: string } | undefined;
+  if ((scheme?.name !== undefined && scheme.name !== "sigv4") || Object.keys(e.headers ?? {}).length > 0) return undefined;
+  const url = e.url;
+  return {
+    protocol: url.protocol,
+    hostname: url.hostname,
+    ...(url.port ? { port: Number(url.port) } : {}),
+    path: url.pathname.replace(/\/$/, ""),
+    signingRegion: scheme?.signingRegion ?? (await client.config.region()),
+    signingName: scheme?.signingName ?? "s3",
+  };
+}
+
+/** The headers the SDK's user-agent middleware sets on a request of `client` (user-agent, x-amz-user-agent). */
+async function sdkUserAgent(client: S3Client): Promise<Record<string, string>> {
+  type Mw = (next: (a: { request: HttpRequest }) => Promise<unknown>, ctx: object) => (a: { input: object; request: HttpRequest }) => Promise<unknown>;
+  let mw: Mw | undefined;
+  getUserAgentPlugin(client.config as unknown as Parameters<typeof getUserAgentPlugin>[0]).applyToStack({ add: (m: unknown) => (mw = m as Mw) } as never);
+  const request = new HttpRequest({ headers: {} });
+  if (mw) await mw(() => Promise.resolve({ output: {} }), {})({ input: {}, request });
+  return Object.fromEntries(Object.entries(request.headers).filter(([k]) => k === "user-agent" || k === "x-amz-user-agent"));
+}
+
+/** The lean path's view of `client`: endpoints resolved once per operation and bucket, the user agent once. */
+export function sdkTarget(client: S3Client): LeanTarget {
+  const endpoints = new Map<string, Promise<LeanEndpoint | undefined>>();
+  let ua: Promise<Record<string, string>> | undefined;
+  return {
+    endpoint(op, input) {
+      const k = `${op}\n${String(input.Bucket)}`;
+      let p = endpoints.get(k);
+      if (!p) {
+        p = sdkEndpoint(client, op, input);
+        endpoints.set(k, p);
+        p.catch(() => endpoints.delete(k));
+      }
+      return p;
+    },
+    userAgent: () => (ua ??= sdkUserAgent(client)),
+  };
 }
 
 function xmlValue(body: string, tag: string): string | undefined {
@@ -113,25 +183,39 @@ export class LeanCopier {
   private readonly signer: SignatureV4;
 
   constructor(
-    private readonly settings: LeanSettings,
+    private readonly target: LeanTarget,
     credentials: AwsCredentialIdentityProvider,
     private readonly handler: NodeHttpHandler,
     /** The SDK client's clock offset (kept in step both ways), so both paths sign with the same time. */
     private readonly clock: { systemClockOffset?: number } = {},
   ) {
-    this.signer = new SignatureV4({ credentials, region: settings.region, service: "s3", sha256: NodeSha256, uriEscapePath: false, applyChecksum: true });
+    this.signer = new SignatureV4({ credentials, region: "us-east-1", service: "s3", sha256: NodeSha256, uriEscapePath: false, applyChecksum: true });
   }
 
-  async send(op: LeanOp, input: Input, abortSignal?: AbortSignal): Promise<Record<string, unknown>> {
+  /** Where the SDK sends this request, if this path can sign for it. */
+  endpoint(op: LeanOp, input: Input): Promise<LeanEndpoint | undefined> {
+    return this.target.endpoint(op, input);
+  }
+
+  async send(op: LeanOp, input: Input, endpoint: LeanEndpoint, abortSignal?: AbortSignal): Promise<Record<string, unknown>> {
     if (op === "CopyObjectCommand" && input.ACL !== OWNER_FULL_CONTROL) {
       throw new Error(`refusing CopyObjectCommand without ACL ${OWNER_FULL_CONTROL}`);
     }
-    const url = objectUrl(this.settings, String(input.Bucket), String(input.Key));
-    const headers: Record<string, string> = { host: url.port ? `${url.hostname}:${url.port}` : url.hostname, "x-amz-content-sha256": EMPTY_SHA256, "content-length": "0" };
+    const url = objectUrl(endpoint, String(input.Key));
+    const headers: Record<string, string> = {
+      ...(await this.target.userAgent()),
+      host: url.port ? `${url.hostname}:${url.port}` : url.hostname,
+      "x-amz-content-sha256": EMPTY_SHA256,
+      "content-length": "0",
+    };
     for (const [k, h] of Object.entries(HEADERS)) if (input[k] !== undefined) headers[h] = String(input[k]);
     const query: Record<string, string> = op === "UploadPartCopyCommand" ? { partNumber: String(input.PartNumber), uploadId: String(input.UploadId) } : {};
     const request = new HttpRequest({ ...url, method: "PUT", query, headers });
-    const signed = await this.signer.sign(request, { signingDate: new Date(Date.now() + (this.clock.systemClockOffset ?? 0)) });
+    const signed = await this.signer.sign(request, {
+      signingDate: new Date(Date.now() + (this.clock.systemClockOffset ?? 0)),
+      signingRegion: endpoint.signingRegion,
+      signingService: endpoint.signingName,
+    });
     const { response } = await this.handler.handle(signed as HttpRequest, { abortSignal });
     const chunks: Buffer[] = [];
     for await (const chunk of response.body as AsyncIterable<Buffer>) chunks.push(chunk);

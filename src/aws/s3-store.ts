@@ -3,6 +3,7 @@
 // The only place outside the client set-up that builds S3 commands for the engine.
 import {
   type ServerSideEncryption,
+  type StorageClass,
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
@@ -63,10 +64,16 @@ export function copySource(bucket: string, key: string): string {
 export interface WriteOptions {
   sse?: "AES256" | "aws:kms";
   sseKmsKeyId?: string;
+  /**
+   * x-amz-storage-class (`--storage-class`), as `aws s3 cp --storage-class` sends it: on CopyObject and
+   * CreateMultipartUpload, the requests that take it (S3 API Reference); UploadPartCopy and Complete do not.
+   * Undefined: no header, S3 stores STANDARD.
+   */
+  storageClass?: string;
 }
 
 export class S3Store {
-  private readonly sse: { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string };
+  private readonly sse: { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string; StorageClass?: StorageClass };
 
   constructor(
     private readonly s3: S3Client,
@@ -75,6 +82,7 @@ export class S3Store {
     this.sse = {
       ...(writes.sse ? { ServerSideEncryption: writes.sse as ServerSideEncryption } : {}),
       ...(writes.sseKmsKeyId ? { SSEKMSKeyId: writes.sseKmsKeyId } : {}),
+      ...(writes.storageClass ? { StorageClass: writes.storageClass as StorageClass } : {}),
     };
   }
 

@@ -17,11 +17,12 @@ import { cleanupCommand } from "./commands/cleanup.js";
 import { policyCommand } from "./commands/policy.js";
 import { initCommand } from "./commands/init.js";
 import { doctorCommand } from "./commands/doctor.js";
+import { VERSION } from "./version.js";
 
 export function buildProgram(): Command {
   const program = new Command("flexcopy")
     .description("Copy JPX FLEX Historical data from dataservice-flex-bucket into your own S3 bucket")
-    .version(process.env.npm_package_version ?? "0.1.0")
+    .version(VERSION)
     .exitOverride()
     .configureOutput({ outputError: commanderError })
     .addHelpText("after", EXIT_CODES_HELP);

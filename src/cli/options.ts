@@ -1,16 +1,28 @@
 import os from "node:os";
 import { Option, type Command } from "commander";
-import { ConfigError, configKeys, type FlexConfig } from "../config/schema.js";
+import { ConfigError, configKeys, type CommandName, type ConfigKey, type FlexConfig } from "../config/schema.js";
 import { loadConfig } from "../config/load.js";
 import { UsageError } from "./errors.js";
 
-/** Adds every setting as a flag (names, env vars and help come from the config schema). */
+/**
+ * Whether `command`'s --help lists (and its command line takes) the setting: the commands its schema entry
+ * names (config/schema.ts, `commands`; fetch and spec when it names none), and init, which writes any setting.
+ * Every command still reads every setting from the environment and config files, and validates them all.
+ */
+export function commandReads(k: Pick<ConfigKey, "commands">, command: string): boolean {
+  return command === "init" || k.commands.includes(command as CommandName);
+}
+
+/** Adds the settings the command reads as flags (names, env vars and help come from the config schema). */
 export function withConfigOptions(cmd: Command): Command {
   for (const k of configKeys()) {
+    if (!commandReads(k, cmd.name())) continue;
     const placeholder = k.type === "boolean" ? "" : ` <${k.type === "size" ? "size" : k.type === "duration" ? "time" : "value"}>`;
     const def = k.defaultText ? ` (default: ${k.defaultText})` : "";
     const opt = new Option(`${k.flag}${placeholder}`, `${k.description}${def} [${k.env}]`);
     if (k.choices) opt.choices(k.choices);
+    // spec copies, or with --list only lists: the settings only copies read (those ls does not) are grouped apart.
+    if (cmd.name() === "spec" && !k.commands.includes("ls")) opt.helpGroup("Copy options (not read with --list):");
     cmd.addOption(opt);
   }
   cmd.option("--config <file>", "config file (default: ./flexcopy.config.json, then ~/.config/flexcopy/config.json)");

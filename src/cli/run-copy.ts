@@ -5,11 +5,13 @@ import { formatDuration } from "../config/sizes.js";
 import type { CopyContext } from "../engine/copy.js";
 import type { EngineEvent, RunSummary } from "../engine/events.js";
 import { planUnits, runCopy } from "../engine/run.js";
-import { AuthError, EXIT } from "./errors.js";
+import { AuthError, EXIT, UsageError } from "./errors.js";
 import type { Reporter } from "./output/reporter.js";
 import type { Session } from "./session.js";
 import { summaryText } from "./output/text.js";
 import { s3Store } from "../engine/storage.js";
+import { estimateCost, loadPrices, PriceFileError, type PriceTable } from "../plan/prices.js";
+import { costText, type CostRecord } from "./output/cost.js";
 
 export interface CopyFlags {
   force?: boolean;
@@ -84,6 +86,18 @@ export interface CopyRun {
   resumeCommand: string;
   signal: AbortSignal;
   emit: (e: EngineEvent) => void;
+  /** The prices of a dry run's cost estimate (pricesOf); default: those of the config's priceFile, else the table. */
+  prices?: PriceTable;
+}
+
+/** The price table of a run (plan/prices.ts), a bad --price-file being a one-line usage error. */
+export function pricesOf(config: Pick<FlexConfig, "priceFile">): PriceTable {
+  try {
+    return loadPrices(config.priceFile);
+  } catch (err) {
+    if (err instanceof PriceFileError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 export function copyContext(run: CopyRun): CopyContext {
@@ -119,8 +133,13 @@ export async function executeCopy(
     filter,
   };
   if (opts.dryRun) {
-    const total = await planUnits({ ...ctx, emit: inUnitOrder(run.units, ctx.emit) }, opts, run.units);
+    const prices = run.prices ?? pricesOf(run.config);
+    const sizes: number[] = [];
+    const total = await planUnits({ ...ctx, emit: inUnitOrder(run.units, ctx.emit) }, { ...opts, planned: (_unit, s) => sizes.push(...s) }, run.units);
     run.reporter.line(`estimated time at the manual's 200 MB/s: ${formatDuration(total.toCopyBytes / 200e6)} (flexcopy is usually faster; see the README's benchmarks)`);
+    const plan = { sizes, units: run.units.length, objects: total.objects, multipartThreshold: run.config.multipartThreshold, partSize: run.config.partSize };
+    const cost: CostRecord = { kind: "cost", ...estimateCost({ ...plan, storageClass: run.config.storageClass ?? "STANDARD" }, prices) };
+    run.reporter.record(cost, costText(cost));
     return { code: run.flags.strictContract && total.notEntitled > 0 ? EXIT.someFailed : EXIT.ok, objects: total.objects };
   }
   // Whether parts will work, read from the bucket policy where your own credentials may (no upload is then

@@ -14,6 +14,7 @@ import { RequestError, Requester, type CredentialRefresher } from "../engine/req
 import { AuthError, UsageError } from "./errors.js";
 import { registerSecret } from "./redact.js";
 import { s3Store } from "../engine/storage.js";
+import { VERSION } from "./version.js";
 
 export interface Session {
   config: FlexConfig;
@@ -28,7 +29,6 @@ export interface Session {
 }
 
 export function clientSettings(config: FlexConfig, env: Record<string, string | undefined> = process.env): ClientSettings {
-  const proxy = endpointProxies(config);
   const ca = caBundleOf(config, env);
   return {
     region: config.region,
@@ -36,7 +36,8 @@ export function clientSettings(config: FlexConfig, env: Record<string, string | 
     stsEndpointUrl: config.stsEndpointUrl,
     forcePathStyle: config.forcePathStyle,
     concurrency: concurrencyCeiling(config),
-    ...(proxy.s3 || proxy.sts ? { proxy } : {}),
+    proxyFor: registeredProxyFor,
+    userAgent: ["flexcopy", VERSION],
     ...(ca ? { ca: ca.pem } : {}),
   };
 }
@@ -52,14 +53,13 @@ export function caBundleOf(config: Pick<FlexConfig, "caBundle" | "profile">, env
 }
 
 /**
- * The proxies the environment names for the S3 and STS endpoints (HTTPS_PROXY, NO_PROXY, …; aws/proxy.ts).
- * A password in a proxy URL is registered as a secret, so no output shows it.
+ * The proxy the environment names for an endpoint (HTTPS_PROXY, NO_PROXY, …; aws/proxy.ts), asked by each client
+ * with the endpoint its SDK resolved. A password in a proxy URL is registered as a secret, so no output shows it.
  */
-export function endpointProxies(config: Pick<FlexConfig, "region" | "endpointUrl" | "stsEndpointUrl">): { s3?: string; sts?: string } {
-  const s3 = proxyFor(config.endpointUrl ?? `https://s3.${config.region}.amazonaws.com`);
-  const sts = proxyFor(config.stsEndpointUrl ?? config.endpointUrl ?? `https://sts.${config.region}.amazonaws.com`);
-  for (const p of [s3, sts]) for (const secret of p ? proxySecrets(p) : []) registerSecret(secret);
-  return { ...(s3 ? { s3 } : {}), ...(sts ? { sts } : {}) };
+function registeredProxyFor(url: string): string | undefined {
+  const p = proxyFor(url);
+  for (const secret of p ? proxySecrets(p) : []) registerSecret(secret);
+  return p;
 }
 
 /** Wraps a credential provider so whatever secret it yields is redacted from all output. */

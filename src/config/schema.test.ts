@@ -118,6 +118,7 @@ describe("defaults: written once, in the zod schema", () => {
       partSize: "128 MiB",
       multipartThreshold: "512 MiB",
       maxAttempts: "10",
+      storageClass: "STANDARD",
       credentials: "assume-role",
     });
   });

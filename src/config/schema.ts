@@ -90,6 +90,17 @@ const GIVE_UP = 'must be 1 to 86400 seconds, e.g. "60", "5m"';
 const TIMEOUT = 'must be 1 to 900 seconds, e.g. "30", "2m"';
 const nonEmpty = (error: string) => z.string({ error }).trim().min(1, { error });
 
+/** The commands that take settings as flags. */
+export type CommandName = "fetch" | "spec" | "ls" | "verify" | "cleanup" | "policy" | "init" | "doctor";
+/** Who reads a setting whose entry names no `commands`: the copy commands. (init lists every setting: it writes any.) */
+export const COPY_COMMANDS: readonly CommandName[] = ["fetch", "spec"];
+/** Commands that reach AWS (assume the role, list, copy): they read the connection settings. */
+const AWS_COMMANDS: readonly CommandName[] = ["fetch", "spec", "ls", "verify", "cleanup", "doctor"];
+/** Commands that name the provider's role: the AWS commands and policy (which writes it into the policies). */
+const ROLE_COMMANDS: readonly CommandName[] = [...AWS_COMMANDS, "policy"];
+/** Commands that send requests through the engine's Requester (its concurrency and attempts). */
+const REQUEST_COMMANDS: readonly CommandName[] = ["fetch", "spec", "ls", "verify", "cleanup"];
+
 export type SettingType = "string" | "integer" | "size" | "duration" | "boolean" | "choice";
 
 /**
@@ -105,6 +116,11 @@ interface Setting<S extends z.ZodType = z.ZodType> {
   /** Help text for a default that is derived from other settings rather than a constant. */
   derivedDefault?: string;
   choices?: readonly string[];
+  /**
+   * The commands that read it: its flag shows in those commands' --help (and init's, which writes any setting
+   * to the config file) only. Absent: the copy commands, fetch and spec (COPY_COMMANDS).
+   */
+  commands?: readonly CommandName[];
 }
 const setting = <S extends z.ZodType>(s: Setting<S>): Setting<S> => s;
 
@@ -113,17 +129,37 @@ const CREDENTIAL_SOURCES = ["assume-role", "env"] as const;
 export const SSE_VALUES = ["AES256", "aws:kms"] as const;
 const KMS_KEY = "must be a KMS key ARN, e.g. arn:aws:kms:ap-northeast-1:123456789012:key/<id> (an alias ARN works too)";
 const URL_ERROR = "must be an http:// or https:// URL";
+/**
+ * x-amz-storage-class values flexcopy may send, as `aws s3 cp --storage-class` takes them (S3 API Reference,
+ * CopyObject / CreateMultipartUpload: StorageClass). REDUCED_REDUNDANCY is left out (not recommended by AWS,
+ * and no cheaper), as are the directory-bucket and Outposts classes (EXPRESS_ONEZONE, OUTPOSTS).
+ */
+export const STORAGE_CLASSES = ["STANDARD", "INTELLIGENT_TIERING", "STANDARD_IA", "ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"] as const;
+export type StorageClass = (typeof STORAGE_CLASSES)[number];
+const STORAGE_CLASS_ERROR = `must be one of ${STORAGE_CLASSES.join(", ")}`;
 
 /** Every setting flexcopy reads, in the order of `--help`. */
 export const SETTINGS = {
   accountId: setting({
+    commands: ROLE_COMMANDS,
     type: "string",
     help: "your 12-digit AWS account id (names the provider role)",
     schema: z.preprocess(toDigits, z.string({ error: "must be 12 digits" }).regex(/^\d{12}$/, { error: "must be 12 digits" })).optional(),
   }),
-  destBucket: setting({ type: "string", help: "your S3 bucket that receives the copies", schema: bucket.optional() }),
-  sourceBucket: setting({ type: "string", help: "the provider's bucket", schema: bucket.default(DEFAULT_SOURCE_BUCKET) }),
+  destBucket: setting({
+    commands: ROLE_COMMANDS,
+    type: "string",
+    help: "your S3 bucket that receives the copies",
+    schema: bucket.optional(),
+  }),
+  sourceBucket: setting({
+    commands: ["fetch", "spec", "ls", "verify", "cleanup", "doctor"],
+    type: "string",
+    help: "the provider's bucket",
+    schema: bucket.default(DEFAULT_SOURCE_BUCKET),
+  }),
   roleArn: setting({
+    commands: ROLE_COMMANDS,
     type: "string",
     help: "role to assume",
     derivedDefault: defaultRoleArn("<account-id>"),
@@ -133,6 +169,7 @@ export const SETTINGS = {
       .optional(),
   }),
   externalId: setting({
+    commands: AWS_COMMANDS,
     type: "string",
     help: "external id for AssumeRole, if the provider gave you one",
     schema: z
@@ -141,6 +178,7 @@ export const SETTINGS = {
       .optional(),
   }),
   sessionName: setting({
+    commands: AWS_COMMANDS,
     type: "string",
     help: "AssumeRole session name (shows in CloudTrail)",
     schema: z
@@ -149,14 +187,21 @@ export const SETTINGS = {
       .default("flexcopy"),
   }),
   duration: setting({
+    commands: AWS_COMMANDS,
     type: "duration",
     help: "AssumeRole session length: seconds or 15m..12h",
     schema: z
       .preprocess(toSeconds, z.number({ error: DURATION }).int({ error: DURATION }).min(900, { error: DURATION }).max(43200, { error: DURATION }))
       .default(43200),
   }),
-  profile: setting({ type: "string", help: "AWS profile for your own (base) credentials", schema: nonEmpty("must be a profile name").optional() }),
+  profile: setting({
+    commands: AWS_COMMANDS,
+    type: "string",
+    help: "AWS profile for your own (base) credentials",
+    schema: nonEmpty("must be a profile name").optional(),
+  }),
   region: setting({
+    commands: AWS_COMMANDS,
     type: "string",
     help: "AWS region of the buckets and STS",
     schema: z
@@ -164,58 +209,83 @@ export const SETTINGS = {
       .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, { error: "must be an AWS region such as ap-northeast-1" })
       .default("ap-northeast-1"),
   }),
-  endpointUrl: setting({ type: "string", help: "S3 endpoint URL (emulator, VPC endpoint)", schema: httpUrl(URL_ERROR).optional() }),
-  stsEndpointUrl: setting({ type: "string", help: "STS endpoint URL", schema: httpUrl(URL_ERROR).optional() }),
+  endpointUrl: setting({
+    commands: AWS_COMMANDS,
+    type: "string",
+    help: "S3 endpoint URL (emulator, VPC endpoint)",
+    schema: httpUrl(URL_ERROR).optional(),
+  }),
+  stsEndpointUrl: setting({
+    commands: AWS_COMMANDS,
+    type: "string",
+    help: "STS endpoint URL",
+    schema: httpUrl(URL_ERROR).optional(),
+  }),
   caBundle: setting({
+    commands: AWS_COMMANDS,
     type: "string",
     help: "PEM file of the CA certificates to trust for HTTPS (a TLS-intercepting proxy, a private endpoint)",
     derivedDefault: "AWS_CA_BUNDLE, else the profile's ca_bundle",
     schema: nonEmpty("must be the path of a PEM file").optional(),
   }),
   forcePathStyle: setting({
+    commands: AWS_COMMANDS,
     type: "boolean",
     help: "use path-style S3 URLs",
     schema: z.preprocess(toBool, z.boolean({ error: "must be true or false (or 1/0)" })).default(false),
   }),
   concurrency: setting({
+    commands: REQUEST_COMMANDS,
     type: "string",
     help: "copy requests in flight at once: auto (adapts to S3's push-back) or a fixed number",
     schema: z.union([z.literal("auto"), int(1, 1024, CONCURRENCY)], { error: CONCURRENCY }).default("auto"),
   }),
   maxConcurrency: setting({
+    commands: REQUEST_COMMANDS,
     type: "integer",
     help: "the most copy requests in flight that auto may reach",
     schema: int(1, 1024, "must be a whole number from 1 to 1024").default(DEFAULT_MAX_CONCURRENCY),
   }),
   partSize: setting({
+    commands: ["fetch", "spec", "doctor"],
     type: "size",
     help: "part size for multipart copies",
     schema: size(MIN_PART_SIZE, MAX_PART_SIZE, 'must be a size from 5 MiB to 5 GiB, e.g. "128MiB"').default(128 * 2 ** 20),
   }),
   // 512 MiB: measured 2.2x faster than 4 GiB on FLEX-sized days (docs/benchmarks.md).
   multipartThreshold: setting({
+    commands: ["fetch", "spec", "verify", "doctor"],
     type: "size",
     help: "objects this large or larger are copied in parts",
     schema: size(MIN_PART_SIZE, MAX_PART_SIZE, 'must be a size from 5 MiB to 5 GiB, e.g. "512MiB"').default(512 * 2 ** 20),
   }),
-  maxAttempts: setting({ type: "integer", help: "attempts per request before an object fails", schema: int(1, 100, "must be a whole number from 1 to 100").default(10) }),
+  maxAttempts: setting({
+    commands: [...REQUEST_COMMANDS, "doctor"],
+    type: "integer",
+    help: "attempts per request before an object fails",
+    schema: int(1, 100, "must be a whole number from 1 to 100").default(10),
+  }),
   giveUpAfter: setting({
+    commands: REQUEST_COMMANDS,
     type: "duration",
     help: "stop the run when no request has succeeded for this long while requests fail (the endpoint is gone): seconds or 1m..24h",
     schema: z.preprocess(toSeconds, z.number({ error: GIVE_UP }).int({ error: GIVE_UP }).min(1, { error: GIVE_UP }).max(86400, { error: GIVE_UP })).default(60),
   }),
   requestTimeout: setting({
+    commands: AWS_COMMANDS,
     type: "duration",
     help: "time limit of a request that moves no data (listing, HEAD, STS, multipart housekeeping); copies wait up to 15m of silence",
     schema: z.preprocess(toSeconds, z.number({ error: TIMEOUT }).int({ error: TIMEOUT }).min(1, { error: TIMEOUT }).max(900, { error: TIMEOUT })).default(30),
   }),
   sse: setting({
+    commands: ["fetch", "spec", "doctor"],
     type: "choice",
     help: "server-side encryption header on every copy: AES256 (SSE-S3) or aws:kms (SSE-KMS), for a bucket policy that requires one; default: none sent, your bucket's default encryption applies",
     choices: SSE_VALUES,
     schema: z.enum(SSE_VALUES, { error: 'must be "AES256" or "aws:kms"' }).optional(),
   }),
   sseKmsKeyId: setting({
+    commands: ["fetch", "spec", "doctor"],
     type: "string",
     help: "with --sse aws:kms: the KMS key to encrypt with (ARN); its key policy must allow the provider's role kms:GenerateDataKey and kms:Decrypt",
     schema: z
@@ -223,7 +293,21 @@ export const SETTINGS = {
       .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[\w/+=,.@:-]+$/, { error: KMS_KEY })
       .optional(),
   }),
+  storageClass: setting({
+    commands: ["fetch", "spec", "doctor"],
+    type: "choice",
+    help: "storage class of the copies (x-amz-storage-class on CopyObject and CreateMultipartUpload), as aws s3 cp --storage-class; unset, none is sent",
+    derivedDefault: "STANDARD",
+    choices: STORAGE_CLASSES,
+    schema: z.enum(STORAGE_CLASSES, { error: STORAGE_CLASS_ERROR }).optional(),
+  }),
+  priceFile: setting({
+    type: "string",
+    help: "with --dry-run: a JSON file of your S3 prices (any of the table's fields) for the cost estimate; default: ap-northeast-1's list prices",
+    schema: nonEmpty("must be a file name").optional(),
+  }),
   credentials: setting({
+    commands: AWS_COMMANDS,
     type: "choice",
     help: "assume-role, or env to use temporary credentials already exported",
     choices: CREDENTIAL_SOURCES,
@@ -249,6 +333,8 @@ export interface ConfigKey {
   defaultText?: string;
   type: SettingType;
   choices?: string[];
+  /** The commands whose --help lists it (and that read its flag). */
+  commands: readonly CommandName[];
 }
 
 const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -285,15 +371,21 @@ export function configKeys(): ConfigKey[] {
       ...(text === undefined ? {} : { defaultText: text }),
       type: s.type,
       ...(s.choices ? { choices: [...s.choices] } : {}),
+      commands: s.commands ?? COPY_COMMANDS,
     };
   });
 }
 
-/** The most copy requests a run may have in flight (sizes socket pools). */
-/** The encryption header every object-creating write carries (none unless `--sse`). */
-export function writeOptions(c: Pick<FlexConfig, "sse" | "sseKmsKeyId">): { sse?: "AES256" | "aws:kms"; sseKmsKeyId?: string } {
-  return { ...(c.sse ? { sse: c.sse } : {}), ...(c.sseKmsKeyId ? { sseKmsKeyId: c.sseKmsKeyId } : {}) };
+/** The headers every object-creating write carries besides the ACL: encryption (`--sse`), storage class (`--storage-class`). */
+export function writeOptions(c: Pick<FlexConfig, "sse" | "sseKmsKeyId"> & Partial<Pick<FlexConfig, "storageClass">>): {
+  sse?: "AES256" | "aws:kms";
+  sseKmsKeyId?: string;
+  storageClass?: StorageClass;
+} {
+  return { ...(c.sse ? { sse: c.sse } : {}), ...(c.sseKmsKeyId ? { sseKmsKeyId: c.sseKmsKeyId } : {}), ...(c.storageClass ? { storageClass: c.storageClass } : {}) };
 }
+
+/** The most copy requests a run may have in flight (sizes socket pools). */
 
 export function concurrencyCeiling(c: Pick<FlexConfig, "concurrency" | "maxConcurrency">): number {
   return c.concurrency === "auto" ? c.maxConcurrency : c.concurrency;

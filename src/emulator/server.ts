@@ -64,7 +64,14 @@ async function handle(st: EmulatorState, req: IncomingMessage, res: ServerRespon
     body: Buffer.alloc(0),
     requestId: st.nextRequestId(),
     principal: ANONYMOUS,
-    entry: { time: new Date().toISOString(), op: "Unknown", principal: "anonymous", status: 0 },
+    entry: {
+      time: new Date().toISOString(),
+      op: "Unknown",
+      principal: "anonymous",
+      status: 0,
+      ...(req.headers.host === undefined ? {} : { host: req.headers.host }),
+      ...(req.headers["user-agent"] === undefined ? {} : { userAgent: req.headers["user-agent"] }),
+    },
     logged: false,
   };
   const tlsVersion = tlsVersionOf((req.socket as Partial<TLSSocket>).encrypted ? (req.socket as TLSSocket).getProtocol() : undefined);

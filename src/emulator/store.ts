@@ -41,6 +41,8 @@ export interface Upload {
   initiatorArn: string;
   acl?: string;
   contentType?: string;
+  /** x-amz-storage-class of CreateMultipartUpload; undefined = STANDARD. */
+  storageClass?: string;
   metadata: Record<string, string>;
   initiated: number;
   parts: Map<number, Part>;

@@ -97,6 +97,11 @@ export interface RequestLogEntry {
   acl?: string;
   /** x-amz-server-side-encryption, when the request carried it. */
   sse?: string;
+  /** x-amz-storage-class, when the request carried it. */
+  storageClass?: string;
+  /** The Host header the client sent (the endpoint it addressed), and its User-Agent. */
+  host?: string;
+  userAgent?: string;
   copySource?: string;
   uploadId?: string;
   partNumber?: number;

@@ -12,6 +12,8 @@ export type EngineEvent =
   | { kind: "refreshed"; reason: string; expiration: string; durationSeconds: number }
   | { kind: "progress"; bytes: number }
   | { kind: "notice"; message: string }
+  /** --include rules that cannot change the selection (plan/filters.ts), with the form that does: said once, before anything is listed. */
+  | { kind: "filter-warning"; message: string; includes: string[]; suggestion: string }
   /** An incomplete multipart upload flexcopy created and could not abort (billed until removed). */
   | { kind: "upload-left"; key: string; uploadId: string; command: string }
   /** Uploads a crashed run orphaned: looked for before the first copy; `cleanup` is the command that removes what is left. */

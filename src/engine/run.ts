@@ -21,6 +21,8 @@ export interface RunOptions {
   onlyKeys?: Set<string>;
   /** --include/--exclude/--match: false leaves the object (listed under `unit`) out entirely. */
   filter?: (key: string, unit: string) => boolean;
+  /** A dry run's plan, per unit: the sizes of the objects it would copy (inside the contract), for the cost estimate. */
+  planned?: (unit: string, sizes: number[]) => void;
   now?: () => number;
 }
 
@@ -67,6 +69,7 @@ function decide(ctx: CopyContext, opts: RunOptions, s: ObjInfo, d: ObjInfo | und
 async function countDay(ctx: CopyContext, opts: RunOptions, prefix: string): Promise<DayCount> {
   const c: DayCount = { objects: 0, bytes: 0, toCopy: 0, toCopyBytes: 0, notEntitled: 0, notEntitledBytes: 0 };
   let first: string | undefined;
+  const sizes: number[] = [];
   for await (const [s, d] of pairs(ctx, opts, prefix)) {
     c.objects += 1;
     c.bytes += s.size;
@@ -74,6 +77,7 @@ async function countDay(ctx: CopyContext, opts: RunOptions, prefix: string): Pro
       first ??= s.key;
       c.toCopy += 1;
       c.toCopyBytes += s.size;
+      sizes.push(s.size);
     }
   }
   // As the copy would: one HeadObject on the day's first object to copy tells whether it is in the contract.
@@ -82,7 +86,7 @@ async function countDay(ctx: CopyContext, opts: RunOptions, prefix: string): Pro
     c.notEntitledBytes = c.toCopyBytes;
     c.toCopy = 0;
     c.toCopyBytes = 0;
-  }
+  } else opts.planned?.(prefix, sizes);
   return c;
 }
 

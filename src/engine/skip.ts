@@ -40,6 +40,11 @@ export function isMultipartEtag(etag: string | undefined): boolean {
  * ETags prove the copy; a multipart copy gets a new "-N" ETag, and a copy encrypted with SSE-KMS an
  * ETag that is no MD5 of the data (S3 API Reference, Object: ETag), so those are checked against the
  * ETag recorded when they were made, else (multipart) by size alone.
+ *
+ * The destination's storage class is never compared: a copy made with `--storage-class` (or moved by your
+ * lifecycle rules) keeps its ETag and size, so it is the same object. Above all an object you keep in GLACIER or
+ * DEEP_ARCHIVE is not copied again over a class change: that would write a second copy (and, replacing an
+ * archived one early, bill S3's minimum storage duration, 90 or 180 days) for nothing.
  */
 export function decideCopy(
   src: ObjInfo,

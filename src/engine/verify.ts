@@ -34,14 +34,21 @@ export interface VerifyCounts {
   archived: number;
 }
 
+/** Objects of the destination by storage class (a listing without one: STANDARD). */
+export type ClassCounts = Record<string, number>;
+
 export interface DayVerify extends VerifyCounts {
   day: string;
+  /** The verified objects of your bucket by storage class (`--storage-class`, lifecycle rules). */
+  storageClasses?: ClassCounts;
   /** Problems and size-only notes of the day, in key order. */
   findings: VerifyFinding[];
 }
 
 export interface VerifyReport extends VerifyCounts {
   days: number;
+  /** The verified objects of your bucket by storage class, over every day. */
+  storageClasses?: ClassCounts;
   /** missing + sizeMismatch + etagMismatch + extra. */
   problems: number;
   /** The signal stopped the run before every unit was verified. */
@@ -121,6 +128,10 @@ function tally(c: VerifyCounts, status: "ok" | VerifyStatus): void {
   else c.extra += 1;
 }
 
+function addClass(c: ClassCounts, storageClass: string, n: number): void {
+  c[storageClass] = (c[storageClass] ?? 0) + n;
+}
+
 /** Verifies one day (or prefix unit): lists both sides and compares them key by key. */
 export async function verifyDay(deps: VerifyDeps, day: string, opts: VerifyOptions): Promise<DayVerify> {
   const { listing, sourceBucket, destBucket } = deps;
@@ -132,6 +143,7 @@ export async function verifyDay(deps: VerifyDeps, day: string, opts: VerifyOptio
     collect(deps.destLister ? deps.destLister.list(destBucket, day) : listObjects(listing, destBucket, day, "dest")).then((l) => l.filter(keep)),
   ]);
   const inDest = new Set(dest.map((o) => o.key));
+  for (const o of dest) addClass((result.storageClasses ??= {}), o.storageClass ?? "STANDARD", 1);
   const archived = (o: ObjInfo) => o.storageClass !== undefined && ARCHIVED_CLASSES.has(o.storageClass) && !inDest.has(o.key);
   const src = listed.filter((o) => !archived(o));
   result.archived = listed.length - src.length;
@@ -189,6 +201,7 @@ export async function runVerify(deps: VerifyDeps, units: string[], opts: VerifyO
     if (failure || day === undefined) continue;
     total.days += 1;
     for (const k of Object.keys(emptyCounts()) as (keyof VerifyCounts)[]) total[k] += day[k];
+    for (const [sc, n] of Object.entries(day.storageClasses ?? {})) addClass((total.storageClasses ??= {}), sc, n);
     deps.onDay?.(day);
   }
   if (failure) throw failure.e;

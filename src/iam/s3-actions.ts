@@ -50,7 +50,7 @@ export interface S3Rule {
   acl?: boolean;
   /** x-amz-copy-source / x-amz-metadata-directive are in the context. */
   copy?: boolean;
-  /** The request accepts x-amz-server-side-encryption (and its KMS key id): in the context when sent. */
+  /** The request accepts x-amz-server-side-encryption (its KMS key id, x-amz-storage-class): in the context when sent. */
   sse?: boolean;
   /** s3:prefix, s3:delimiter, s3:max-keys are in the context. */
   listing?: boolean;

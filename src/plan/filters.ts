@@ -32,6 +32,18 @@ export interface Filter {
   keep: KeyFilter;
   /** "--include '*_1_*' --exclude '*.txt'", for messages. */
   text: string;
+  /** Set when an --include cannot change the selection (see `ineffectiveIncludes`). */
+  ineffective?: IneffectiveIncludes;
+}
+
+/** --include rules that select nothing away, and the rule list that does what they likely meant. */
+export interface IneffectiveIncludes {
+  /** The --include globs with no --exclude before them. */
+  globs: string[];
+  /** The one-line warning. */
+  message: string;
+  /** The rule list with `--exclude '*'` first: only objects an --include matches (then the later rules). */
+  suggestion: string;
 }
 
 const GLOB_OPTIONS: picomatch.PicomatchOptions = {
@@ -65,19 +77,41 @@ function compileRegex(source: string): RegExp {
 
 const quote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
+const rulesText = (rules: FilterRule[]): string => rules.map((r) => `--${r.kind} ${quote(r.glob)}`).join(" ");
+
+/**
+ * Under the AWS CLI's rules every object starts included, so an --include with no --exclude before it includes
+ * nothing that was not included already: it cannot change the selection (`--include '*_001.pcap.gz'` alone selects
+ * every object). The form that selects only what it matches starts with `--exclude '*'`. Undefined when every
+ * --include follows an --exclude.
+ */
+export function ineffectiveIncludes(rules: FilterRule[]): IneffectiveIncludes | undefined {
+  const first = rules.findIndex((r) => r.kind === "exclude");
+  const globs = (first < 0 ? rules : rules.slice(0, first)).filter((r) => r.kind === "include").map((r) => r.glob);
+  if (globs.length === 0) return undefined;
+  const suggestion = rulesText([{ kind: "exclude", glob: "*" }, ...rules]);
+  const what = globs.map((g) => `--include ${quote(g)}`).join(" ");
+  return {
+    globs,
+    message: `${what} changes nothing: every object starts included and only an --exclude before it can leave objects out (the AWS CLI's rules); to take only the objects it matches, use ${suggestion}`,
+    suggestion,
+  };
+}
+
 /** Compiles the rules (validating every one); undefined when there is nothing to filter. */
 export function buildFilter(rules: FilterRule[], match?: string): Filter | undefined {
   if (rules.length === 0 && match === undefined) return undefined;
   const compiled = rules.map((r) => ({ include: r.kind === "include", test: compileGlob(r) }));
   const regex = match === undefined ? undefined : compileRegex(match);
-  const text = [...rules.map((r) => `--${r.kind} ${quote(r.glob)}`), ...(match === undefined ? [] : [`--match ${quote(match)}`])].join(" ");
+  const text = [rulesText(rules), ...(match === undefined ? [] : [`--match ${quote(match)}`])].filter((t) => t !== "").join(" ");
   const keep: KeyFilter = (key, unit) => {
     const relative = key.startsWith(unit) ? key.slice(unit.length) : key;
     let kept = true;
     for (const r of compiled) if (r.test(relative)) kept = r.include;
     return kept && (!regex || regex.test(key));
   };
-  return { keep, text };
+  const ineffective = ineffectiveIncludes(rules);
+  return { keep, text, ...(ineffective ? { ineffective } : {}) };
 }
 
 /** The note for a run whose filter left no object of the selected days. */

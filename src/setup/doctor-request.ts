@@ -53,11 +53,12 @@ export interface PolicyFacts {
   sse?: Record<string, string>;
 }
 
-/** The request headers `--sse` / `--sse-kms-key-id` add to CopyObject and CreateMultipartUpload. */
-export function sseHeaders(w: { sse?: string; sseKmsKeyId?: string }): Record<string, string> {
+/** The request headers `--sse` / `--sse-kms-key-id` / `--storage-class` add to CopyObject and CreateMultipartUpload. */
+export function sseHeaders(w: { sse?: string; sseKmsKeyId?: string; storageClass?: string }): Record<string, string> {
   return {
     ...(w.sse ? { "x-amz-server-side-encryption": w.sse } : {}),
     ...(w.sseKmsKeyId ? { "x-amz-server-side-encryption-aws-kms-key-id": w.sseKmsKeyId } : {}),
+    ...(w.storageClass ? { "x-amz-storage-class": w.storageClass } : {}),
   };
 }
 

@@ -6,7 +6,7 @@ import { planDays } from "../../plan/days.js";
 import { listPrefixes } from "../../engine/listing.js";
 import { inShard, parseShard, shardFromEnv, type Shard } from "../../engine/shard.js";
 import { nothingMatched, type Filter } from "../../plan/filters.js";
-import { FILTER_HELP, withFilterOptions } from "../filter-options.js";
+import { FILTER_HELP, filterWarning, withFilterOptions } from "../filter-options.js";
 import { now } from "../clock.js";
 import type { EngineEvent } from "../../engine/events.js";
 import { sweepOrphans } from "../../engine/orphans.js";
@@ -19,7 +19,7 @@ import { EXIT, EXIT_CODES_HELP, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { commandLine, damagedJournalText, makeOutput, shellQuote, withOutputOptions, type OutputFlags } from "../common.js";
 import { openSession, type Session } from "../session.js";
-import { copyContext, executeCopy, interruptible, type CopyRun } from "../run-copy.js";
+import { copyContext, executeCopy, interruptible, pricesOf, type CopyRun } from "../run-copy.js";
 import type { CopyContext } from "../../engine/copy.js";
 import { failedKeys, ReportCollector } from "../report.js";
 import { redact } from "../redact.js";
@@ -80,9 +80,9 @@ export function fetchCommand(): Command {
     .alias("copy")
     .description("copy FLEX data for the given dates from the provider's bucket into yours (server-side)")
     .argument("[selector...]", "dates to copy: YYYY, YYYY/MM, YYYY/MM/DD, FROM..TO (either side open), today, yesterday, latest, latest:N")
-    .option("--sample", "copy the sample data under testdata/ instead of production data")
+    .option("--sample", "copy the sample data under testdata/ instead of production data: alone, all of it; with dates, those days of it")
     .option("--force", "copy again even objects that are already in your bucket")
-    .option("-n, --dry-run", "show the plan (days, objects, bytes, estimated time) and copy nothing")
+    .option("-n, --dry-run", "show the plan (days, objects, bytes, estimated time, the requests and their price, the storage a month) and copy nothing")
     .option("--report <file>", "write the run as JSON: plan, per-day counts, failures with hints, refreshes, timings")
     .option("--retry-failed <report>", "copy again only the objects that failed in an earlier --report")
     .option("--shard <i/n|auto>", "copy only shard i of n of the days (deterministic; for CI matrices); auto: from AWS Batch / Kubernetes Indexed Job variables")
@@ -99,7 +99,9 @@ export function fetchCommand(): Command {
 }
 
 function selectorsOf(args: string[], flags: FetchFlags): Selector[] {
-  if (args.length === 0) throw new UsageError("fetch needs at least one selector, e.g. flexcopy fetch 2021/05 (or --retry-failed <report>)");
+  // --sample alone means what its help says: all of the sample data under testdata/.
+  if (args.length === 0 && flags.sample) args = ["testdata"];
+  if (args.length === 0) throw new UsageError("fetch needs at least one selector, e.g. flexcopy fetch 2021/05 (or --sample for all of testdata/, or --retry-failed <report>)");
   try {
     return parseSelectors(args, { sample: flags.sample, now: now() });
   } catch (err) {
@@ -130,6 +132,7 @@ async function fetch(args: string[], flags: FetchFlags, self: Command, filter: F
 
   // Every output is checked before AssumeRole and the first copy: a bad path fails now, not after hours.
   if (flags.report) checkWritableFile("--report", flags.report);
+  const prices = flags.dryRun ? pricesOf(config) : undefined;
   const stateDir = flags.stateDir && path.resolve(flags.stateDir);
   // A dry run writes nothing: it reads the journal (as verify does) and takes no lock, so it runs beside a fetch.
   const journal = new FileJournal(shardJournalPath(journalPath(destBucket, process.env, os.homedir(), stateDir), shard), { readOnly: flags.dryRun });
@@ -146,6 +149,8 @@ async function fetch(args: string[], flags: FetchFlags, self: Command, filter: F
     if (collector && flags.report) collector.write(flags.report);
   };
   if (journal.damaged > 0) emit({ kind: "notice", message: damagedJournalText(journal) });
+  const ineffective = filterWarning(filter);
+  if (ineffective) emit(ineffective);
   let session: Session;
   try {
     session = await openSession(config, emit);
@@ -164,7 +169,7 @@ async function fetch(args: string[], flags: FetchFlags, self: Command, filter: F
   );
   let orphans: EventOf<"orphans"> | undefined;
   try {
-    const run: CopyRun = { session, config, reporter: out.reporter, units: [], flags, resumeCommand: commandLine(process.argv), signal, emit };
+    const run: CopyRun = { session, config, reporter: out.reporter, units: [], flags, resumeCommand: commandLine(process.argv), signal, emit, ...(prices ? { prices } : {}) };
     const ctx = { ...copyContext(run), journal, otherJournals };
     orphans = flags.dryRun ? undefined : await removeOrphans(ctx, config, journal);
     if (retry) {

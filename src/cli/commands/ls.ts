@@ -7,7 +7,7 @@ import { dayFolderOf, parseDayPrefix } from "../../engine/day-key.js";
 import type { Filter } from "../../plan/filters.js";
 import { planDays } from "../../plan/days.js";
 import { parseSelectors } from "../../plan/selectors.js";
-import { FILTER_HELP, withFilterOptions } from "../filter-options.js";
+import { FILTER_HELP, printFilterWarning, withFilterOptions } from "../filter-options.js";
 import { now } from "../clock.js";
 import type { ObjInfo } from "../../engine/storage.js";
 import { EXIT, EXIT_CODES_HELP, UsageError } from "../errors.js";
@@ -95,6 +95,7 @@ async function ls(prefixArg: string, flags: LsFlags, self: Command, filter: Filt
   const bucket = flags.dest ? config.destBucket : config.sourceBucket;
   if (!bucket) throw new UsageError("--dest needs --dest-bucket (or FLEXCOPY_DEST_BUCKET, or destBucket in flexcopy.config.json)");
   if (flags.checkAccess && flags.dest) throw new UsageError("--check-access checks the provider's bucket; it cannot be combined with --dest");
+  printFilterWarning(filter, flags.json);
   const word = DAY_WORD.test(prefixArg.trim()) ? parseSelectors([prefixArg.trim()], { sample: flags.sample, now: now() }) : undefined;
   const out = makeOutput({ ...flags, quiet: true });
   const session = await openSession(config, out.emit);

@@ -11,7 +11,7 @@ import { journalRecord } from "../../engine/records.js";
 import { parseSelectors, SelectorError } from "../../plan/selectors.js";
 import { commandLine, makeOutput, warnDamaged, type OutputFlags } from "../common.js";
 import { nothingMatched, type Filter } from "../../plan/filters.js";
-import { FILTER_HELP, withFilterOptions } from "../filter-options.js";
+import { FILTER_HELP, printFilterWarning, withFilterOptions } from "../filter-options.js";
 import { now } from "../clock.js";
 import { AuthError, EXIT, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
@@ -52,8 +52,8 @@ Exit codes:
 export function verifyCommand(): Command {
   const cmd = new Command("verify")
     .description("check that your bucket holds exactly what the provider's bucket holds for the given dates (listings only)")
-    .argument("<selector...>", "dates to check, as for fetch: YYYY, YYYY/MM, YYYY/MM/DD, FROM..TO, today, latest:N, testdata/...")
-    .option("--sample", "check the sample data under testdata/ instead of production data")
+    .argument("[selector...]", "dates to check, as for fetch: YYYY, YYYY/MM, YYYY/MM/DD, FROM..TO, today, latest:N, testdata/...")
+    .option("--sample", "check the sample data under testdata/ instead of production data: alone, all of it; with dates, those days of it")
     .option("--state-dir <dir>", "where fetch's resume journal lives (multipart ETags it recorded) [FLEXCOPY_STATE_DIR]");
   withConfigOptions(cmd)
     .option("--json", "machine-readable output: one NDJSON line per problem, then a summary line")
@@ -70,6 +70,8 @@ export function verifyCommand(): Command {
 
 async function verify(args: string[], flags: VerifyFlags, self: Command, filter: Filter | undefined): Promise<number> {
   const config = await commandConfig(self);
+  if (args.length === 0 && flags.sample) args = ["testdata"];
+  if (args.length === 0) throw new UsageError("verify needs at least one selector, e.g. flexcopy verify 2021/05 (or --sample for all of testdata/)");
   let selectors;
   try {
     selectors = parseSelectors(args, { sample: flags.sample, now: now() });
@@ -78,6 +80,7 @@ async function verify(args: string[], flags: VerifyFlags, self: Command, filter:
     throw err;
   }
   const destBucket = requireDestBucket(config);
+  printFilterWarning(filter, flags.json);
   // Engine events (retries, notices) only as NDJSON or when they matter; results go to stdout below.
   const out = makeOutput({ ...flags, quiet: true });
   const session = await openSession(config, out.emit);
@@ -130,7 +133,10 @@ export function verifyExitCode(report: VerifyReport): number {
 export type VerifyRecord =
   | { kind: "verify"; day: string; key: string; status: VerifyFinding["status"]; note: string }
   | { kind: "verify"; day: string; status: "not-entitled"; objects: number; note: string }
-  | ({ kind: "verify-summary"; days: number; notEntitled?: number; archived?: number; interrupted?: boolean } & Omit<VerifyCounts, "notEntitled" | "archived">);
+  | ({ kind: "verify-summary"; days: number; notEntitled?: number; archived?: number; interrupted?: boolean; storageClasses?: Record<string, number> } & Omit<
+      VerifyCounts,
+      "notEntitled" | "archived"
+    >);
 
 /** NDJSON form of a finding: `{kind:"verify", day, key, status, note}`. */
 export function findingRecord(f: VerifyFinding): VerifyRecord {
@@ -139,7 +145,7 @@ export function findingRecord(f: VerifyFinding): VerifyRecord {
 
 /** NDJSON form of the summary: counts that are zero (not entitled, archived) and `interrupted: false` are left out. */
 export function summaryRecord(r: VerifyReport): VerifyRecord {
-  const { days, ok, missing, sizeMismatch, etagMismatch, extra, sizeOnly, notEntitled, archived, interrupted } = r;
+  const { days, ok, missing, sizeMismatch, etagMismatch, extra, sizeOnly, notEntitled, archived, interrupted, storageClasses } = r;
   return {
     kind: "verify-summary",
     days,
@@ -152,7 +158,15 @@ export function summaryRecord(r: VerifyReport): VerifyRecord {
     ...(notEntitled ? { notEntitled } : {}),
     ...(archived ? { archived } : {}),
     ...(interrupted ? { interrupted } : {}),
+    ...(storageClasses && Object.keys(storageClasses).length > 0 ? { storageClasses } : {}),
   };
+}
+
+/** "2 GLACIER_IR, 1 STANDARD": the classes of your bucket's objects, when any is not STANDARD. */
+function classesText(c: Record<string, number> | undefined): string | undefined {
+  const entries = Object.entries(c ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (!entries.some(([sc]) => sc !== "STANDARD")) return undefined;
+  return `in your bucket: ${entries.map(([sc, n]) => `${n} ${sc}`).join(", ")}`;
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
@@ -169,6 +183,7 @@ export const VERIFY_TEXT: TextForms<VerifyRecord, { fetchCommand?: string }> = {
         `${plural(r.sizeMismatch, "size mismatch", "size mismatches")}, ${plural(r.etagMismatch, "ETag mismatch", "ETag mismatches")}, ${r.extra} extra` +
         (notEntitled > 0 ? `, ${notEntitled} not entitled (outside your contract)` : "") +
         (archived > 0 ? `, ${archived} archived (not copyable until restored)` : ""),
+      ...(classesText(r.storageClasses) !== undefined ? [classesText(r.storageClasses)!] : []),
       ...(r.interrupted ? ["interrupted: not every day was verified"] : []),
       ...(r.missing + r.sizeMismatch + r.etagMismatch > 0 && fetchCommand ? [`to copy missing and differing objects again, run:\n  ${fetchCommand}`] : []),
       ...(r.extra > 0 ? ["extra objects are not in the provider's bucket; flexcopy never deletes anything in your bucket"] : []),

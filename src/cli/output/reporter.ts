@@ -10,6 +10,8 @@ export interface Reporter {
   emit(e: EngineEvent): void;
   /** Print a result line (goes to stdout in every mode but json). */
   line(text: string): void;
+  /** A result record of the command's own (not an engine event): its JSON line with --json, else `text` as a line. */
+  record(r: { kind: string }, text: string): void;
   close(): void;
 }
 
@@ -32,6 +34,7 @@ function jsonReporter(s: Streams): Reporter {
       s.stdout.write(redact(JSON.stringify({ ...e, time: new Date().toISOString() })) + "\n");
     },
     line: () => undefined,
+    record: (r) => s.stdout.write(redact(JSON.stringify({ ...r, time: new Date().toISOString() })) + "\n"),
     close: () => undefined,
   };
 }
@@ -120,6 +123,7 @@ function ttyReporter(s: Streams, verbose: boolean): Reporter {
     line: (text) => {
       s.stdout.write(redact(text) + "\n");
     },
+    record: (_r, text) => s.stdout.write(redact(text) + "\n"),
     close: () => {
       if (closed) return;
       closed = true;
@@ -144,6 +148,9 @@ function plainReporter(s: Streams, verbose: boolean, quiet: boolean, intervalMs 
       if (t) s.stderr.write(redact(t) + "\n");
     },
     line: (text) => {
+      if (!quiet) s.stdout.write(redact(text) + "\n");
+    },
+    record: (_r, text) => {
       if (!quiet) s.stdout.write(redact(text) + "\n");
     },
     close: () => {

@@ -23,6 +23,7 @@ export const TEXT: TextForms<EngineEvent> = {
       : `credentials refreshed (${e.reason}), valid until ${e.expiration}`,
   progress: () => undefined,
   notice: (e) => `note: ${e.message}`,
+  "filter-warning": (e) => `warning: ${e.message}`,
   "upload-left": (e) => `left    ${e.key}: an incomplete multipart upload that flexcopy could not abort (billed until removed): ${e.command}`,
   orphans: (e) => (e.removed > 0 ? `removed ${e.removed} incomplete ${e.removed === 1 ? "upload" : "uploads"} an interrupted run left behind` : undefined),
   concurrency: (e) =>

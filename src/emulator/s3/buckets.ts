@@ -169,7 +169,7 @@ export function listMultipartUploads(ctx: Ctx, b: Bucket): void {
   for (const u of page) {
     inner +=
       `<Upload><Key>${esc(u.key)}</Key><UploadId>${u.uploadId}</UploadId>${ownerXml("Initiator", u.initiator)}${ownerXml("Owner", u.initiator)}` +
-      `<StorageClass>STANDARD</StorageClass><Initiated>${isoTime(u.initiated)}</Initiated></Upload>`;
+      `<StorageClass>${u.storageClass ?? "STANDARD"}</StorageClass><Initiated>${isoTime(u.initiated)}</Initiated></Upload>`;
   }
   sendXml(ctx, s3Doc("ListMultipartUploadsResult", inner));
 }

@@ -6,7 +6,7 @@ import { S3Error, accessDenied, invalidArgument, invalidObjectState, noSuchBucke
 import { header, sendXml, type Ctx } from "../http.js";
 import { authorize, checkObjectAcl } from "../access/authorize.js";
 import { checkAclAccepted, newObjectAcl } from "../access/acl.js";
-import { aclHeader, checkKey, DEFAULT_CONTENT_TYPE, metadataFromHeaders } from "./objects.js";
+import { aclHeader, checkKey, DEFAULT_CONTENT_TYPE, metadataFromHeaders, storageClassHeader } from "./objects.js";
 import { ARCHIVED_CLASSES, lastModifiedIso, type Bucket, type ObjRecord } from "../store.js";
 import { FIVE_GIB } from "../types.js";
 import { s3Doc } from "../xml.js";
@@ -78,6 +78,7 @@ export async function copyObject(ctx: Ctx, b: Bucket, key: string): Promise<void
   checkKey(key);
   const acl = aclHeader(ctx);
   checkAclAccepted(b, acl);
+  const storageClass = storageClassHeader(ctx);
   const src = copySource(ctx);
   const encryption = checkWriteEncryption(ctx, b); // KMS is asked for a data key after IAM allowed both sides
   if (src.rec.size > FIVE_GIB) throw tooLargeToCopy();
@@ -102,6 +103,10 @@ export async function copyObject(ctx: Ctx, b: Bucket, key: string): Promise<void
   const ct = directive === "REPLACE" ? (header(ctx, "content-type") ?? DEFAULT_CONTENT_TYPE) : src.rec.contentType;
   if (ct !== undefined) rec.contentType = ct;
   if (src.rec.partSizes) rec.partSizes = src.rec.partSizes;
+  // The copy is stored in the class the request names, else STANDARD: CopyObject does not keep the source's
+  // class (S3 API Reference, CopyObject: "x-amz-storage-class ... the default is STANDARD"; S3 User Guide, "Copying
+  // objects": a copy may change the storage class). Its ETag is the source's whatever the class.
+  if (storageClass !== undefined) rec.storageClass = storageClass;
   b.put(rec);
   sendXml(ctx, s3Doc("CopyObjectResult", `<LastModified>${lastModifiedIso(rec)}</LastModified><ETag>&quot;${rec.etag}&quot;</ETag>`));
 }

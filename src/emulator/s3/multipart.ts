@@ -9,7 +9,7 @@ import { sleep } from "../faults.js";
 import { header, payload, send, sendXml, type Ctx } from "../http.js";
 import { checkAclAccepted, newObjectAcl } from "../access/acl.js";
 import { copySource, tooLargeToCopy } from "./copy.js";
-import { aclHeader, checkKey, DEFAULT_CONTENT_TYPE, metadataFromHeaders } from "./objects.js";
+import { aclHeader, checkKey, DEFAULT_CONTENT_TYPE, metadataFromHeaders, storageClassHeader } from "./objects.js";
 import type { Bucket, ObjRecord, Part, Upload } from "../store.js";
 import { FIVE_GIB, MIN_PART_SIZE } from "../types.js";
 import { esc, isoTime, ownerXml, parseXml, s3Doc, text } from "../xml.js";
@@ -19,6 +19,9 @@ export function createMultipartUpload(ctx: Ctx, b: Bucket, key: string): void {
   const acl = aclHeader(ctx);
   checkAclAccepted(b, acl);
   checkWriteEncryption(ctx, b);
+  // The class is named on CreateMultipartUpload and kept by the upload; Complete stores the object in it (S3 API
+  // Reference, CreateMultipartUpload: x-amz-storage-class; ListParts / ListMultipartUploads: StorageClass).
+  const storageClass = storageClassHeader(ctx);
   const up: Upload = {
     uploadId: randomBytes(48).toString("base64url"),
     bucket: b.name,
@@ -32,6 +35,7 @@ export function createMultipartUpload(ctx: Ctx, b: Bucket, key: string): void {
     parts: new Map(),
   };
   if (acl !== undefined) up.acl = acl;
+  if (storageClass !== undefined) up.storageClass = storageClass;
   b.uploads.set(up.uploadId, up);
   ctx.entry.uploadId = up.uploadId;
   sendXml(ctx, s3Doc("InitiateMultipartUploadResult", `<Bucket>${esc(b.name)}</Bucket><Key>${esc(key)}</Key><UploadId>${up.uploadId}</UploadId>`));
@@ -149,6 +153,7 @@ export function completeMultipartUpload(ctx: Ctx, b: Bucket, key: string): void 
   const only = sources.size === 1 ? [...sources][0] : undefined;
   if (only !== undefined) rec.copySource = only;
   if (up.contentType !== undefined) rec.contentType = up.contentType;
+  if (up.storageClass !== undefined) rec.storageClass = up.storageClass;
   b.put(rec);
   b.uploads.delete(up.uploadId);
   const location = `http://${ctx.req.headers.host ?? "127.0.0.1"}/${encodeURIComponent(b.name)}/${key.split("/").map(encodeURIComponent).join("/")}`;
@@ -171,7 +176,7 @@ export function listParts(ctx: Ctx, b: Bucket, key: string): void {
   const last = page[page.length - 1];
   let inner =
     `<Bucket>${esc(b.name)}</Bucket><Key>${esc(key)}</Key><UploadId>${up.uploadId}</UploadId>` +
-    `${ownerXml("Initiator", up.initiator)}${ownerXml("Owner", up.initiator)}<StorageClass>STANDARD</StorageClass>` +
+    `${ownerXml("Initiator", up.initiator)}${ownerXml("Owner", up.initiator)}<StorageClass>${up.storageClass ?? "STANDARD"}</StorageClass>` +
     `<PartNumberMarker>${marker}</PartNumberMarker>${truncated && last ? `<NextPartNumberMarker>${last.partNumber}</NextPartNumberMarker>` : ""}` +
     `<MaxParts>${max}</MaxParts><IsTruncated>${truncated}</IsTruncated>`;
   for (const p of page) {

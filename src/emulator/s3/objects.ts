@@ -7,7 +7,7 @@ import { header, payload, send, sendStream, sendXml, type Ctx } from "../http.js
 import { decide, checkObjectAcl } from "../access/authorize.js";
 import { ALL_USERS, AUTH_USERS, CANNED_ACLS, aclNotSupported, checkAclAccepted, grantsFor, newObjectAcl } from "../access/acl.js";
 import { checkPublicAcl } from "../access/public-policy.js";
-import { ARCHIVED_CLASSES, type Bucket, type ObjRecord } from "../store.js";
+import { ARCHIVED_CLASSES, STORAGE_CLASSES, type Bucket, type ObjRecord } from "../store.js";
 import { esc, ownerXml, parseXml, s3Doc, text } from "../xml.js";
 
 export const DEFAULT_CONTENT_TYPE = "binary/octet-stream";
@@ -26,6 +26,21 @@ export function aclHeader(ctx: Ctx): string | undefined {
   const acl = header(ctx, "x-amz-acl");
   if (acl !== undefined && !CANNED_ACLS.has(acl)) throw new S3Error(400, "InvalidArgument", "", { ArgumentName: "x-amz-acl", ArgumentValue: acl });
   return acl;
+}
+
+/**
+ * The x-amz-storage-class header of a write that takes it (PutObject, CopyObject, CreateMultipartUpload: S3 API
+ * Reference, "x-amz-storage-class ... By default, Amazon S3 uses the STANDARD Storage Class to store newly created
+ * objects"), validated: an unknown class is 400 InvalidStorageClass ("The storage class you specified is not
+ * valid", S3 API Reference, Error responses). Undefined: STANDARD, which the records leave unset.
+ */
+export function storageClassHeader(ctx: Ctx): string | undefined {
+  const sc = header(ctx, "x-amz-storage-class");
+  if (sc === undefined) return undefined;
+  if (!(STORAGE_CLASSES as readonly string[]).includes(sc)) {
+    throw new S3Error(400, "InvalidStorageClass", "The storage class you specified is not valid", { StorageClassRequested: sc });
+  }
+  return sc === "STANDARD" ? undefined : sc;
 }
 
 export function checkKey(key: string): void {
@@ -135,6 +150,7 @@ export function putObject(ctx: Ctx, b: Bucket, key: string): void {
   const acl = aclHeader(ctx);
   checkAclAccepted(b, acl);
   const encryption = checkWriteEncryption(ctx, b);
+  const storageClass = storageClassHeader(ctx);
   const data = payload(ctx);
   const md5 = header(ctx, "content-md5");
   if (md5 !== undefined && Buffer.from(md5, "base64").toString("hex") !== md5hex(data)) {
@@ -151,6 +167,7 @@ export function putObject(ctx: Ctx, b: Bucket, key: string): void {
     contentType: header(ctx, "content-type") ?? DEFAULT_CONTENT_TYPE,
     metadata: metadataFromHeaders(ctx),
   };
+  if (storageClass !== undefined) rec.storageClass = storageClass;
   b.put(rec);
   send(ctx, 200, undefined, { etag: `"${etag}"` });
 }

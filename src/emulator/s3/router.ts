@@ -123,6 +123,8 @@ export async function handleS3(ctx: Ctx): Promise<void> {
   if (acl !== undefined) e.acl = acl;
   const sse = header(ctx, "x-amz-server-side-encryption");
   if (sse !== undefined) e.sse = sse;
+  const storageClass = header(ctx, "x-amz-storage-class");
+  if (storageClass !== undefined) e.storageClass = storageClass;
   if (ctx.sig) {
     ctx.principal = await authenticate(st, ctx.sig, ctx.method, ctx.rawPath, ctx.query, ctx.req.headers, ctx.body);
   }
