@@ -36,6 +36,7 @@ export interface EmulatorFlags {
   resetRate?: number;
   copyErrorRate?: number;
   maxInflight?: number;
+  maxRate?: number;
   logLimit?: number;
 }
 
@@ -56,6 +57,7 @@ export const parsePort = intIn("port", 0, 65535);
 export const parseTokenTtl = intIn("token TTL (seconds)", 1, 129600);
 export const parseLogLimit = intIn("log limit", 0, 10_000_000);
 export const parseMaxInflight = intIn("max in-flight writes", 0, 1_000_000);
+export const parseMaxRate = intIn("max rate (write requests per second per prefix)", 0, 1_000_000);
 
 export function parseLatency(v: string): number {
   const t = v.trim().replace(/ms$/i, "");
@@ -180,6 +182,7 @@ export function emulatorOptionsFromFlags(f: EmulatorFlags): EmulatorOptions {
   if (f.resetRate !== undefined) faults.resetRate = f.resetRate;
   if (f.copyErrorRate !== undefined) faults.copyErrorBodyRate = f.copyErrorRate;
   if (f.maxInflight !== undefined) faults.maxInflight = f.maxInflight;
+  if (f.maxRate !== undefined) faults.maxRate = f.maxRate;
   const o: EmulatorOptions = { port: f.port, seed: f.seed, faults };
   if (f.bucketPolicy === false) o.bucketPolicy = false;
   else if (f.bucketPolicy !== undefined) o.bucketPolicy = readPolicyFile(f.bucketPolicy);
@@ -253,5 +256,11 @@ export function withEmulatorOptions(cmd: Command): Command {
     .addOption(new Option("--reset-rate <p>", "probability of a dropped connection per request (default: 0)").argParser(parseProbability("reset rate")))
     .addOption(new Option("--copy-error-rate <p>", "probability of a 200 OK copy response carrying an error body (default: 0)").argParser(parseProbability("copy error rate")))
     .addOption(new Option("--max-inflight <n>", "S3's push-back: above n write requests (PUT/COPY/POST/DELETE) in flight answer 503 SlowDown; 0 = unlimited (default: 0)").argParser(parseMaxInflight))
+    .addOption(
+      new Option(
+        "--max-rate <n>",
+        "S3's documented push-back: above n write requests (PUT/COPY/POST/DELETE) per second per prefix (the key's folder, e.g. a day) answer 503 SlowDown; S3 serves at least 3,500; 0 = unlimited (default: 0)",
+      ).argParser(parseMaxRate),
+    )
     .addOption(new Option("--log-limit <n>", "request log ring-buffer entries, 0 = off (default: 10000)").argParser(parseLogLimit));
 }

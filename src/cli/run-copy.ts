@@ -3,6 +3,7 @@ import { MultipartGate } from "../engine/strategy.js";
 import { multipartPermission } from "../setup/doctor-policy.js";
 import { formatDuration } from "../config/sizes.js";
 import type { CopyContext } from "../engine/copy.js";
+import type { Settled } from "../engine/concurrency.js";
 import type { EngineEvent, RunSummary } from "../engine/events.js";
 import { planUnits, runCopy } from "../engine/run.js";
 import { AuthError, EXIT, UsageError } from "./errors.js";
@@ -86,6 +87,8 @@ export interface CopyRun {
   resumeCommand: string;
   signal: AbortSignal;
   emit: (e: EngineEvent) => void;
+  /** Where the last run against this destination settled (`--concurrency auto` starts there). */
+  start?: Settled;
   /** The prices of a dry run's cost estimate (pricesOf); default: those of the config's priceFile, else the table. */
   prices?: PriceTable;
 }
@@ -105,7 +108,7 @@ export function copyContext(run: CopyRun): CopyContext {
   if (!config.destBucket) throw new Error("destination bucket missing");
   return {
     store: s3Store(session.s3, writeOptions(config)),
-    requester: session.requester(run.emit, run.signal),
+    requester: session.requester(run.emit, run.signal, run.start),
     sourceBucket: config.sourceBucket,
     destBucket: config.destBucket,
     partSize: config.partSize,

@@ -7,7 +7,7 @@ import { makeS3Client, makeStsClient, type ClientSettings } from "../aws/clients
 import { proxyFor, proxySecrets } from "../aws/proxy.js";
 import { baseCredentials, EnvCredentials, RoleCredentials } from "../aws/credentials.js";
 import { concurrencyCeiling, defaultRoleArn, type FlexConfig } from "../config/schema.js";
-import { AdaptiveConcurrency } from "../engine/concurrency.js";
+import { AdaptiveConcurrency, type Settled } from "../engine/concurrency.js";
 import type { Emit } from "../engine/events.js";
 import type { Listing } from "../engine/listing.js";
 import { RequestError, Requester, type CredentialRefresher } from "../engine/request.js";
@@ -23,7 +23,8 @@ export interface Session {
   roleArn?: string;
   refresher: CredentialRefresher;
   refreshCount(): number;
-  requester(emit: Emit, signal?: AbortSignal): Requester;
+  /** `start`: where `--concurrency auto` starts (a previous run's settled state), unless --concurrency-start says. */
+  requester(emit: Emit, signal?: AbortSignal, start?: Settled): Requester;
   /** The bucket owner's (base) credentials, to list and abort uploads the role may not; absent with `--credentials env`. */
   owner?(emit: Emit, signal?: AbortSignal): Listing & { s3: S3Client };
 }
@@ -103,7 +104,7 @@ export async function openSession(config: FlexConfig, emit: Emit, env: Record<st
     creds.warnIfExpiring();
     const s3 = makeS3Client(settings, creds.provider);
     const refresher: CredentialRefresher = { currentKeyId: undefined, refreshRejected: async () => false };
-    return { config, s3, sts, refresher, refreshCount: () => 0, requester: (e, signal) => requester(config, refresher, e, signal) };
+    return { config, s3, sts, refresher, refreshCount: () => 0, requester: (e, signal, start) => requester(config, refresher, e, signal, start) };
   }
 
   const roleArn = roleArnOf(config);
@@ -150,14 +151,16 @@ export async function openSession(config: FlexConfig, emit: Emit, env: Record<st
     roleArn,
     refresher,
     refreshCount: () => creds.refreshCount,
-    requester: (e, signal) => requester(config, refresher, e, signal),
+    requester: (e, signal, start) => requester(config, refresher, e, signal, start),
     owner: (e, signal) => ({ s3: ownerS3, store: ownerStore, requester: ownerRequester(config, fixed, e, signal) }),
   };
 }
 
-function requester(config: FlexConfig, credentials: CredentialRefresher, emit: Emit, signal?: AbortSignal): Requester {
+function requester(config: FlexConfig, credentials: CredentialRefresher, emit: Emit, signal?: AbortSignal, start?: Settled): Requester {
+  // --concurrency-start N: from N in slow start; else where the last run settled (its W_max too); else low
+  const from = config.concurrencyStart !== undefined ? { initial: config.concurrencyStart } : start ? { initial: start.limit, ceiling: start.ceiling } : {};
   const adaptive =
-    config.concurrency === "auto" ? new AdaptiveConcurrency({ max: config.maxConcurrency }, (c) => emit({ kind: "concurrency", ...c })) : undefined;
+    config.concurrency === "auto" ? new AdaptiveConcurrency({ max: config.maxConcurrency, ...from }, (c) => emit({ kind: "concurrency", ...c })) : undefined;
   return new Requester({ concurrency: concurrencyCeiling(config), adaptive, maxAttempts: config.maxAttempts, credentials, emit, signal });
 }
 

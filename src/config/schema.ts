@@ -246,6 +246,11 @@ export const SETTINGS = {
     help: "the most copy requests in flight that auto may reach",
     schema: int(1, 1024, "must be a whole number from 1 to 1024").default(DEFAULT_MAX_CONCURRENCY),
   }),
+  concurrencyStart: setting({
+    type: "integer",
+    help: "where --concurrency auto starts (default: where the last run against the destination settled, else 8)",
+    schema: int(1, 1024, "must be a whole number from 1 to 1024").optional(),
+  }),
   partSize: setting({
     commands: ["fetch", "spec", "doctor"],
     type: "size",

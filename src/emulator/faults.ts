@@ -13,9 +13,10 @@ export const DEFAULT_FAULTS: Faults = {
   clockOffsetMs: 0,
   bucketRegions: {},
   maxInflight: 0,
+  maxRate: 0,
 };
 
-const NUMERIC = ["latencyMs", "copyRateBytesPerSec", "timeScale", "slowDownRate", "internalErrorRate", "resetRate", "copyErrorBodyRate", "clockOffsetMs", "maxInflight"] as const;
+const NUMERIC = ["latencyMs", "copyRateBytesPerSec", "timeScale", "slowDownRate", "internalErrorRate", "resetRate", "copyErrorBodyRate", "clockOffsetMs", "maxInflight", "maxRate"] as const;
 
 export class FaultState {
   private f: Faults = { ...DEFAULT_FAULTS, failNext: [], bucketRegions: {} };
@@ -41,9 +42,10 @@ export class FaultState {
       if (v === undefined) continue;
       if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`faults.${k} must be a finite number`);
       if (k !== "clockOffsetMs" && v < 0) throw new Error(`faults.${k} must be >= 0`);
-      if (k.endsWith("Rate") && k !== "copyRateBytesPerSec" && v > 1) throw new Error(`faults.${k} is a probability (0..1)`);
+      if (k.endsWith("Rate") && k !== "copyRateBytesPerSec" && k !== "maxRate" && v > 1) throw new Error(`faults.${k} is a probability (0..1)`);
       if (k === "timeScale" && v === 0) throw new Error("faults.timeScale must be > 0");
       if (k === "maxInflight" && !Number.isInteger(v)) throw new Error("faults.maxInflight must be a whole number (0 = unlimited)");
+      if (k === "maxRate" && !Number.isInteger(v)) throw new Error("faults.maxRate must be a whole number of requests per second (0 = unlimited)");
       next[k] = v;
     }
     if (p.failNext !== undefined) {
@@ -68,6 +70,15 @@ export class FaultState {
 
   get maxInflight(): number {
     return this.f.maxInflight;
+  }
+
+  get maxRate(): number {
+    return this.f.maxRate;
+  }
+
+  /** One modelled second in wall ms (the window of `maxRate`). */
+  get secondMs(): number {
+    return 1000 / this.f.timeScale;
   }
 
   regionOf(bucket: string, fallback: string): string {

@@ -8,7 +8,7 @@ import { bucketPolicy as manualBucketPolicy } from "../iam/manual.js";
 import { baseIdentityPolicy, roleIdentityPolicy, type World } from "./access/authorize.js";
 import { grantsFor } from "./access/acl.js";
 import { publicPolicyBlocked, publicStatement } from "./access/public-policy.js";
-import { InflightGauge } from "./pushback.js";
+import { InflightGauge, RateGauge } from "./pushback.js";
 import { loadSeed } from "./seed/seed.js";
 import { Bucket, STORAGE_CLASSES, type ObjRecord } from "./store.js";
 import type { EmulatorOptions, PutObjectOptions, Session } from "./types.js";
@@ -93,6 +93,7 @@ export class EmulatorState {
   readonly kmsKeyGrants: Set<string>;
   readonly log: RequestLog;
   readonly writes = new InflightGauge();
+  readonly rates = new RateGauge();
   private reqCounter = 0;
   private readonly reqPrefix = randomId(6, "0123456789ABCDEF");
 

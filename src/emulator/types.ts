@@ -80,6 +80,7 @@ export interface Faults {
   clockOffsetMs: number; // server's idea of now
   bucketRegions: Record<string, string>; // per-bucket region override (default ap-northeast-1)
   maxInflight: number; // 0 = unlimited; above N write requests (PUT/COPY/POST/DELETE) in flight: 503 SlowDown (pushback.ts)
+  maxRate: number; // 0 = unlimited; above N write requests per modelled second per prefix (the key's folder): 503 SlowDown (pushback.ts)
 }
 
 export type ObjectOwnership = "ObjectWriter" | "BucketOwnerPreferred" | "BucketOwnerEnforced";
@@ -109,6 +110,8 @@ export interface RequestLogEntry {
   action?: string;
   denyReason?: string;
   inflight?: number; // write requests in flight when this one was admitted (itself included)
+  /** Under `maxRate`: when this write was admitted (Date.now() ms), the clock the rate is counted on. */
+  admittedAt?: number;
   /** The request was carried out but its response never sent: the connection dropped (failNext "ResetAfter"). */
   responseLost?: boolean;
 }

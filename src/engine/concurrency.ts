@@ -12,8 +12,18 @@
  *   signals (SlowDown/503, throttling codes, timeouts, connection resets), not to latency: a server-side
  *   copy's latency grows with the object's size (20 ms + size / copy rate), so a latency-gradient
  *   controller (TCP Vegas, Netflix's Gradient) would read every large object as congestion.
+ * - Where it starts: where the last run against the same destination bucket settled (`Settled`, kept in the
+ *   state directory by `state/settled.ts`), already in congestion avoidance with that run's W_max; else
+ *   low (`DEFAULT_INITIAL`, 8), because S3 asks clients to ramp up gradually and a start above the
+ *   capacity refuses the whole excess at once (the former start at 64 sent 14.8 % of copies back with
+ *   SlowDown at a capacity of 20).
  * - Slow start: while no signal has been seen, each successful request raises the limit by one, which
- *   doubles it per round trip.
+ *   doubles it per round trip. Its first push-back ends it HyStart-style (RFC 9406 leaves slow start
+ *   before the loss; here the refusal itself tells where): the limit then may be up to twice what S3
+ *   takes, so W_max is what was in flight when S3 refused (the requests S3 did take), if that is below
+ *   the limit, and the cut is from there. Cutting the limit by β alone would take several round trips of
+ *   refusals (64 → 54 → 46 → … → 20) to come down from a doubling; the same holds for a start from a
+ *   settled value above what S3 takes today.
  * - On a signal: the limit is multiplied by `decrease` (β = 0.85) and the limit it was cut from is
  *   remembered (W_max: where S3 pushed back). One cut per round trip: a signal from a request that started
  *   before the last cut does not cut again (RFC 5681's one reduction per window), so a burst of 503s from
@@ -40,6 +50,10 @@
  * - It only grows while the limit is what holds the run back (requests were waiting for a slot when one
  *   finished): raising a limit that is not reached adds nothing but a later burst (RFC 7661, RFC 9438 §5.8).
  * - It never goes above `max` (`--max-concurrency`) or below `min`.
+ * - The unit simulation (`concurrency.test.ts`: a discrete-event model of the Requester, S3's two push-backs
+ *   — requests in flight, requests per second — capacities 10–400 and none, round trips 50 ms–5 s) holds
+ *   it to the targets: >= 90 % of the capacity's throughput over a whole run, ramp-up included, and
+ *   SlowDown on <= 2 % of copy requests.
  */
 
 /** What the controller needs of a failed request's classification. */
@@ -73,18 +87,39 @@ export function isCongestion(o: Outcome): boolean {
   return CONGESTION.has(o.code) || o.status === 503 || o.status === 429;
 }
 
+/** Where a run settled, kept for the next run against the same destination (state/settled.ts). */
+export interface Settled {
+  /** The limit at the end of the run. */
+  limit: number;
+  /** Where S3 last pushed back (W_max), when it did. */
+  ceiling?: number;
+}
+
+/**
+ * Start when nothing is known: 8. At or below the smallest capacity the controller is held to (10 in
+ * flight), so the first round trip never pushes back; slow start still reaches the default ceiling of 384
+ * in six round trips (8 → 16 → … → 384: ~40 s with 128 MiB part copies of ~6.7 s, under 1 s with small
+ * objects), a small part of any run long enough for concurrency to matter.
+ */
+export const DEFAULT_INITIAL = 8;
+
 export interface AdaptiveOptions {
-  /**
-   * Limit at start. Default 64: flexcopy's former fixed default, well below S3's per-prefix rate. Slow
-   * start doubles once per round trip, and a round trip of a 128 MiB part copy is ~7 s on S3, so starting
-   * lower costs whole round trips on runs of large objects (bench case 2: 32 → 37 modelled s).
-   */
+  /** Limit at start (`--concurrency-start`, or where the last run settled). Default `DEFAULT_INITIAL`. */
   initial?: number;
+  /**
+   * Where S3 pushed back in an earlier run (its `Settled.ceiling`): start in congestion avoidance with
+   * W_max there, as if the cut had just happened, instead of in slow start (doubling from a known good
+   * level would overshoot it by up to the whole limit in one round trip).
+   */
+  ceiling?: number;
   /** Never above this (`--max-concurrency`). */
   max: number;
-  /** Never below this. Default 4. */
+  /**
+   * Never below this. Default 1: the controller may meet a store that takes very little (S3-compatible
+   * stores have far lower limits than AWS), and a floor above its capacity would refuse requests for ever.
+   */
   min?: number;
-  /** Factor applied on a congestion signal (CUBIC's β). Default 0.85. */
+  /** Factor applied on a congestion signal (CUBIC's β). Default 0.85 (see the top of this file). */
   decrease?: number;
   /** CUBIC's C: how fast the limit moves away from W_max, in requests per second³. Default 0.4 (RFC 9438). */
   cubic?: number;
@@ -97,6 +132,8 @@ export interface AdaptiveOptions {
 export interface Ticket {
   readonly epoch: number;
   readonly at: number;
+  /** Refused with a congestion signal and not sent again yet: it still counts against the limit. */
+  held?: boolean;
 }
 
 export interface ConcurrencyChange {
@@ -105,6 +142,35 @@ export interface ConcurrencyChange {
   /** The signal that caused a backoff. */
   code?: string;
 }
+
+/**
+ * One cut per round trip, and at most one per second: S3's documented limit is a rate per second, so a
+ * refusal up to a second after a cut may still answer the requests sent before it (they are what fills
+ * the second), not the limit after it. Cutting again on each such refusal, every round trip of 50 ms,
+ * takes the limit down by 0.85 per round trip for a whole second: to a third of what S3 takes.
+ */
+const RATE_WINDOW_MS = 1000;
+
+/**
+ * The served estimate (requests per second × round trip) replaces the requests in flight at a cut only when
+ * clearly below them: against a limit in flight both agree (the served count is noisy: ±15 % with 10 in flight), against a rate exceeded many times over in flight is every slot.
+ */
+const SERVED_BELOW = 0.75;
+/**
+ * In slow start the period counted is a ramp (the window doubles in it): against a limit in flight it
+ * served 2/3–1 of what is in flight at the refusal, so only a served count below 0.6 of that is taken for
+ * a rate (a window over 5/3 of the rate's worth in flight).
+ */
+const SERVED_BELOW_IN_SLOW_START = 0.6;
+
+/**
+ * Below this W_max the CUBIC clock runs slower: its unit is at least SMALL_WINDOW / W_max round trips. Each
+ * probe beyond W_max costs one refused request, once per cycle of ~K + ∛(1/C) units (~2.9 at W_max 10);
+ * counted in round trips, a cycle at a window of 10 carries only ~29 requests, so probing alone would
+ * send ~3.5 % of them back with SlowDown. Stretched to 40 / W_max round trips, every cycle carries
+ * >= ~100 requests (<= ~1 % refused) at any window; at 40 and above nothing changes.
+ */
+const SMALL_WINDOW = 40;
 
 export class AdaptiveConcurrency {
   /** The window, fractional; requests in flight may be its whole part. */
@@ -117,8 +183,20 @@ export class AdaptiveConcurrency {
   private wMax = 0;
   private k = 0;
   private cutAt = 0;
+  /** When this run last cut (CUBIC's `cutAt` may instead be the start from a settled value). */
+  private lastCut = -Infinity;
   /** Smoothed duration of a successful request (RFC 6298's SRTT, gain 1/8), ms; 0 until the first. */
   private srtt = 0;
+  /** When the requests of the last second succeeded (a queue: `recentHead` is its first live entry). */
+  private recent: number[] = [];
+  private recentHead = 0;
+  private firstSuccess = -1;
+  /** Slow start's current doubling period: its start and the window then. */
+  private ssFrom = -Infinity;
+  private ssBase = 0;
+  /** Requests refused with a congestion signal, waiting out their backoff (see `slots`). */
+  private held = 0;
+  private waiting: (() => void)[] = [];
   /** Highest limit reached. */
   peak: number;
   /** Number of cuts. */
@@ -135,18 +213,57 @@ export class AdaptiveConcurrency {
     private readonly onChange: (c: ConcurrencyChange) => void = () => undefined,
   ) {
     this.max = Math.max(1, Math.floor(opts.max));
-    this.min = Math.min(this.max, Math.max(1, opts.min ?? 4));
-    this.window = Math.min(this.max, Math.max(this.min, opts.initial ?? 64));
+    this.min = Math.min(this.max, Math.max(1, opts.min ?? 1));
+    this.window = Math.min(this.max, Math.max(this.min, opts.initial ?? DEFAULT_INITIAL));
     this.decrease = opts.decrease ?? 0.85;
     this.c = opts.cubic ?? 0.4;
     this.reportEveryMs = opts.reportEveryMs ?? 1000;
     this.now = opts.now ?? Date.now;
+    if (opts.ceiling !== undefined && opts.ceiling > 0) {
+      // as if S3 had just pushed back at `ceiling`: climb back towards it, plateau, then probe beyond
+      this.wMax = Math.max(this.window, Math.min(this.max, opts.ceiling));
+      this.threshold = this.window;
+      this.k = Math.cbrt((this.wMax - this.window) / this.c);
+      this.cutAt = this.now();
+    }
     this.peak = this.limit;
     this.reported = this.limit;
   }
 
   get limit(): number {
     return Math.floor(this.window);
+  }
+
+  /**
+   * Requests the lane may send now: the limit less the refused requests waiting out their backoff. A
+   * refusal comes back at once (S3 refuses before doing any work), so were its slot free at once, the next
+   * queued request would go out into the same push-back at once, and the next: against a rate limit a
+   * burst of refusals feeds itself. A refused request therefore keeps its place until it is sent again
+   * (`release`), as TCP counts a lost segment in flight until it is retransmitted (RFC 6675's pipe).
+   * May be 0: then nothing is sent until a refused request's backoff is over (`released`).
+   */
+  get slots(): number {
+    return Math.max(0, this.limit - this.held);
+  }
+
+  /** The refused request of `ticket` is sent again, or given up: its place is free (see `slots`). */
+  release(ticket: Ticket): void {
+    if (!ticket.held) return;
+    ticket.held = false;
+    this.held -= 1;
+    const wake = this.waiting.splice(0);
+    for (const w of wake) w();
+  }
+
+  /** Resolves when `slots` is above 0 (at once if it is). */
+  released(): Promise<void> {
+    if (this.slots > 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.waiting.push(resolve)).then(() => this.released());
+  }
+
+  /** Where this run stands, for the next run against the same destination. */
+  get settled(): Settled {
+    return this.backoffs > 0 || this.wMax > 0 ? { limit: this.limit, ceiling: Math.round(this.wMax) } : { limit: this.limit };
   }
 
   /** A request starts now; hand the returned ticket back with its outcome. */
@@ -156,10 +273,13 @@ export class AdaptiveConcurrency {
 
   /** A request succeeded. `queued`: others were waiting for a slot, so the limit was the bottleneck. */
   success(ticket: Ticket, queued: boolean): void {
-    const took = this.now() - ticket.at;
+    const now = this.now();
+    const took = now - ticket.at;
+    if (this.firstSuccess < 0) this.firstSuccess = now;
+    this.recent.push(now);
     this.srtt = this.srtt === 0 ? took : this.srtt + (took - this.srtt) / 8;
     if (!queued || this.window >= this.max) return;
-    if (this.window < this.threshold) this.window += 1;
+    if (this.window < this.threshold) this.slowStart(now);
     else this.avoid();
     this.window = Math.min(this.max, this.window);
     const limit = this.limit;
@@ -168,28 +288,95 @@ export class AdaptiveConcurrency {
     if (limit !== this.reported && (t - this.lastReport >= this.reportEveryMs || limit === this.max)) this.report({ limit, reason: "increase" }, t);
   }
 
+  /**
+   * +1 per success (doubling per round trip), but at most doubling per second: S3's limit is a rate per
+   * second, and a window that doubles every 50 ms round trip is past it many times over before the first
+   * second's count says so (simulated at 1,000 requests/s and 50 ms: 327 in flight, 4,300 refusals).
+   */
+  private slowStart(now: number): void {
+    if (now - this.ssFrom >= Math.max(RATE_WINDOW_MS, this.srtt)) {
+      this.ssFrom = now;
+      this.ssBase = this.window;
+    }
+    this.window = Math.min(this.window + 1, 2 * this.ssBase);
+  }
+
+  /**
+   * What S3 took, by Little's law: the requests that succeeded over the last second times their round
+   * trip is how many it served in flight on average. Against a rate limit (S3's documented push-back is
+   * requests per second) the requests in flight at a refusal say nothing — every slot is busy, a share of
+   * them refused — but this does. Infinity until there is a second of history.
+   */
+  private served(span: number): number {
+    const now = this.now();
+    if (span === Infinity || this.firstSuccess < 0 || now - this.firstSuccess < span) return Infinity;
+    while (this.recentHead < this.recent.length && this.recent[this.recentHead]! <= now - span) this.recentHead++;
+    if (this.recentHead > 4096) {
+      this.recent = this.recent.slice(this.recentHead);
+      this.recentHead = 0;
+    }
+    return ((this.recent.length - this.recentHead) * this.srtt) / span;
+  }
+
   /** Congestion avoidance, per successful request (RFC 9438 §4.2–4.4, one request standing for one ACK). */
   private avoid(): void {
     const w = this.window;
-    // seconds, or round trips where a request takes longer than a second (see the top of this file)
-    const t = (this.now() - this.cutAt) / Math.max(1000, this.srtt);
+    // seconds, or round trips where a request takes longer than a second, stretched for small windows
+    // (see the top of this file)
+    const t = (this.now() - this.cutAt) / Math.max(1000, this.srtt, (this.srtt * SMALL_WINDOW) / Math.max(1, this.wMax));
     const cubic = this.c * (t - this.k) ** 3 + this.wMax;
     const target = Math.min(Math.max(cubic, w), 1.5 * w);
     this.window = w + (target - w) / w;
   }
 
-  /** A request failed; cuts the limit when the failure is a congestion signal. Returns whether it did. */
-  failure(ticket: Ticket, outcome: Outcome): boolean {
-    if (!isCongestion(outcome) || ticket.epoch < this.epoch) return false;
+  /**
+   * A request failed; cuts the limit when the failure is a congestion signal. Returns whether it did.
+   * `inflight`: the other requests of the lane still in flight, those S3 took: W_max is at most that + 1.
+   */
+  failure(ticket: Ticket, outcome: Outcome, inflight?: number): boolean {
+    if (!isCongestion(outcome)) return false;
+    if (!ticket.held) {
+      ticket.held = true;
+      this.held += 1;
+    }
+    const w = this.window;
+    // S3 took what was in flight (+ this one, at the edge), not necessarily the whole window: after slow
+    // start's doubling, or a start from a settled value above what S3 takes today, the window is far above.
+    const inFlight = inflight !== undefined ? inflight + 1 : w;
+    const now = this.now();
+    if (ticket.epoch < this.epoch || ticket.at - this.lastCut < RATE_WINDOW_MS) {
+      // Not a new cut; but a request sent before the cut (the rest of the burst of refusals one overshoot
+      // caused) refused with fewer in flight than the window allows: the window comes down to that
+      // level, once per level, not by β per refusal.
+      if (inflight === undefined || ticket.epoch === this.epoch || inFlight >= w) return false;
+      this.window = Math.max(this.min, Math.min(w, inFlight * this.decrease));
+      this.threshold = Math.min(this.threshold, this.window);
+      this.wMax = Math.min(this.wMax, inFlight);
+      this.k = Math.cbrt(Math.max(0, this.wMax - this.window) / this.c);
+      if (now - this.lastReport >= this.reportEveryMs) this.report({ limit: this.limit, reason: "backoff", code: outcome.code }, now);
+      return true;
+    }
     this.epoch += 1;
     this.backoffs += 1;
-    const w = this.window;
-    this.wMax = w;
-    this.window = Math.max(this.min, w * this.decrease);
+    // Against a rate, what S3 served (see `served`): over a second, or 4 round trips where they are longer
+    // (the count of one second of 5 s copies is noise). In slow start over the current doubling period
+    // only (at most a second), once it holds 2 round trips: the window grew by at most 2× in it, so
+    // against a limit in flight it served most of what is in flight now (no cut from it), while against
+    // a rate it served about the rate; earlier periods, or longer round trips, are a ramp and say nothing.
+    const ssSpan = Math.min(RATE_WINDOW_MS, now - this.ssFrom);
+    const span = this.threshold !== Infinity ? Math.max(RATE_WINDOW_MS, 4 * this.srtt) : ssSpan >= 2 * this.srtt ? ssSpan : Infinity;
+    const served = this.served(span);
+    const below = this.threshold === Infinity ? SERVED_BELOW_IN_SLOW_START : SERVED_BELOW;
+    // With fewer in flight than β·w the lane was not what S3 refused (the tail of a run, a stray 503): the
+    // window, as TCP would
+    const took = Math.max(this.min, served < below * inFlight ? served : inFlight >= this.decrease * w ? inFlight : w);
+    this.wMax = Math.min(w, took);
+    this.window = Math.max(this.min, this.wMax * this.decrease);
     this.threshold = this.window;
     this.k = Math.cbrt(Math.max(0, this.wMax - this.window) / this.c);
-    this.cutAt = this.now();
-    this.report({ limit: this.limit, reason: "backoff", code: outcome.code }, this.cutAt);
+    this.cutAt = now;
+    this.lastCut = now;
+    this.report({ limit: this.limit, reason: "backoff", code: outcome.code }, now);
     return true;
   }
 

@@ -1,6 +1,6 @@
 import pLimit, { type LimitFunction } from "p-limit";
 import { backoffMs, classifyError, type Classified } from "../aws/classify.js";
-import type { AdaptiveConcurrency, Ticket } from "./concurrency.js";
+import type { AdaptiveConcurrency, Settled, Ticket } from "./concurrency.js";
 import type { ConcurrencySummary, Emit } from "./events.js";
 
 /** What the engine needs of a credential source: the key in use, and a way to replace it. */
@@ -97,11 +97,13 @@ export class Requester {
     if (op.startsWith("List")) return this.listLimit(fn);
     if (!adaptive) return this.limit(fn);
     return this.limit(async () => {
+      // refused requests waiting out their backoff keep their places (AdaptiveConcurrency.slots)
+      if (adaptive.slots === 0) await adaptive.released();
       const token = adaptive.start();
       started(token);
       const out = await fn();
       adaptive.success(token, this.limit.pendingCount > 0);
-      if (this.limit.concurrency !== adaptive.limit) this.limit.concurrency = adaptive.limit;
+      this.sync(adaptive);
       return out;
     });
   }
@@ -120,28 +122,49 @@ export class Requester {
         if ((err as { name?: unknown } | undefined)?.name === "Interrupted") throw err;
         const c = classifyError(err, { side });
         const adaptive = this.opts.adaptive;
-        if (adaptive && token !== undefined && adaptive.failure(token, c)) this.limit.concurrency = adaptive.limit;
-        if (c.action === "refresh" && refreshes < MAX_REFRESHES_PER_REQUEST) {
-          refreshes += 1;
-          if (await credentials.refreshRejected(keyId)) continue;
+        // activeCount: the lane's other requests, still in flight (this one's slot is already free)
+        if (adaptive && token !== undefined) adaptive.failure(token, c, this.limit.activeCount);
+        if (adaptive) this.sync(adaptive);
+        try {
+          if (c.action === "refresh" && refreshes < MAX_REFRESHES_PER_REQUEST) {
+            refreshes += 1;
+            if (await credentials.refreshRejected(keyId)) continue;
+          }
+          if (c.action === "retry" && attempt < maxAttempts && !this.opts.signal?.aborted) {
+            const delayMs = c.retryAfterMs ?? backoffMs(attempt);
+            this.retries += 1;
+            emit({ kind: "retry", key, op, code: c.code, attempt, delayMs });
+            attempt += 1;
+            await this.pause(delayMs);
+            continue;
+          }
+          throw new RequestError(op, c, err);
+        } finally {
+          // sent again, or given up: a refused request's place is free again
+          if (adaptive && token !== undefined) {
+            adaptive.release(token);
+            this.sync(adaptive);
+          }
         }
-        if (c.action === "retry" && attempt < maxAttempts && !this.opts.signal?.aborted) {
-          const delayMs = c.retryAfterMs ?? backoffMs(attempt);
-          this.retries += 1;
-          emit({ kind: "retry", key, op, code: c.code, attempt, delayMs });
-          attempt += 1;
-          await this.pause(delayMs);
-          continue;
-        }
-        throw new RequestError(op, c, err);
       }
     }
+  }
+
+  /** The copy lane follows the controller: its limit less the refused requests waiting out their backoff. */
+  private sync(adaptive: AdaptiveConcurrency): void {
+    const n = Math.max(1, adaptive.slots);
+    if (this.limit.concurrency !== n) this.limit.concurrency = n;
   }
 
   /** The copy lane's limit now (fixed, or where `auto` is), for the run's summary. */
   concurrency(): ConcurrencySummary {
     const a = this.opts.adaptive;
     return a ? { mode: "auto", limit: a.limit, peak: a.peak, backoffs: a.backoffs } : { mode: "fixed", limit: this.opts.concurrency, peak: this.opts.concurrency, backoffs: 0 };
+  }
+
+  /** Where `auto` settled (undefined for a fixed limit): what the next run against this destination starts from. */
+  get settled(): Settled | undefined {
+    return this.opts.adaptive?.settled;
   }
 
   /**

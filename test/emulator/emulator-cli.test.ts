@@ -92,10 +92,11 @@ describe("flexcopy emulator (process)", () => {
   });
 
   it("--max-inflight: the capacity is in force over HTTP (faults, in-flight high-water mark)", async () => {
-    const p = startCli(["--seed", "none", "--max-inflight", "48"]);
+    const p = startCli(["--seed", "none", "--max-inflight", "48", "--max-rate", "3500"]);
     const info = await p.info;
-    const faults = (await (await fetch(`${info.endpoint}/_emulator/faults`)).json()) as { maxInflight: number };
+    const faults = (await (await fetch(`${info.endpoint}/_emulator/faults`)).json()) as { maxInflight: number; maxRate: number };
     expect(faults.maxInflight).toBe(48);
+    expect(faults.maxRate).toBe(3500);
     expect(await (await fetch(`${info.endpoint}/_emulator/inflight`)).json()).toEqual({ current: 0, max: 0 });
     expect(await p.stop("SIGTERM")).toBe(0);
   });
@@ -131,6 +132,7 @@ describe("flexcopy emulator (process)", () => {
       [["--contract", "2021/06..2021/05"], /contract period "2021\/06\.\.2021\/05": range start 2021\/06\/01 is after its end/],
       [["--token-ttl", "-5"], /token TTL/],
       [["--max-inflight", "2.5"], /max in-flight writes must be a whole number/],
+      [["--max-rate", "fast"], /max rate \(write requests per second per prefix\) must be a whole number/],
     ];
     const runs = await Promise.all(cases.map(([args]) => runOnce(args)));
     runs.forEach((r, i) => {

@@ -119,6 +119,33 @@ describe("emulator faults", () => {
     const ok = await fetch(`${em.endpoint}/_emulator/faults`, { method: "POST", body: JSON.stringify({ maxInflight: 7 }) });
     expect(((await ok.json()) as { maxInflight: number }).maxInflight).toBe(7);
     expect(await (await fetch(`${em.endpoint}/_emulator/inflight`)).json()).toEqual({ current: 0, max: 0 });
+    em.setFaults({ maxInflight: 0, latencyMs: 0 });
+  });
+
+  it("maxRate: above N writes per modelled second per prefix (the key's folder) answers 503 SlowDown; other prefixes and reads are not counted", async () => {
+    em.clearLog();
+    em.setFaults({ maxRate: 4, timeScale: 1 });
+    const results = await Promise.allSettled([1, 2, 3, 4, 5, 6].map((i) => copy(`rate/a/${i}`)));
+    const refused = results.filter((r) => r.status === "rejected").map((r) => r.reason as { name?: string; $metadata?: { httpStatusCode?: number } });
+    expect(refused).toHaveLength(2);
+    for (const r of refused) expect([r.name, r.$metadata?.httpStatusCode]).toEqual(["SlowDown", 503]);
+    // another folder has its own rate; listings (GETs) are not writes
+    await Promise.all([1, 2, 3, 4].map((i) => copy(`rate/b/${i}`)));
+    await Promise.all([1, 2, 3, 4, 5].map(() => role.send(new ListObjectsV2Command({ Bucket: SRC }))));
+    const admitted = em.requestLog().filter((e) => e.op === "CopyObject" && e.status === 200);
+    expect(admitted).toHaveLength(8);
+    for (const e of admitted) expect(e.admittedAt).toEqual(expect.any(Number));
+    // a second later the folder takes writes again
+    await new Promise((r) => setTimeout(r, 1050));
+    await copy("rate/a/7");
+    // timeScale shortens the modelled second: at 10, a window is 100 ms
+    em.setFaults({ maxRate: 1, timeScale: 10 });
+    await copy("rate/c/1");
+    await expect(copy("rate/c/2")).rejects.toMatchObject({ name: "SlowDown" });
+    await new Promise((r) => setTimeout(r, 120));
+    await copy("rate/c/3");
+    expect(() => em.setFaults({ maxRate: 2.5 })).toThrow(/whole number/);
+    em.setFaults({ maxRate: 0, timeScale: 1 });
   });
 });
 

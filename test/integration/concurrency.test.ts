@@ -25,17 +25,18 @@ describe("--concurrency", () => {
     const r = await runCli(["fetch", DAY.slice(0, -1), "--json"], { env: cliEnv(emu) });
     expect(r.code, r.stderr).toBe(0);
     const events = eventsOf(r, "concurrency") as ConcurrencyEvent[];
-    expect(events[0]).toMatchObject({ reason: "start", limit: 64 });
+    expect(events[0]).toMatchObject({ reason: "start", limit: 8 }); // low: S3 asks clients to ramp up gradually
     // one controller per run: the bucket owner's few requests (policy read, aborts) have a fixed lane
     expect(events.filter((e) => e.reason === "start")).toHaveLength(1);
-    expect(events.some((e) => e.reason === "increase" && e.limit > 64)).toBe(true); // reported at most once a second
+    expect(events.some((e) => e.reason === "increase" && e.limit > 8)).toBe(true); // reported at most once a second
     expect(events.some((e) => e.reason === "backoff")).toBe(false);
     const s = summaryOf(r);
     expect(s.copied).toBe(1500);
     expect(s.concurrency).toMatchObject({ mode: "auto", backoffs: 0 });
-    expect(s.concurrency!.peak).toBeGreaterThanOrEqual(128);
+    // slow start doubles at most once a second: 8 → 16 → 32 → … over the run's seconds
+    expect(s.concurrency!.peak).toBeGreaterThanOrEqual(32);
     expect(s.concurrency!.peak).toBeLessThanOrEqual(384);
-    expect(emu.inflight().max).toBeGreaterThanOrEqual(80); // the server saw it too (on 2 shared cores the client's CPU caps it)
+    expect(emu.inflight().max).toBeGreaterThanOrEqual(24); // the server saw it too
   });
 
   it("auto backs off on 503 SlowDown without failing an object, and recovers when the push-back stops", async () => {
@@ -63,7 +64,7 @@ describe("--concurrency", () => {
     expect(events[firstBackoff]!.limit).toBeLessThan(64);
     const lowest = Math.min(...events.slice(firstBackoff).map((x) => x.limit));
     const later = events.slice(firstBackoff).filter((x) => x.reason === "increase").map((x) => x.limit);
-    expect(Math.max(...later)).toBeGreaterThan(lowest + 5); // grew again once there was room
+    expect(Math.max(...later)).toBeGreaterThan(lowest); // grew again once there was room
     const s = summaryOf(r);
     expect(s.failed).toBe(0);
     expect(s.copied).toBe(2500);

@@ -12,6 +12,7 @@ import type { EngineEvent } from "../../engine/events.js";
 import { sweepOrphans } from "../../engine/orphans.js";
 import type { EventOf } from "../../engine/events.js";
 import { FileJournal, journalFiles, journalPath, shardJournalPath } from "../../state/journal-file.js";
+import { readSettled, settledPath, writeSettled } from "../../state/settled.js";
 import { checkWritableFile } from "../../state/output-paths.js";
 import { orphansLeftText } from "../output/text.js";
 import type { FlexConfig } from "../../config/schema.js";
@@ -169,7 +170,9 @@ async function fetch(args: string[], flags: FetchFlags, self: Command, filter: F
   );
   let orphans: EventOf<"orphans"> | undefined;
   try {
-    const run: CopyRun = { session, config, reporter: out.reporter, units: [], flags, resumeCommand: commandLine(process.argv), signal, emit, ...(prices ? { prices } : {}) };
+    const settledFile = settledPath(journal.file);
+    const start = readSettled(settledFile);
+    const run: CopyRun = { session, config, reporter: out.reporter, units: [], flags, resumeCommand: commandLine(process.argv), signal, emit, start, ...(prices ? { prices } : {}) };
     const ctx = { ...copyContext(run), journal, otherJournals };
     orphans = flags.dryRun ? undefined : await removeOrphans(ctx, config, journal);
     if (retry) {
@@ -186,6 +189,9 @@ async function fetch(args: string[], flags: FetchFlags, self: Command, filter: F
     }
     if (shard && flags.shard?.trim().toLowerCase() === "auto") emit({ kind: "notice", message: `shard ${shard.index} of ${shard.count} (from ${shardFromEnv(process.env).source})` });
     const result = await executeCopy(run, ctx, retry ? new Set(retry.keys) : undefined, filter?.keep);
+    // where auto settled, for the next run against this destination (a run that copied nothing learnt nothing)
+    const settled = ctx.requester.settled;
+    if (settled && result.summary && (result.summary.copied > 0 || settled.ceiling !== undefined)) writeSettled(settledFile, settled);
     if (filter && result.objects === 0) emit({ kind: "notice", message: nothingMatched(filter) });
     if (!flags.verify || flags.dryRun || result.code === EXIT.interrupted) return result.code;
     const write = (line: string) => process.stdout.write(redact(line) + "\n");

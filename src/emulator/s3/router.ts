@@ -20,7 +20,7 @@ import { getBucketLocation, headBucket, listBuckets, listMultipartUploads, listO
 import { copyObject } from "./copy.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listParts, uploadPart, uploadPartCopy } from "./multipart.js";
 import { deleteObject, deleteObjects, getObject, getObjectAcl, getObjectTagging, putObject, putObjectAcl } from "./objects.js";
-import { WRITE_OPS } from "../pushback.js";
+import { ratePrefix, WRITE_OPS } from "../pushback.js";
 import type { Bucket } from "../store.js";
 import { s3ErrorXml } from "../xml.js";
 
@@ -140,6 +140,11 @@ export async function handleS3(ctx: Ctx): Promise<void> {
     if (st.faults.roll("internalErrorRate")) return inject(ctx, "InternalError");
   }
   if (!WRITE_OPS.has(op)) return serve(ctx, op);
+  if (st.faults.maxRate > 0) {
+    const now = Date.now();
+    if (!st.rates.enter(ratePrefix(ctx.bucket, ctx.key), st.faults.maxRate, now, st.faults.secondMs)) return inject(ctx, "SlowDown");
+    e.admittedAt = now;
+  }
   if (!st.writes.enter(st.faults.maxInflight)) return inject(ctx, "SlowDown");
   e.inflight = st.writes.current;
   try {
