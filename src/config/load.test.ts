@@ -48,6 +48,8 @@ describe("defaults", () => {
       partSize: 128 * 2 ** 20,
       multipartThreshold: 512 * 2 ** 20,
       maxAttempts: 10,
+      giveUpAfter: 60,
+      requestTimeout: 30,
       credentials: "assume-role",
     });
   });

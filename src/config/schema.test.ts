@@ -112,6 +112,8 @@ describe("defaults: written once, in the zod schema", () => {
       endpointUrl: undefined,
       stsEndpointUrl: undefined,
       caBundle: "AWS_CA_BUNDLE, else the profile's ca_bundle",
+      giveUpAfter: "60 (1m)",
+      requestTimeout: "30 (30s)",
       forcePathStyle: "false",
       concurrency: "auto",
       maxConcurrency: "384",

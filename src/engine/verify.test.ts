@@ -40,7 +40,7 @@ describe("runVerify", () => {
     const dst = [o("d1/a", 1), o("d1/b", 1), o("d1/c", 3, "other"), o("d1/e", 9), o("d2/x", 5)];
     const t = deps({ src, dst });
     const r = await runVerify(t.deps, ["d1/", "d2/"], { multipartThreshold, dayConcurrency: 2 });
-    expect(r).toEqual({ days: 2, ok: 2, missing: 1, sizeMismatch: 1, etagMismatch: 1, extra: 1, sizeOnly: 0, notEntitled: 0, archived: 0, problems: 4, interrupted: false });
+    expect(r).toEqual({ days: 2, ok: 2, missing: 1, sizeMismatch: 1, etagMismatch: 1, extra: 1, sizeOnly: 0, notEntitled: 0, archived: 0, problems: 4, interrupted: false, storageClasses: { STANDARD: 5 } });
     expect(t.days.map((d) => d.day)).toEqual(["d1/", "d2/"]);
     expect(t.days[0]!.findings.map((f) => [f.key, f.status])).toEqual([
       ["d1/b", "size-mismatch"],

@@ -244,7 +244,9 @@ function writeAll(fd: number, buf: Buffer): void {
 
 /** The journal's text; only a regular file is read (a device such as /dev/zero would never end). */
 function readJournalText(file: string): string {
-  if (!statSync(file).isFile()) throw Object.assign(new Error("not a regular file"), { code: "ENOTFILE" });
+  const st = statSync(file);
+  if (st.isDirectory()) throw Object.assign(new Error("a directory"), { code: "EISDIR" });
+  if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "ENOTFILE" });
   return readFileSync(file, "utf8");
 }
 

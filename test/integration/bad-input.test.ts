@@ -83,7 +83,7 @@ const CASES: Case[] = [
   { name: "verify: the journal is a directory", args: () => ["verify", "2021/05/31", "--state-dir", journalIsDir()], says: /flex-dest\.journal\.ndjson: it is a directory/, afterAssume: true },
   { name: "cleanup: the journal is a directory", args: () => ["cleanup", "--state-dir", journalIsDir()], says: /flex-dest\.journal\.ndjson: it is a directory/ },
   // 4. usage errors: one line, exit 2, for every command
-  { name: "doctor --concurrency abc", args: () => ["doctor", "--concurrency", "abc"], says: /--concurrency must be "auto" or a whole number/ },
+  { name: "doctor --max-attempts abc", args: () => ["doctor", "--max-attempts", "abc"], says: /--max-attempts must be a whole number from 1 to 100/ },
   { name: "doctor --config with invalid JSON", args: () => ["doctor", "--config", badJson()], says: /is not valid JSON/ },
   { name: "spec with an unknown version", args: () => ["spec", "Standard", "99.9", "Japanese"], says: /no Standard version matches "99\.9"/, afterAssume: true },
   { name: "unknown command", args: () => ["frobnicate"], says: /unknown command 'frobnicate'/ },

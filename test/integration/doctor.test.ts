@@ -163,10 +163,10 @@ describe("flexcopy doctor against the emulator", () => {
   });
 
   it("invalid config: a usage error like in every command (exit 2, one line on stderr naming the setting)", async () => {
-    const { r } = await doctor({}, ["--concurrency", "0"]);
+    const { r } = await doctor({}, ["--max-attempts", "0"]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^flexcopy: error: --concurrency .*\n$/);
+    expect(r.stderr).toMatch(/^flexcopy: error: --max-attempts .*\n$/);
   });
 
   it("role chaining (temporary base credentials): sessions of 1 h, refreshed automatically", async () => {

@@ -187,7 +187,8 @@ describe("uploads orphaned by a crash", () => {
     const { stateDir, lost, mine } = await crashedState(emu);
     const env = cliEnv(emu);
     writeFileSync(`${journalFile(stateDir, emu)}.lock`, String(process.pid)); // this test runner: alive
-    const held = await runCli(["cleanup", "--state-dir", stateDir, "--json"], { env });
+    // A real cleanup refuses beside the running fetch (cleanup.test.ts); its dry run lists what it would do.
+    const held = await runCli(["cleanup", "--state-dir", stateDir, "--json", "--dry-run"], { env });
     expect(held.code, held.stderr).toBe(0);
     expect(eventsOf(held, "cleanup").every((i) => i.action === "kept")).toBe(true);
     expect((await uploads(emu)).length).toBe(3);

@@ -36,7 +36,7 @@ describe("flexcopy verify", () => {
     expect(r.code, r.stderr).toBe(0);
     const n = under(emu, SRC, DAY).length;
     expect(eventsOf(r, "verify")).toEqual([]);
-    expect(eventsOf(r, "verify-summary")).toEqual([{ kind: "verify-summary", days: 1, ok: n, missing: 0, sizeMismatch: 0, etagMismatch: 0, extra: 0, sizeOnly: 0 }]);
+    expect(eventsOf(r, "verify-summary")).toEqual([{ kind: "verify-summary", days: 1, ok: n, missing: 0, sizeMismatch: 0, etagMismatch: 0, extra: 0, sizeOnly: 0, storageClasses: { STANDARD: n } }]);
     expect(destReads(emu)).toEqual([]);
     expect(emu.requestLog().some((l) => l.op === "ListObjectsV2" && l.bucket === emu!.destBuckets[0] && l.principal === "role")).toBe(true);
 
