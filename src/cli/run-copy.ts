@@ -1,6 +1,6 @@
 import { concurrencyCeiling, writeOptions, type FlexConfig } from "../config/schema.js";
 import { MultipartGate } from "../engine/strategy.js";
-import { multipartPermission } from "../setup/doctor-policy.js";
+import { multipartPermission, sseHeaders } from "../setup/doctor-policy.js";
 import { formatDuration } from "../config/sizes.js";
 import type { CopyContext } from "../engine/copy.js";
 import type { Settled } from "../engine/concurrency.js";
@@ -150,16 +150,29 @@ export async function executeCopy(
   // objects that want parts wait for the answer, the others need not.
   const owner = run.session.owner?.(run.emit, run.signal);
   const roleArn = run.session.roleArn;
-  const reading =
+  // The same read, evaluated with the context flexcopy's requests carry (doctor-request.ts), also names the
+  // statement behind an AccessDenied on a copy (CopyContext.explainDenied).
+  const c = run.config;
+  const read =
     owner && roleArn
-      ? ctx.gate.presetFrom(
-          multipartPermission(owner.s3, ctx.destBucket, roleArn, run.config.sessionName).then(({ permission: p, reason }) => {
-            if (p === "allowed" || p === "unlikely") ctx.gate.preset(p, reason);
-            // Refused the policy: your credentials can likely not abort a probe's upload either.
-            else if (p === "unreadable") ctx.gate.withoutCleanUp();
-          }),
-        )
+      ? multipartPermission(owner.s3, ctx.destBucket, roleArn, c.sessionName, {
+          endpointUrl: c.endpointUrl,
+          region: c.region,
+          ownerAccount: c.accountId,
+          sourceBucket: c.sourceBucket,
+          sse: sseHeaders(c),
+        })
       : undefined;
+  if (read) ctx.explainDenied ??= async (key) => (await read.catch(() => undefined))?.explain?.(key);
+  const reading = read
+    ? ctx.gate.presetFrom(
+        read.then(({ permission: p, reason }) => {
+          if (p === "allowed" || p === "unlikely") ctx.gate.preset(p, reason);
+          // Refused the policy: your credentials can likely not abort a probe's upload either.
+          else if (p === "unreadable") ctx.gate.withoutCleanUp();
+        }),
+      )
+    : undefined;
   const summary = await runCopy(ctx, opts, run.units);
   await reading;
   const objects = summary.copied + summary.skipped + summary.failed + summary.notEntitled + summary.archived;

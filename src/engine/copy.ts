@@ -29,6 +29,11 @@ export interface CopyContext {
   owner?: Listing;
   /** Lists the destination as the role, else as the owner, else not at all (dest-listing.ts); one per run. */
   destLister?: DestinationLister;
+  /**
+   * Why the destination refused the role's copy of `key`, from the bucket policy read before the run and
+   * evaluated offline (the statement, and the smallest fix); undefined where that is not known.
+   */
+  explainDenied?: (key: string) => Promise<string | undefined>;
 }
 
 export const MULTIPART_HINT =

@@ -6,6 +6,8 @@ export type EngineEvent =
   | { kind: "copied"; key: string; size: number; multipart: boolean; parts?: number; etag?: string; ms: number }
   | { kind: "skipped"; key: string; size: number; reason: string }
   | { kind: "failed"; key: string; size: number; code: string; message: string; hint?: string }
+  /** The destination refused a copy in this unit (a day, `testdata/…`): its other objects are not sent (refusals.ts). */
+  | { kind: "refused"; unit: string; key: string; hint: string }
   /** Consecutive units outside the customer's contract: their objects were counted, not tried. */
   | { kind: "not-entitled"; from: string; to: string; days: number; objects: number; bytes: number }
   | { kind: "retry"; key?: string; op: string; code: string; attempt: number; delayMs: number }

@@ -65,10 +65,11 @@ describe("runCopy", () => {
     expect([...t.s3.bucket("dst").keys()]).toEqual([DAY + "a"]);
   });
 
-  it("fail-fast: the destination refuses the first copy -> DestinationDenied, no more copies", async () => {
+  it("fail-fast: the destination refuses every copy -> DestinationDenied once the day's second refusal blocks it, the rest not sent", async () => {
     const t = setup(["a", "b", "c"].map((n) => obj(n)), { deny: ["CopyObject"] });
     await expect(runCopy(t.ctx, opts({ maxObjectsInFlight: 1 }), [DAY])).rejects.toBeInstanceOf(DestinationDenied);
-    expect(t.store.calls("CopyObject")).toEqual([`CopyObject dst/${DAY}a`]);
+    expect(t.store.calls("CopyObject")).toEqual([`CopyObject dst/${DAY}a`, `CopyObject dst/${DAY}b`]);
+    expect(t.events.filter((e) => e.kind === "refused")).toMatchObject([{ unit: DAY, key: DAY + "a" }]);
     // The source was readable, so the denial was the destination's.
     expect(t.store.calls("HeadObject")).toContain(`HeadObject src/${DAY}a`);
   });
@@ -82,6 +83,58 @@ describe("runCopy", () => {
     const s = await runCopy(t.ctx, opts({ maxObjectsInFlight: 1 }), [DAY]);
     expect(s).toMatchObject({ copied: 2, failed: 1 });
     expect(t.events.find((e) => e.kind === "failed")).toMatchObject({ key: DAY + "b", code: "AccessDenied" });
+  });
+
+  it("a Deny on one day: in-flight copies settle, the refused day's rest is not sent, other days are copied; the verdict is the summary's, not exit 3", async () => {
+    const other = "2021/06/01/";
+    const t = setup([...["a", "b", "c", "d"].map((n) => obj(n)), { key: other + "x", size: MiB }, { key: other + "y", size: MiB }], {
+      concurrency: 8,
+      before: (op, i) => {
+        if (op === "CopyObject" && i.key!.startsWith(DAY)) throw s3Error("AccessDenied", 403);
+      },
+    });
+    t.ctx.explainDenied = async (key) => `statement "NoMay31" refuses ${key}`;
+    const s = await runCopy(t.ctx, opts({ maxObjectsInFlight: 1 }), [DAY, other]);
+    expect(s).toMatchObject({ copied: 2, failed: 4 });
+    // a and b refused (the second blocks the day), c and d not sent
+    expect(t.store.calls("CopyObject").filter((c) => c.includes(DAY))).toEqual([`CopyObject dst/${DAY}a`, `CopyObject dst/${DAY}b`]);
+    expect(t.events.filter((e) => e.kind === "refused")).toEqual([{ kind: "refused", unit: DAY, key: DAY + "a", hint: `statement "NoMay31" refuses ${DAY}a` }]);
+    const failed = t.events.flatMap((e) => (e.kind === "failed" ? [e] : []));
+    expect(failed.map((f) => f.key)).toEqual(["a", "b", "c", "d"].map((n) => DAY + n));
+    expect(failed[1]!.hint).toBe(`statement "NoMay31" refuses ${DAY}b`);
+    expect(failed[2]!.message).toMatch(/^not sent/);
+    expect([...t.s3.bucket("dst").keys()].sort()).toEqual([other + "x", other + "y"]);
+  });
+
+  it("refused first, copied later (a Deny on the first day only): not exit 3, since something was copied", async () => {
+    const other = "2021/06/01/";
+    const t = setup([obj("a"), obj("b"), { key: other + "x", size: MiB }], {
+      before: (op, i) => {
+        if (op === "CopyObject" && i.key!.startsWith(DAY)) throw s3Error("AccessDenied", 403);
+      },
+    });
+    const s = await runCopy(t.ctx, opts({ maxObjectsInFlight: 8 }), [DAY, other]);
+    expect(s).toMatchObject({ copied: 1, failed: 2 });
+  });
+
+  it("refusals beside successes in the same day fail only the refused objects", async () => {
+    const t = setup(["a", "b", "c", "d", "e"].map((n) => obj(n)), {
+      before: (op, i) => {
+        if (op === "CopyObject" && (i.key === DAY + "b" || i.key === DAY + "d")) throw s3Error("AccessDenied", 403);
+      },
+    });
+    const s = await runCopy(t.ctx, opts({ maxObjectsInFlight: 1 }), [DAY]);
+    expect(s).toMatchObject({ copied: 3, failed: 2 });
+    expect(t.events.filter((e) => e.kind === "refused")).toEqual([]);
+  });
+
+  it("a bucket refusing everything: after five days with nothing copied the run stops (one copy at a time meanwhile)", async () => {
+    const days = Array.from({ length: 9 }, (_, i) => `2021/05/${String(10 + i)}/`);
+    const t = setup(days.flatMap((d) => ["a", "b", "c"].map((n) => ({ key: d + n, size: MiB }))), { deny: ["CopyObject"], concurrency: 8 });
+    await expect(runCopy(t.ctx, opts({ maxObjectsInFlight: 8 }), days)).rejects.toBeInstanceOf(DestinationDenied);
+    // the first day's copies were in flight at once; then one per day after its first refusal... bounded
+    expect(t.store.calls("CopyObject").length).toBeLessThanOrEqual(3 + 4 * 2);
+    expect(new Set(t.store.calls("CopyObject").map((c) => c.slice(0, "CopyObject dst/2021/05/10/".length))).size).toBe(5);
   });
 
   it("counts retries in the summary; a credential refresh is not a retry", async () => {

@@ -7,6 +7,7 @@ import { journalRecord } from "./records.js";
 import { settleRecordedUpload } from "./uploads.js";
 import { emptySummary, type RunSummary } from "./events.js";
 import { DestinationLister } from "./dest-listing.js";
+import { Refusals } from "./refusals.js";
 import { listObjects, pairListings } from "./listing.js";
 import { RequestError } from "./request.js";
 import { decideCopy, REASONS } from "./skip.js";
@@ -26,10 +27,16 @@ export interface RunOptions {
   now?: () => number;
 }
 
-/** Thrown when the destination refuses writes before anything was copied (exit 3, not 10,000 failures). */
+/**
+ * Thrown when the destination refused every copy and nothing was copied (exit 3, not 10,000 failures); decided
+ * only once every copy in flight has settled (refusals.ts).
+ */
 export class DestinationDenied extends Error {
-  constructor(readonly hint: string) {
-    super("the destination bucket refused the copy (AccessDenied)");
+  constructor(
+    readonly hint: string,
+    units?: string,
+  ) {
+    super(`the destination bucket refused the copy (AccessDenied)${units ? ` in ${units}` : ""}; nothing was copied`);
     this.name = "DestinationDenied";
   }
 }
@@ -186,15 +193,18 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
   const planning = new Promise<void>((r) => (startPlanning = r)).then(() => countSource(ctx, opts, units)).catch(() => undefined);
   const contract = new ContractGate((key) => sourceReadable(ctx, ctx.sourceBucket, key), ctx.emit);
 
-  const copy = async (s: ObjInfo, tail: boolean) => {
+  const refusals = new Refusals(ctx.emit);
+  const copy = async (s: ObjInfo, unit: string, tail: boolean) => {
     const t0 = now();
     try {
       const r = await copyOne(ctx, s, { tail });
       summary.copied += 1;
       summary.bytesCopied += s.size;
+      refusals.copied(unit);
       ctx.emit({ kind: "copied", key: s.key, size: s.size, multipart: r.multipart, parts: r.parts, etag: r.etag, ms: now() - t0 });
     } catch (err) {
       if (err instanceof UnrecordedCopy) {
+        refusals.copied(unit);
         summary.copied += 1;
         summary.bytesCopied += s.size;
         ctx.emit({ kind: "copied", key: s.key, size: s.size, multipart: err.result.multipart, parts: err.result.parts, etag: err.result.etag, ms: now() - t0 });
@@ -211,8 +221,9 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
       if (isAccessDenied(err)) {
         const side = await deniedSide(ctx, s.key);
         c = classifyError(err instanceof RequestError ? err.cause : err, { side });
-        if (side === "dest" && summary.copied === 0) {
-          fatal ??= new DestinationDenied(c.hint ?? "");
+        if (side === "dest") {
+          const explained = await ctx.explainDenied?.(s.key).catch(() => undefined);
+          refusals.refused(unit, s.key, s.size, err instanceof Error ? err.message : String(err), explained ?? c.hint ?? "");
           return;
         }
       }
@@ -224,11 +235,18 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
 
   // The last TAIL_LOOKAHEAD objects to copy are known to be the run's tail only once the listing has ended,
   // so that many are held back: those still held then may be split into parts over idle slots.
-  const held: ObjInfo[] = [];
-  const launch = async (s: ObjInfo, tail: boolean): Promise<boolean> => {
-    while (inflight.size >= opts.maxObjectsInFlight) await Promise.race(inflight);
+  const held: { s: ObjInfo; unit: string }[] = [];
+  const launch = async ({ s, unit }: { s: ObjInfo; unit: string }, tail: boolean): Promise<boolean> => {
+    // While nothing has been copied and something was refused, one copy at a time: each unit is then tried
+    // once, not with every slot (refusals.ts).
+    while (inflight.size >= (refusals.oneAtATime(summary.copied) ? 1 : opts.maxObjectsInFlight)) await Promise.race(inflight);
+    if (refusals.hopeless(summary.copied)) fatal ??= new DestinationDenied(refusals.firstHint(), refusals.list());
     if (ctx.signal?.aborted || fatal) return false;
-    const p: Promise<void> = copy(s, tail).finally(() => inflight.delete(p));
+    if (refusals.has(unit)) {
+      refusals.notSent(unit, s.key, s.size);
+      return true;
+    }
+    const p: Promise<void> = copy(s, unit, tail).finally(() => inflight.delete(p));
     inflight.add(p);
     startPlanning();
     return true;
@@ -259,8 +277,8 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
           ctx.emit({ kind: "progress", bytes: s.size });
           continue;
         }
-        held.push(s);
-        if (held.length > TAIL_LOOKAHEAD && !(await launch(held.shift() as ObjInfo, false))) break outer;
+        held.push({ s, unit });
+        if (held.length > TAIL_LOOKAHEAD && !(await launch(held.shift()!, false))) break outer;
       }
       await contract.endUnit(unit);
     }
@@ -271,6 +289,9 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
     await planning;
   }
   if (fatal) throw fatal;
+  // Every copy has settled: only now is "nothing could be copied" known. Refusals are the only failures.
+  if (summary.copied === 0 && refusals.refusedUnits > 0 && summary.failed === 0 && !ctx.signal?.aborted) throw new DestinationDenied(refusals.firstHint(), refusals.list());
+  summary.failed += refusals.failures;
   contract.flush();
   summary.notEntitled = contract.objects;
   summary.retries = ctx.requester.retries;

@@ -237,10 +237,11 @@ export async function multipartPermission(
   bucket: string,
   roleArn: string,
   sessionName?: string,
-  request: { endpointUrl?: string; region?: string; ownerAccount?: string; sourceBucket?: string; probes?: Probe[] } = {},
-): Promise<{ permission: "allowed" | "unlikely" | "unknown" | "unreadable"; reason?: string }> {
+  request: { endpointUrl?: string; region?: string; ownerAccount?: string; sourceBucket?: string; probes?: Probe[]; sse?: Record<string, string> } = {},
+): Promise<{ permission: "allowed" | "unlikely" | "unknown" | "unreadable"; reason?: string; explain?: (key: string) => string | undefined }> {
   const read = await fetchPolicy(owner, bucket);
   if (read.state === "refused") return { permission: "unreadable" };
+  if (read.state === "absent") return { permission: "unknown", explain: () => `s3://${bucket} has no bucket policy, so the provider's role may write nothing there: ${APPLY_NEW(bucket)}` };
   if (read.state !== "read") return { permission: "unknown" };
   const f: PolicyFacts = {
     bucket,
@@ -252,12 +253,30 @@ export async function multipartPermission(
     ownerAccount: request.ownerAccount,
     env: requestEnv(request.endpointUrl, request.region ?? "ap-northeast-1"),
     probes: request.probes ?? SAMPLE_PROBES,
+    sse: request.sse,
   };
+  const explain = (key: string) => explainCopyRefusal(f, key);
   for (const op of ["UploadPartCopy", "CompleteMultipartUpload"]) {
     const r = probeAll(f, op);
     // Refused only for want of facts the real request has (its source address, …): the first probe will tell.
-    if (r.refused.length === 0 && r.undecided.probes.length > 0) return { permission: "unknown" };
-    if (r.refused.length > 0) return { permission: "unlikely", reason: r.refused[0]!.decision.reason };
+    if (r.refused.length === 0 && r.undecided.probes.length > 0) return { permission: "unknown", explain };
+    if (r.refused.length > 0) return { permission: "unlikely", reason: r.refused[0]!.decision.reason, explain };
   }
-  return { permission: "allowed" };
+  return { permission: "allowed", explain };
+}
+
+/**
+ * Why the role's CopyObject of `key` (with the ACL and the run's encryption headers) was refused, as the policy
+ * read before the run decides it offline: the statement that refuses it and the smallest fix doctor would print
+ * (doctor-advice.ts: never "replace your policy"). Undefined where the policy allows it offline: the refusal then
+ * comes from something the policy does not hold (a condition only the real request has, a KMS key policy, …).
+ */
+export function explainCopyRefusal(f: PolicyFacts, key: string): string | undefined {
+  const headers = { ...ACL, ...f.sse };
+  const probe = { prefix: key.replace(/[^/]*$/, ""), key };
+  const r = probeAll(f, "CopyObject", headers, [probe]);
+  const g = r.refused[0];
+  if (!g) return undefined;
+  const what = g.index === undefined ? "no statement of your bucket policy allows the provider's role to copy there" : `your bucket policy's ${statementLabel(f, g.index)} refuses it`;
+  return `${what}: ${refusalFix(f, "CopyObject", g, headers, `do not replace your policy: ${MERGE}`, true)}`;
 }

@@ -14,6 +14,7 @@ export const TEXT: TextForms<EngineEvent> = {
   copied: (e) => `copied  ${e.key} (${formatBytes(e.size)}${e.multipart ? `, ${e.parts} parts` : ""})`,
   skipped: (e) => `skipped ${e.key}: ${e.reason}`,
   failed: (e) => `failed  ${e.key}: ${e.code}${e.hint ? ` — ${e.hint}` : ""}`,
+  refused: (e) => `refused ${e.unit}: your bucket refused the copy of ${e.key}, so the rest of ${e.unit} is not sent (other days go on) — ${e.hint}`,
   "not-entitled": (e) =>
     `${e.from === e.to ? e.from : `${e.from}..${e.to}`}: outside your contract, ${e.objects} ${e.objects === 1 ? "object" : "objects"} not copied (${formatBytes(e.bytes)})`,
   retry: (e) => `retry   ${e.op}${e.key ? ` ${e.key}` : ""}: ${e.code} (attempt ${e.attempt}, waiting ${e.delayMs} ms)`,
