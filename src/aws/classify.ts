@@ -269,6 +269,11 @@ function verdictOf(err: unknown): Classified {
  * A 403 with another code (InvalidObjectState for an archived object, RequestTimeTooSkewed,
  * SignatureDoesNotMatch, …) is not a denial of permission.
  */
+/** Push-back (SlowDown and kin): the endpoint answered, asking for fewer requests; it is not gone. */
+export function isThrottling(code: string): boolean {
+  return THROTTLING.has(code);
+}
+
 export function isAccessDenied(err: unknown): boolean {
   return verdictOf(err).code === "AccessDenied";
 }

@@ -29,22 +29,49 @@ export interface ClientSettings {
    * an https:// proxy and the endpoints tunnelled through it (a TLS-intercepting proxy re-signs them).
    */
   ca?: string;
+  /**
+   * `--request-timeout` in ms: the longest a request that moves no data (listing, HEAD, STS, CreateMultipartUpload,
+   * AbortMultipartUpload, …) may wait for its answer before it fails with TimeoutError (retried as any network
+   * error). Copies are exempt (COPY_COMMANDS): they are bounded by the socket's silence only. Default 30 s.
+   */
+  requestTimeoutMs?: number;
 }
 
-/** Longest a socket may stay silent: a server-side copy of a 4 GiB object can take minutes on S3. */
-const SOCKET_IDLE_MS = 15 * 60_000;
+/**
+ * Longest a socket may stay silent: a server-side copy of a 4 GiB object can take minutes on S3, and S3 keeps a
+ * CompleteMultipartUpload's connection alive with white space while it works ("Processing of a Complete Multipart
+ * Upload request could take several minutes": S3 API Reference, CompleteMultipartUpload).
+ */
+export const SOCKET_IDLE_MS = 15 * 60_000;
+
+/** The requests that may take long without a byte on the wire: a server-side copy, and the assembly of parts. */
+export const COPY_COMMANDS = new Set(["CopyObjectCommand", "UploadPartCopyCommand", "CompleteMultipartUploadCommand"]);
+
+/** The default of `--request-timeout` (config/schema.ts), for clients made without a config. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * The HTTP handler of a client. With a proxy rule its agents are made on the first request, once `endpoint` (the
  * URL the client's SDK resolved) tells which proxy, if any, applies; both request paths share them.
  */
-function handler(maxSockets: number, proxyFor?: (url: string) => string | undefined, endpoint?: () => Promise<string>, ca?: string): NodeHttpHandler {
+function handler(
+  maxSockets: number,
+  proxyFor?: (url: string) => string | undefined,
+  endpoint?: () => Promise<string>,
+  ca?: string,
+  requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+): NodeHttpHandler {
   const agentOptions = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
   const tls = ca === undefined ? {} : { ca };
   const options = (proxy: string | undefined) => ({
     ...(proxy ? proxyAgents(proxy, { ...agentOptions, ...tls }) : { httpAgent: new HttpAgent(agentOptions), httpsAgent: new HttpsAgent({ ...agentOptions, ...tls }) }),
     connectionTimeout: 10_000,
-    requestTimeout: SOCKET_IDLE_MS,
+    // @smithy/node-http-handler 4.x: `requestTimeout` bounds the wait for the answer and, with
+    // throwOnRequestTimeout, fails the request (without it, it only logs a warning); `socketTimeout` bounds silence.
+    // Copies pass requestTimeout 0 per request (withoutTimeLimit), so only the silence bounds them.
+    requestTimeout: requestTimeoutMs,
+    throwOnRequestTimeout: true,
+    socketTimeout: SOCKET_IDLE_MS,
   });
   if (!proxyFor || !endpoint) return new NodeHttpHandler(options(undefined));
   return new NodeHttpHandler(async () => options(proxyFor(await endpoint().catch(() => ""))));
@@ -72,7 +99,13 @@ async function serviceUrl(probe: S3Client | STSClient, command: Parameters<typeo
  */
 export function makeS3Client(settings: ClientSettings, credentials: AwsCredentialIdentityProvider): S3Client {
   const where = { region: settings.region, endpoint: settings.endpointUrl, forcePathStyle: settings.forcePathStyle };
-  const requestHandler = handler(Math.max(settings.concurrency + 8, 16), settings.proxyFor, () => serviceUrl(new S3Client(where), ListBucketsCommand), settings.ca);
+  const requestHandler = handler(
+    Math.max(settings.concurrency + 8, 16),
+    settings.proxyFor,
+    () => serviceUrl(new S3Client(where), ListBucketsCommand),
+    settings.ca,
+    settings.requestTimeoutMs,
+  );
   const client = new S3Client({
     ...where,
     credentials,
@@ -104,9 +137,16 @@ function leanCopies(client: S3Client, requestHandler: NodeHttpHandler, credentia
       const endpoint = op && (await lean.endpoint(op, input));
       if (op && endpoint) return lean.send(op, input, endpoint, (options as { abortSignal?: AbortSignal } | undefined)?.abortSignal);
     }
-    return sdkSend(command, options);
+    return sdkSend(command, withoutTimeLimit(command, options));
   };
   client.send = send as S3Client["send"];
+}
+
+/** A copy's send options: no time limit on its answer (COPY_COMMANDS); other commands keep the client's. */
+function withoutTimeLimit(command: unknown, options: unknown): unknown {
+  const name = (command as { constructor?: { name?: string } } | undefined)?.constructor?.name ?? "";
+  if (!COPY_COMMANDS.has(name) || typeof options === "function") return options;
+  return { ...(options as object | undefined), requestTimeout: 0 };
 }
 
 /**
@@ -134,7 +174,7 @@ export function makeStsClient(settings: ClientSettings, credentials?: AwsCredent
     credentials,
     maxAttempts: 3,
     // As for S3: the proxy follows the endpoint the SDK resolves (AWS_ENDPOINT_URL_STS, a profile's endpoint_url, …).
-    requestHandler: handler(4, settings.proxyFor, () => serviceUrl(new STSClient(where), AssumeRoleCommand), settings.ca),
+    requestHandler: handler(4, settings.proxyFor, () => serviceUrl(new STSClient(where), AssumeRoleCommand), settings.ca, settings.requestTimeoutMs),
     ...(settings.userAgent ? { customUserAgent: [settings.userAgent] } : {}),
   });
 }

@@ -216,7 +216,8 @@ export class LeanCopier {
       signingRegion: endpoint.signingRegion,
       signingService: endpoint.signingName,
     });
-    const { response } = await this.handler.handle(signed as HttpRequest, { abortSignal });
+    // A copy has no time limit on its answer, only the socket's silence (clients.ts COPY_COMMANDS).
+    const { response } = await this.handler.handle(signed as HttpRequest, { abortSignal, requestTimeout: 0 });
     const chunks: Buffer[] = [];
     for await (const chunk of response.body as AsyncIterable<Buffer>) chunks.push(chunk);
     const body = Buffer.concat(chunks).toString("utf8");

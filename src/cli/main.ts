@@ -1,12 +1,12 @@
 import { Command, CommanderError } from "commander";
 import { isAuthFailure } from "../aws/classify.js";
-import { RequestError } from "../engine/request.js";
+import { EndpointGone, RequestError } from "../engine/request.js";
 import { DestinationDenied } from "../engine/run.js";
 import { AuthError, EXIT, EXIT_CODES_HELP, UsageError } from "./errors.js";
 import { redact, registerEnvSecrets } from "./redact.js";
 import { JournalBusy, JournalError } from "../state/journal-file.js";
 import { JournalWriteFailed } from "../engine/journal.js";
-import { JournalStopped } from "./run-copy.js";
+import { EndpointStopped, JournalStopped } from "./run-copy.js";
 import { OutputPathError } from "../state/output-paths.js";
 import { fetchCommand } from "./commands/fetch.js";
 import { lsCommand } from "./commands/ls.js";
@@ -135,6 +135,7 @@ async function run(argv: string[]): Promise<void> {
     if (err instanceof JournalStopped) return fail(err.message, EXIT.usage, err.hint);
     if (err instanceof JournalWriteFailed) return fail(err.message, EXIT.usage);
     if (err instanceof DestinationDenied) return fail(err.message, EXIT.auth, err.hint);
+    if (err instanceof EndpointGone || err instanceof EndpointStopped) return fail(err.message, EXIT.someFailed, err.hint);
     if (err instanceof RequestError) {
       return fail(err.message, isAuthFailure(err) ? EXIT.auth : EXIT.someFailed, err.classified.hint);
     }

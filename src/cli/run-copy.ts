@@ -4,8 +4,8 @@ import { multipartPermission, sseHeaders } from "../setup/doctor-policy.js";
 import { formatDuration } from "../config/sizes.js";
 import type { CopyContext } from "../engine/copy.js";
 import type { Settled } from "../engine/concurrency.js";
-import type { EngineEvent, RunSummary } from "../engine/events.js";
-import { planUnits, runCopy } from "../engine/run.js";
+import { emptySummary, type EngineEvent, type RunSummary } from "../engine/events.js";
+import { planUnits, runCopy, STALL_WARN_MS } from "../engine/run.js";
 import { AuthError, EXIT, UsageError } from "./errors.js";
 import type { Reporter } from "./output/reporter.js";
 import type { Session } from "./session.js";
@@ -31,6 +31,47 @@ export class JournalStopped extends Error {
     super(`${message}; the run stopped (uploads in flight are kept and continue on the next run)`);
     this.name = "JournalStopped";
     this.hint = `make room there, then run the same command again to resume: ${resumeCommand}`;
+  }
+}
+
+/**
+ * The summary so far, counted from the run's events: what a run stopped at once (a second Ctrl-C, or the grace
+ * period over) still says, in text, `--json` and `--report`, instead of ending without a word.
+ */
+export class LiveSummary {
+  private readonly s = emptySummary();
+  private readonly started = Date.now();
+
+  listen(e: EngineEvent): void {
+    const s = this.s;
+    if (e.kind === "copied") {
+      s.copied += 1;
+      s.bytesCopied += e.size;
+    } else if (e.kind === "skipped") {
+      s.skipped += 1;
+      s.bytesSkipped += e.size;
+    } else if (e.kind === "failed") s.failed += 1;
+    else if (e.kind === "retry") s.retries += 1;
+    else if (e.kind === "refreshed" && e.reason !== "initial") s.refreshes += 1;
+    else if (e.kind === "upload-left") s.uploadsLeft += 1;
+  }
+
+  /** The run as stopped now: interrupted, with what its events said so far. */
+  stopped(): RunSummary {
+    return { ...this.s, interrupted: true, elapsedMs: Date.now() - this.started };
+  }
+}
+
+/**
+ * The run stopped because no request succeeded for `--give-up-after` (engine/request.ts EndpointGone): exit 1,
+ * one line on stderr in every output mode, after the summary said what was copied.
+ */
+export class EndpointStopped extends Error {
+  readonly hint: string;
+  constructor(message: string, resumeCommand: string) {
+    super(message);
+    this.name = "EndpointStopped";
+    this.hint = `check the network, proxy and --endpoint-url; nothing is lost: run the same command again to resume: ${resumeCommand}`;
   }
 }
 
@@ -173,7 +214,9 @@ export async function executeCopy(
         }),
       )
     : undefined;
-  const summary = await runCopy(ctx, opts, run.units);
+  // nothing finished for this long: said (run.ts stalled); sooner when --give-up-after is shorter than a minute
+  const stallWarnMs = Math.min(STALL_WARN_MS, (run.config.giveUpAfter ?? 60) * 1000);
+  const summary = await runCopy(ctx, { ...opts, stallWarnMs }, run.units);
   await reading;
   const objects = summary.copied + summary.skipped + summary.failed + summary.notEntitled + summary.archived;
   summary.refreshes = Math.max(0, run.session.refreshCount() - 1);
@@ -181,6 +224,8 @@ export async function executeCopy(
   run.reporter.close();
   run.reporter.line(summaryText(summary));
   if (summary.journalError) throw new JournalStopped(summary.journalError, run.resumeCommand);
+  // Exit 1, not 130: nobody interrupted it, and a CI script must not read it as a Ctrl-C.
+  if (summary.endpointGone) throw new EndpointStopped(summary.endpointGone, run.resumeCommand);
   if (summary.interrupted) {
     run.reporter.line(`interrupted: run the same command again to resume:\n  ${run.resumeCommand}`);
     return { code: EXIT.interrupted, summary, objects };

@@ -40,6 +40,7 @@ export function clientSettings(config: FlexConfig, env: Record<string, string | 
     proxyFor: registeredProxyFor,
     userAgent: ["flexcopy", VERSION],
     ...(ca ? { ca: ca.pem } : {}),
+    ...(config.requestTimeout !== undefined ? { requestTimeoutMs: config.requestTimeout * 1000 } : {}),
   };
 }
 
@@ -161,7 +162,7 @@ function requester(config: FlexConfig, credentials: CredentialRefresher, emit: E
   const from = config.concurrencyStart !== undefined ? { initial: config.concurrencyStart } : start ? { initial: start.limit, ceiling: start.ceiling } : {};
   const adaptive =
     config.concurrency === "auto" ? new AdaptiveConcurrency({ max: config.maxConcurrency, ...from }, (c) => emit({ kind: "concurrency", ...c })) : undefined;
-  return new Requester({ concurrency: concurrencyCeiling(config), adaptive, maxAttempts: config.maxAttempts, credentials, emit, signal });
+  return new Requester({ concurrency: concurrencyCeiling(config), adaptive, maxAttempts: config.maxAttempts, credentials, emit, signal, ...giveUp(config) });
 }
 
 /**
@@ -173,7 +174,12 @@ export const OWNER_CONCURRENCY = 16;
 
 function ownerRequester(config: FlexConfig, credentials: CredentialRefresher, emit: Emit, signal?: AbortSignal): Requester {
   const concurrency = config.concurrency === "auto" ? OWNER_CONCURRENCY : config.concurrency;
-  return new Requester({ concurrency, maxAttempts: config.maxAttempts, credentials, emit, signal });
+  return new Requester({ concurrency, maxAttempts: config.maxAttempts, credentials, emit, signal, ...giveUp(config) });
+}
+
+/** `--give-up-after` for a Requester (engine/request.ts EndpointGone). */
+export function giveUp(config: Pick<FlexConfig, "giveUpAfter">): { giveUpAfterMs?: number } {
+  return config.giveUpAfter !== undefined ? { giveUpAfterMs: config.giveUpAfter * 1000 } : {};
 }
 
 function messageOf(err: unknown): string {

@@ -54,6 +54,10 @@ export class FaultState {
         if (!r || typeof r.op !== "string" || typeof r.count !== "number") throw new Error("faults.failNext entries need op (string) and count (number)");
         const rule: FailNextRule = { op: r.op, count: r.count };
         if (r.code !== undefined) rule.code = String(r.code);
+        if (r.stallMs !== undefined) {
+          if (typeof r.stallMs !== "number" || !Number.isFinite(r.stallMs) || r.stallMs < 0) throw new Error("faults.failNext stallMs must be a number of ms >= 0");
+          rule.stallMs = r.stallMs;
+        }
         return rule;
       });
     }
@@ -87,13 +91,18 @@ export class FaultState {
 
   /** Consume one failNext slot for `op`; returns the error code to answer with (default InternalError). */
   takeFailNext(op: string): string | undefined {
+    return this.takeFailRule(op)?.code;
+  }
+
+  /** As takeFailNext, with the rule's `stallMs` (code "Stall"). */
+  takeFailRule(op: string): { code: string; stallMs?: number } | undefined {
     const rules = this.f.failNext;
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i];
       if (!r || r.op !== op || r.count <= 0) continue;
       r.count--;
       if (r.count <= 0) rules.splice(i, 1);
-      return r.code ?? "InternalError";
+      return { code: r.code ?? "InternalError", ...(r.stallMs !== undefined ? { stallMs: r.stallMs } : {}) };
     }
     return undefined;
   }

@@ -184,3 +184,26 @@ export async function sendStream(ctx: Ctx, status: number, headers: OutgoingHttp
   }
   if (!res.destroyed) res.end();
 }
+
+/** Default hold of failNext "Stall": longer than any client waits, so the client's own timeout decides. */
+export const DEFAULT_STALL_MS = 30 * 60_000;
+
+/**
+ * failNext "Stall": the request is read and never answered, as a connection stalled in a network (a dead NAT
+ * entry, a proxy that stopped forwarding) looks to the client; after `stallMs` the connection drops. Logged with
+ * status 0 and code "Stall" when it drops (or when the client gives up first).
+ */
+export function stall(ctx: Ctx, stallMs = DEFAULT_STALL_MS): void {
+  const socket = ctx.req.socket;
+  let done = false;
+  const end = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    record(ctx, 0, "Stall");
+    socket.destroy();
+  };
+  const timer = setTimeout(end, stallMs);
+  timer.unref();
+  socket.once("close", end);
+}

@@ -7,7 +7,7 @@ import type { TLSSocket } from "node:tls";
 import { handleAdmin } from "./admin.js";
 import { authenticate, claimedKind, parseSig, type SigInfo } from "./auth.js";
 import { S3Error, StsError, FAULT_STATUS } from "./errors.js";
-import { ANONYMOUS, parseQuery, readBody, record, sendS3Error, type Ctx } from "./http.js";
+import { ANONYMOUS, parseQuery, readBody, record, sendS3Error, stall, type Ctx } from "./http.js";
 import { handleS3 } from "./s3/router.js";
 import type { EmulatorState } from "./state.js";
 import { tlsVersionOf } from "./tls.js";
@@ -108,7 +108,9 @@ async function handleStsRequest(ctx: Ctx, sig: SigInfo | undefined): Promise<voi
   } catch (e) {
     throw e instanceof S3Error ? stsAuthError(e) : e;
   }
-  const fail = ctx.st.faults.takeFailNext(action);
+  const rule = ctx.st.faults.takeFailRule(action);
+  const fail = rule?.code;
+  if (fail === "Stall") return stall(ctx, rule?.stallMs);
   if (fail !== undefined) {
     if (fail === "Reset" || fail === "ConnectionReset") {
       record(ctx, 0, "Reset");

@@ -66,6 +66,8 @@ export interface FailNextRule {
   op: string;
   count: number;
   code?: string;
+  /** With code "Stall": how long the request is held unanswered before its connection drops (default 30 min). */
+  stallMs?: number;
 }
 
 export interface Faults {

@@ -20,6 +20,8 @@ export type EngineEvent =
   | { kind: "upload-left"; key: string; uploadId: string; command: string }
   /** Uploads a crashed run orphaned: looked for before the first copy; `cleanup` is the command that removes what is left. */
   | { kind: "orphans"; keys: number; found: number; removed: number; left: number; unchecked: number; cleanup?: string }
+  /** Copies in flight and none finished for `seconds` (run.ts STALL_WARN_MS): a stalled connection, said, not a silent hang. */
+  | { kind: "stalled"; seconds: number; inFlight: number }
   /** `--concurrency auto`: the copy requests allowed in flight changed (start, grew, or cut on push-back). */
   | { kind: "concurrency"; limit: number; reason: "start" | "increase" | "backoff"; code?: string }
   | { kind: "summary"; summary: RunSummary };
@@ -42,6 +44,8 @@ export interface RunSummary {
   uploadsLeft: number;
   /** The resume journal could not be written (path and cause): the run stopped there (interrupted is true). */
   journalError?: string;
+  /** No request succeeded for `--give-up-after` while requests failed (request.ts EndpointGone): the run stopped there (interrupted is true). */
+  endpointGone?: string;
   /** Copy requests allowed in flight: fixed, or where `auto` ended, its peak and how often it backed off. */
   concurrency?: ConcurrencySummary;
 }

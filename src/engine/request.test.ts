@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AdaptiveConcurrency } from "./concurrency.js";
 import type { EngineEvent } from "./events.js";
-import { Requester } from "./request.js";
+import { EndpointGone, Requester } from "./request.js";
 
 const slowDown = () => Object.assign(new Error("Please reduce your request rate."), { name: "SlowDown", $metadata: { httpStatusCode: 503 } });
 
@@ -171,5 +171,75 @@ describe("sleeper", () => {
     const t = Date.now();
     await sleeper(new AbortController().signal)(30);
     expect(Date.now() - t).toBeGreaterThanOrEqual(25);
+  });
+});
+
+describe("Requester with --give-up-after (EndpointGone)", () => {
+  const refused = () => Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });
+  function clocked(limitMs: number) {
+    let t = 0;
+    const gone: EndpointGone[] = [];
+    const r = new Requester({
+      concurrency: 3,
+      maxAttempts: 100,
+      credentials: { refreshRejected: async () => false },
+      emit: () => undefined,
+      // each backoff advances the clock by a second
+      sleep: async () => void (t += 1000),
+      now: () => t,
+      giveUpAfterMs: limitMs,
+      onGone: (g) => gone.push(g),
+    });
+    return { r, gone, advance: (ms: number) => (t += ms) };
+  }
+
+  it("network errors with no success for the limit: EndpointGone, told once, and every later request throws it unsent", async () => {
+    const { r, gone } = clocked(5000);
+    let calls = 0;
+    const err = await r.send("ListObjectsV2", "p", "source", async () => {
+      calls += 1;
+      throw refused();
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EndpointGone);
+    expect((err as EndpointGone).message).toMatch(/^no request has succeeded for 5 s \(the last ListObjectsV2 failed with ECONNREFUSED\)/);
+    expect(calls).toBe(6); // t = 0..5 s: one attempt per second of backoff
+    expect(gone).toHaveLength(1);
+    let sent = false;
+    await expect(r.send("CopyObject", "k", "dest", async () => void (sent = true))).rejects.toBeInstanceOf(EndpointGone);
+    expect(sent).toBe(false);
+    expect(gone).toHaveLength(1);
+  });
+
+  it("a success in between starts the count again", async () => {
+    const { r, advance } = clocked(5000);
+    let calls = 0;
+    await r.send("CopyObject", "k", "dest", async () => {
+      calls += 1;
+      if (calls <= 4) throw refused();
+      return "ok";
+    });
+    advance(60_000);
+    calls = 0;
+    await expect(
+      r.send("CopyObject", "k", "dest", async () => {
+        calls += 1;
+        if (calls <= 4) throw refused();
+        return "ok";
+      }),
+    ).resolves.toBe("ok");
+    expect(r.gone).toBeUndefined();
+  });
+
+  it("push-back (SlowDown) and answers such as AccessDenied are not the endpoint failing", async () => {
+    const { r } = clocked(2000);
+    let calls = 0;
+    await expect(
+      r.send("CopyObject", "k", "dest", async () => {
+        calls += 1;
+        if (calls <= 10) throw slowDown();
+        return "ok";
+      }),
+    ).resolves.toBe("ok");
+    expect(r.gone).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import pLimit, { type LimitFunction } from "p-limit";
-import { backoffMs, classifyError, type Classified } from "../aws/classify.js";
+import { backoffMs, classifyError, isThrottling, type Classified } from "../aws/classify.js";
 import type { AdaptiveConcurrency, Settled, Ticket } from "./concurrency.js";
 import type { ConcurrencySummary, Emit } from "./events.js";
 
@@ -22,6 +22,24 @@ export class RequestError extends Error {
   }
 }
 
+/**
+ * No request has succeeded for `--give-up-after` while requests failed with network or server errors: the
+ * endpoint is taken as gone and the run stops (what is done is kept; the same command resumes). Every request
+ * sent after that throws this at once, and requests waiting out a backoff wake to throw it.
+ */
+export class EndpointGone extends Error {
+  readonly hint: string;
+  constructor(
+    readonly seconds: number,
+    readonly lastCode: string,
+    readonly lastOp: string,
+  ) {
+    super(`no request has succeeded for ${seconds} s (the last ${lastOp} failed with ${lastCode}): the endpoint is unreachable or failing, so the run stopped`);
+    this.name = "EndpointGone";
+    this.hint = "check the network, proxy and --endpoint-url; nothing is lost: run the same command again to resume (--give-up-after sets how long to keep trying)";
+  }
+}
+
 function messageOf(err: unknown): string {
   const m = (err as { message?: unknown } | undefined)?.message;
   return typeof m === "string" && m !== "UnknownError" ? m.split("\n")[0]! : "";
@@ -36,6 +54,11 @@ export interface RequesterOptions {
   emit: Emit;
   signal?: AbortSignal;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** `--give-up-after` in ms: how long requests may fail with no success in between before EndpointGone. */
+  giveUpAfterMs?: number;
+  /** Told once, before the first EndpointGone is thrown (runCopy stops the run on it). */
+  onGone?: (gone: EndpointGone) => void;
+  now?: () => number;
 }
 
 /** Listing requests in flight at once, besides the copies bounded by --concurrency. */
@@ -82,12 +105,20 @@ export class Requester {
   private readonly listLimit: LimitFunction;
   private readonly pause: (ms: number) => Promise<void>;
   retries = 0;
+  /** Since when requests have failed with no success in between (network and server errors; push-back aside). */
+  private failingSince: number | undefined;
+  private goneError: EndpointGone | undefined;
+  private readonly goneSignal = new AbortController();
+  private readonly goneListeners: ((g: EndpointGone) => void)[] = [];
 
   constructor(private readonly opts: RequesterOptions) {
     this.limit = pLimit(opts.adaptive?.limit ?? opts.concurrency);
     this.listLimit = pLimit(LIST_CONCURRENCY);
     const injected = opts.sleep;
-    this.pause = injected ? (ms) => injected(ms, opts.signal) : sleeper(opts.signal);
+    // a backoff also ends when the endpoint is given up, so no request sleeps on after the run stopped
+    const wake = opts.signal ? AbortSignal.any([opts.signal, this.goneSignal.signal]) : this.goneSignal.signal;
+    this.pause = injected ? (ms) => injected(ms, wake) : sleeper(wake);
+    if (opts.onGone) this.goneListeners.push(opts.onGone);
     if (opts.adaptive) opts.emit({ kind: "concurrency", limit: opts.adaptive.limit, reason: "start" });
   }
 
@@ -113,14 +144,21 @@ export class Requester {
     let attempt = 1;
     let refreshes = 0;
     for (;;) {
+      if (this.goneError) throw this.goneError;
       const keyId = credentials.currentKeyId;
       let token: Ticket | undefined;
       try {
-        return await this.run(op, fn, (t) => (token = t));
+        const out = await this.run(op, fn, (t) => (token = t));
+        this.failingSince = undefined;
+        return out;
       } catch (err) {
         // The caller chose not to send (interrupted, or a sibling part failed): not a request failure.
         if ((err as { name?: unknown } | undefined)?.name === "Interrupted") throw err;
+        if (this.goneError) throw this.goneError;
         const c = classifyError(err, { side });
+        // An answer that is not a failure of the endpoint (AccessDenied, NoSuchKey, push-back) shows it is there.
+        if (c.action === "retry" && !isThrottling(c.code)) this.failing(op, c.code);
+        else this.failingSince = undefined;
         const adaptive = this.opts.adaptive;
         // activeCount: the lane's other requests, still in flight (this one's slot is already free)
         if (adaptive && token !== undefined) adaptive.failure(token, c, this.limit.activeCount);
@@ -130,12 +168,14 @@ export class Requester {
             refreshes += 1;
             if (await credentials.refreshRejected(keyId)) continue;
           }
+          if (this.goneError) throw this.goneError;
           if (c.action === "retry" && attempt < maxAttempts && !this.opts.signal?.aborted) {
             const delayMs = c.retryAfterMs ?? backoffMs(attempt);
             this.retries += 1;
             emit({ kind: "retry", key, op, code: c.code, attempt, delayMs });
             attempt += 1;
             await this.pause(delayMs);
+            if (this.goneError) throw this.goneError;
             continue;
           }
           throw new RequestError(op, c, err);
@@ -148,6 +188,28 @@ export class Requester {
         }
       }
     }
+  }
+
+  /** A request failed with a network or server error: past `giveUpAfterMs` of such failures, the endpoint is gone. */
+  private failing(op: string, code: string): void {
+    const now = (this.opts.now ?? Date.now)();
+    this.failingSince ??= now;
+    const limit = this.opts.giveUpAfterMs;
+    if (limit === undefined || this.goneError || now - this.failingSince < limit) return;
+    this.goneError = new EndpointGone(Math.round((now - this.failingSince) / 1000), code, op);
+    for (const l of this.goneListeners) l(this.goneError);
+    this.goneSignal.abort();
+  }
+
+  /** Calls `listener` when the endpoint is given up (at once if it already was). */
+  onGone(listener: (g: EndpointGone) => void): void {
+    if (this.goneError) listener(this.goneError);
+    else this.goneListeners.push(listener);
+  }
+
+  /** The EndpointGone that stopped this requester, if any. */
+  get gone(): EndpointGone | undefined {
+    return this.goneError;
   }
 
   /** The copy lane follows the controller: its limit less the refused requests waiting out their backoff. */

@@ -9,7 +9,7 @@ import { emptySummary, type RunSummary } from "./events.js";
 import { DestinationLister } from "./dest-listing.js";
 import { Refusals } from "./refusals.js";
 import { listObjects, pairListings } from "./listing.js";
-import { RequestError } from "./request.js";
+import { EndpointGone, RequestError } from "./request.js";
 import { decideCopy, REASONS } from "./skip.js";
 import type { ObjInfo } from "./storage.js";
 
@@ -25,7 +25,17 @@ export interface RunOptions {
   /** A dry run's plan, per unit: the sizes of the objects it would copy (inside the contract), for the cost estimate. */
   planned?: (unit: string, sizes: number[]) => void;
   now?: () => number;
+  /** Copies in flight and none finished for this long: a `stalled` warning (default STALL_WARN_MS). */
+  stallWarnMs?: number;
 }
+
+/**
+ * Nothing finished for a minute while copies are in flight: said (`stalled`), so a stalled connection does not
+ * look like a hang. FLEX days finish a part every few seconds at any concurrency; a minute of silence is not normal.
+ * Said again every STALL_REPEAT_MS while it lasts.
+ */
+export const STALL_WARN_MS = 60_000;
+const STALL_REPEAT_MS = 5 * 60_000;
 
 /**
  * Thrown when the destination refused every copy and nothing was copied (exit 3, not 10,000 failures); decided
@@ -176,15 +186,34 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
     journalFailure ??= f;
     stop.abort();
   };
+  // The endpoint given up (request.ts EndpointGone): the run stops as for an interrupt, before the failing
+  // request's error reaches its copy, so uploads in flight are kept for the next run.
+  let gone: EndpointGone | undefined;
+  runCtx.requester.onGone((g) => {
+    gone ??= g;
+    stop.abort();
+  });
+  let lastFinished = now();
   const ctx: CopyContext = {
     ...runCtx,
     signal: runCtx.signal ? AbortSignal.any([runCtx.signal, stop.signal]) : stop.signal,
     emit: (e) => {
       if (e.kind === "upload-left") summary.uploadsLeft += 1;
+      if (e.kind === "copied" || e.kind === "failed" || e.kind === "refused" || (e.kind === "progress" && inflight.size > 0)) lastFinished = now();
       runCtx.emit(e);
     },
   };
   const inflight = new Set<Promise<void>>();
+  const stallMs = opts.stallWarnMs ?? STALL_WARN_MS;
+  let warnedAt: number | undefined;
+  const watch = setInterval(() => {
+    const t = now();
+    if (inflight.size === 0 || t - lastFinished < stallMs) return void (warnedAt = undefined);
+    if (warnedAt !== undefined && t - warnedAt < STALL_REPEAT_MS) return;
+    warnedAt = t;
+    ctx.emit({ kind: "stalled", seconds: Math.round((t - lastFinished) / 1000), inFlight: inflight.size });
+  }, Math.min(5000, Math.max(250, stallMs / 4)));
+  watch.unref();
   let fatal: unknown;
 
   // The totals (for progress and ETA) are listed once the first copy is out: listed at the same time, their
@@ -211,6 +240,7 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
         return stopFor(err.failure);
       }
       if (err instanceof JournalWriteFailed) return stopFor(err);
+      if (err instanceof EndpointGone) return;
       if (err instanceof Interrupted || (ctx.signal?.aborted && !(err instanceof RequestError))) return;
       if (err instanceof MultipartDenied) {
         summary.failed += 1;
@@ -283,9 +313,15 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
       await contract.endUnit(unit);
     }
     for (const s of held) if (!(await launch(s, true))) break;
+  } catch (err) {
+    // a listing that gave up: the run stops there, as for an interrupt
+    if (!(err instanceof EndpointGone)) throw err;
+    gone ??= err;
+    stop.abort();
   } finally {
     startPlanning();
     await Promise.allSettled(inflight);
+    clearInterval(watch);
     await planning;
   }
   if (fatal) throw fatal;
@@ -299,5 +335,6 @@ export async function runCopy(runCtx: CopyContext, opts: RunOptions, units: stri
   summary.elapsedMs = now() - started;
   summary.interrupted = ctx.signal?.aborted ?? false;
   if (journalFailure) summary.journalError = journalFailure.message;
+  if (gone) summary.endpointGone = gone.message;
   return summary;
 }

@@ -18,7 +18,7 @@ import { commandConfig, withConfigOptions, requireDestBucket } from "../options.
 import { redact, registerSecret } from "../redact.js";
 import { recordPrinter, type TextForms } from "../output/records.js";
 import { interruptibleQuietly } from "../run-copy.js";
-import { clientSettings, openSession, type Session } from "../session.js";
+import { clientSettings, giveUp, openSession, type Session } from "../session.js";
 import { s3Store } from "../../engine/storage.js";
 
 interface CleanupFlags extends OutputFlags {
@@ -141,6 +141,7 @@ function baseIdentity(config: FlexConfig, emit: Emit, signal: AbortSignal): Iden
     credentials: { currentKeyId: undefined, refreshRejected: async () => false },
     emit,
     signal,
+    ...giveUp(config),
   });
   return { name: "base", listing: { store: s3Store(s3), requester } };
 }

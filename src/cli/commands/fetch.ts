@@ -14,13 +14,13 @@ import type { EventOf } from "../../engine/events.js";
 import { FileJournal, journalFiles, journalPath, shardJournalPath } from "../../state/journal-file.js";
 import { readSettled, settledPath, writeSettled } from "../../state/settled.js";
 import { checkWritableFile } from "../../state/output-paths.js";
-import { orphansLeftText } from "../output/text.js";
+import { orphansLeftText, summaryText } from "../output/text.js";
 import type { FlexConfig } from "../../config/schema.js";
 import { EXIT, EXIT_CODES_HELP, UsageError } from "../errors.js";
 import { commandConfig, withConfigOptions, requireDestBucket } from "../options.js";
 import { commandLine, damagedJournalText, makeOutput, shellQuote, withOutputOptions, type OutputFlags } from "../common.js";
 import { openSession, type Session } from "../session.js";
-import { copyContext, executeCopy, interruptible, pricesOf, type CopyRun } from "../run-copy.js";
+import { copyContext, executeCopy, interruptible, LiveSummary, pricesOf, type CopyRun } from "../run-copy.js";
 import type { CopyContext } from "../../engine/copy.js";
 import { failedKeys, ReportCollector } from "../report.js";
 import { redact } from "../redact.js";
@@ -142,7 +142,9 @@ async function fetch(args: string[], flags: FetchFlags, self: Command, filter: F
 
   const out = makeOutput(flags);
   const collector = flags.report ? new ReportCollector(commandLine(process.argv), config.sourceBucket, destBucket) : undefined;
+  const live = new LiveSummary();
   const emit = (e: EngineEvent) => {
+    live.listen(e);
     out.emit(e);
     collector?.listen(e);
   };
@@ -162,7 +164,11 @@ async function fetch(args: string[], flags: FetchFlags, self: Command, filter: F
   const { signal, dispose } = interruptible(
     () => emit({ kind: "notice", message: "interrupted: finishing requests in flight (Ctrl-C again to stop now)" }),
     () => {
+      // Stopped at once (a second Ctrl-C, or the grace period over): the summary so far is still said.
+      const summary = live.stopped();
+      emit({ kind: "summary", summary });
       out.reporter.close();
+      out.reporter.line(summaryText(summary));
       writeReport();
       process.stderr.write("flexcopy: stopped; run the same command again to resume\n");
       process.exit(EXIT.interrupted);

@@ -6,9 +6,10 @@ import { commandConfig, withConfigOptions, requireDestBucket } from "../options.
 import { commandLine, makeOutput, withOutputOptions, type OutputFlags } from "../common.js";
 import { openSession } from "../session.js";
 import type { EngineEvent } from "../../engine/events.js";
-import { copyContext, executeCopy, interruptible } from "../run-copy.js";
+import { copyContext, executeCopy, interruptible, LiveSummary } from "../run-copy.js";
 import { recordPrinter, type TextForms } from "../output/records.js";
 import { s3Store } from "../../engine/storage.js";
+import { summaryText } from "../output/text.js";
 
 interface SpecFlags extends OutputFlags {
   list?: boolean;
@@ -109,13 +110,25 @@ async function spec(args: (string | undefined)[], flags: SpecFlags, self: Comman
   if (!lang) throw new UsageError(`${kind} ${version} has no ${language} edition; available: ${languages.join(", ") || "none"}`);
 
   release();
+  const live = new LiveSummary();
+  const emitCopy = (e: EngineEvent) => {
+    live.listen(e);
+    out.emit(e);
+  };
   const { signal, dispose } = interruptible(
     () => undefined,
-    () => process.exit(EXIT.interrupted),
+    () => {
+      // stopped at once: the summary so far is still said (as fetch)
+      const summary = live.stopped();
+      out.emit({ kind: "summary", summary });
+      out.reporter.close();
+      out.reporter.line(summaryText(summary));
+      process.exit(EXIT.interrupted);
+    },
   );
   try {
     const unit = `${ROOT}${kind}/${version}/${lang}/`;
-    const run = { session, config, reporter: out.reporter, units: [unit], flags, resumeCommand: commandLine(process.argv), signal, emit: out.emit };
+    const run = { session, config, reporter: out.reporter, units: [unit], flags, resumeCommand: commandLine(process.argv), signal, emit: emitCopy };
     return (await executeCopy(run, copyContext(run))).code;
   } finally {
     dispose();

@@ -27,6 +27,8 @@ export const TEXT: TextForms<EngineEvent> = {
   "filter-warning": (e) => `warning: ${e.message}`,
   "upload-left": (e) => `left    ${e.key}: an incomplete multipart upload that flexcopy could not abort (billed until removed): ${e.command}`,
   orphans: (e) => (e.removed > 0 ? `removed ${e.removed} incomplete ${e.removed === 1 ? "upload" : "uploads"} an interrupted run left behind` : undefined),
+  stalled: (e) =>
+    `warning: no copy has finished for ${e.seconds} s (${e.inFlight} ${e.inFlight === 1 ? "object" : "objects"} in progress); still waiting: a connection may be stalled (a copy is retried after 15 min of silence, other requests after --request-timeout; Ctrl-C stops, the same command resumes)`,
   concurrency: (e) =>
     e.reason === "backoff" ? `concurrency ${e.limit}: backing off (${e.code ?? "push-back"})` : `concurrency ${e.limit}${e.reason === "start" ? " (auto)" : ""}`,
   summary: (e) => summaryText(e.summary),

@@ -15,7 +15,7 @@ import {
 } from "./bucket-config.js";
 import { FAULT_STATUS, noSuchBucket, notImplemented, S3Error, accessDenied } from "../errors.js";
 import { sleep } from "../faults.js";
-import { header, record, send, type Ctx } from "../http.js";
+import { header, record, send, stall, type Ctx } from "../http.js";
 import { getBucketLocation, headBucket, listBuckets, listMultipartUploads, listObjectsV1, listObjectsV2 } from "./buckets.js";
 import { copyObject } from "./copy.js";
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listParts, uploadPart, uploadPartCopy } from "./multipart.js";
@@ -128,7 +128,9 @@ export async function handleS3(ctx: Ctx): Promise<void> {
   if (ctx.sig) {
     ctx.principal = await authenticate(st, ctx.sig, ctx.method, ctx.rawPath, ctx.query, ctx.req.headers, ctx.body);
   }
-  const failCode = st.faults.takeFailNext(op);
+  const failRule = st.faults.takeFailRule(op);
+  const failCode = failRule?.code;
+  if (failCode === "Stall") return stall(ctx, failRule?.stallMs);
   // "ResetAfter": the request is carried out and the connection drops before the response, as a network can
   // drop it after S3 acted (the client cannot tell this from a reset before; a retry repeats the work).
   if (failCode === "ResetAfter") ctx.dropResponse = true;
