@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
 import { cliEnv, emulator, runCli, summaryOf } from "./harness.js";
+import { spawnCli } from "./outcome-helpers.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const JOURNAL_MODULE = pathToFileURL(path.join(root, "dist/state/journal-file.js")).href;
@@ -106,3 +107,21 @@ describe("the journal lock under a race", () => {
 });
 
 const eventsCopied = (r: { events: Record<string, unknown>[] }): number => r.events.filter((e) => e.kind === "copied").length;
+
+describe("a lock that cannot be written (a full disk: RLIMIT_FSIZE 0)", () => {
+  it("exit 2 with one line naming the journal, no empty lock file left, no request sent", async () => {
+    const e = await emulator();
+    try {
+      const dir = mkdtempSync(path.join(tmpdir(), "flexcopy-state-"));
+      const r = await spawnCli(["fetch", "2021/05/31"], cliEnv(e, { FLEXCOPY_STATE_DIR: dir }), { fileSizeBlocks: 0 }).done;
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toContain(path.join(dir, `${e.destBuckets[0]}.journal.ndjson`));
+      expect(r.stderr).toMatch(/EFBIG|file size limit/);
+      expect(readdirSync(dir)).toEqual([]);
+      expect(e.requestLog().filter((l) => l.op !== "AssumeRole")).toEqual([]);
+    } finally {
+      await e.stop();
+    }
+  });
+});
