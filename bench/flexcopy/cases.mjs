@@ -143,10 +143,14 @@ export function yearCase({ quick, policy = YEAR_POLICY }) {
 /**
  * Case 5: S3 pushes back. The emulator answers 503 SlowDown above `maxInflight` writes in flight (S3's
  * per-prefix capacity); flexcopy with a fixed 64 against `auto`, on the many-small-objects set.
+ * `maxInflight` sets the capacity (`--capacities` in run.mjs runs `auto` alone at each of several).
  */
-export function pushbackCase({ quick, tmp }) {
+export function pushbackCase({ quick, tmp, maxInflight = 48, autoOnly = false }) {
   const base = smallObjectsCase({ quick, tmp });
-  const maxInflight = 48;
+  const variants = [
+    { tool: "flexcopy", label: "flexcopy --concurrency 64", extraArgs: ["--concurrency", "64"] },
+    { tool: "flexcopy", label: "flexcopy (auto)", extraArgs: [] },
+  ];
   return {
     ...base,
     id: "5",
@@ -154,10 +158,7 @@ export function pushbackCase({ quick, tmp }) {
     faults: { ...base.faults, maxInflight },
     capacity: maxInflight,
     runs: quick ? 1 : 3,
-    variants: [
-      { tool: "flexcopy", label: "flexcopy --concurrency 64", extraArgs: ["--concurrency", "64"] },
-      { tool: "flexcopy", label: "flexcopy (auto)", extraArgs: [] },
-    ],
+    variants: autoOnly ? variants.slice(1) : variants,
     model: true,
   };
 }
