@@ -1,6 +1,6 @@
 // Runs the cases of bench/flexcopy/cases.mjs: for each tool, N runs of the same copy against a fresh
 // destination, verified after each run (every object present, every write with the ACL).
-import { readFileSync, rmSync, statSync, openSync, readSync, closeSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, openSync, readSync, closeSync } from "node:fs";
 import { join } from "node:path";
 import { assumeRole } from "../../scripts/emulator-env.mjs";
 import { startEmulatorProcess } from "./emu.mjs";
@@ -41,6 +41,14 @@ function ndjsonEvents(text) {
     });
 }
 
+/** Bytes of the resume journal(s) flexcopy left in its state directory. */
+function journalBytes(stateDir) {
+  if (!existsSync(stateDir)) return 0;
+  return readdirSync(stateDir)
+    .filter((f) => f.includes(".journal"))
+    .reduce((s, f) => s + statSync(join(stateDir, f)).size, 0);
+}
+
 const s3Requests = (v) => v.requests - (v.ops.AssumeRole ?? 0);
 
 /** Why a run did not do the work, in one line. */
@@ -71,7 +79,8 @@ async function copyRun(ctx, emu, c, tool, i, variant) {
   await emu.reset();
   const s0 = await emu.stats();
   const stdoutFile = join(ctx.tmp, `out-${c.id}-${tool}-${i}.txt`);
-  const r = await measure(cmd.cmd, cmd.args, { env: cmd.env, cwd: home, stdoutFile, timeoutMs: ctx.timeoutMs, failOn: cmd.failOn });
+  const timeoutMs = Math.max(ctx.timeoutMs, (c.timeoutMin ?? 0) * 60_000);
+  const r = await measure(cmd.cmd, cmd.args, { env: cmd.env, cwd: home, stdoutFile, timeoutMs, failOn: cmd.failOn });
   const s1 = await emu.stats();
   const v = await emu.verify([c.prefix]);
   const ok = r.code === 0 && v.complete && r.stoppedAt === undefined;
@@ -90,6 +99,7 @@ async function copyRun(ctx, emu, c, tool, i, variant) {
     bytes: v.srcBytes,
     ops: v.ops,
     errors: v.errors,
+    journalBytes: c.journal && tool === "flexcopy" ? journalBytes(join(home, "state")) : undefined,
   };
   if (!ok) res.failure = failureReason(r, v, r.stderr);
   rmSync(stdoutFile, { force: true });

@@ -143,10 +143,14 @@ export function yearCase({ quick, policy = YEAR_POLICY }) {
 /**
  * Case 5: S3 pushes back. The emulator answers 503 SlowDown above `maxInflight` writes in flight (S3's
  * per-prefix capacity); flexcopy with a fixed 64 against `auto`, on the many-small-objects set.
+ * `maxInflight` sets the capacity (`--capacities` in run.mjs runs `auto` alone at each of several).
  */
-export function pushbackCase({ quick, tmp }) {
+export function pushbackCase({ quick, tmp, maxInflight = 48, autoOnly = false }) {
   const base = smallObjectsCase({ quick, tmp });
-  const maxInflight = 48;
+  const variants = [
+    { tool: "flexcopy", label: "flexcopy --concurrency 64", extraArgs: ["--concurrency", "64"] },
+    { tool: "flexcopy", label: "flexcopy (auto)", extraArgs: [] },
+  ];
   return {
     ...base,
     id: "5",
@@ -154,10 +158,38 @@ export function pushbackCase({ quick, tmp }) {
     faults: { ...base.faults, maxInflight },
     capacity: maxInflight,
     runs: quick ? 1 : 3,
-    variants: [
-      { tool: "flexcopy", label: "flexcopy --concurrency 64", extraArgs: ["--concurrency", "64"] },
-      { tool: "flexcopy", label: "flexcopy (auto)", extraArgs: [] },
-    ],
+    variants: autoOnly ? variants.slice(1) : variants,
     model: true,
+  };
+}
+
+/** The whole-archive case's targets (issue 18): modelled minutes, share of the ideal, the tool's peak RSS. */
+export const ARCHIVE_TARGETS = { modelMinutes: 45, pctIdeal: 0.9, peakRssBytes: 300e6 };
+
+/**
+ * Case 6: the whole archive, 2010–2023 (19.39 TB, ~96,000 objects, the `archive` seed) in one
+ * `flexcopy fetch 2010..2023` with the defaults, multipart allowed, sped up like case 4. Reports the
+ * journal's size and whether the targets are met (ARCHIVE_TARGETS).
+ */
+export function archiveCase({ quick }) {
+  // Case 4's timeScale: at 10 the ~384 requests in flight stay within what 2 cores serve (see yearCase).
+  // The year took ~65 s of wall time there; the archive is 4.2× the bytes, so ~5 minutes.
+  const timeScale = quick ? 20 : 10;
+  const seed = quick ? "years:2010-2011" : "archive";
+  const selectors = quick ? ["2010..2011"] : ["2010..2023"];
+  return {
+    id: "6",
+    title: `Case 6 — the whole archive ${quick ? "(--quick: 2010–2011 only, `years:2010-2011` seed)" : "2010–2023 (`archive` seed, 19.39 TB)"}, flexcopy defaults, ${POLICIES.multipart.label}; timeScale ${timeScale}`,
+    seed,
+    emulator: MULTIPART_WORLD,
+    faults: { ...MODEL, timeScale },
+    selectors,
+    prefix: "",
+    runs: 1,
+    variants: [{ tool: "flexcopy", label: "flexcopy fetch (auto)", extraArgs: [] }],
+    model: true,
+    journal: true,
+    targets: ARCHIVE_TARGETS,
+    timeoutMin: 40,
   };
 }

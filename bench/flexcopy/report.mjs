@@ -128,8 +128,20 @@ export function listingTable(out) {
   return `### ${c.title}\n\n${modelLine(c.faults)}; 1 MB virtual objects\n\n${table}\n\n${ratios.map((r) => `- ${r}`).join("\n")}\n`;
 }
 
+/** "targets met" or which were missed and by how much (modelled seconds, share of the ideal, bytes of RSS). */
+function targetsLine(t, { model, pctIdeal, peakRss, failed }) {
+  const checks = [
+    [model / 60 <= t.modelMinutes, `${(model / 60).toFixed(1)} modelled min (target ≤ ${t.modelMinutes}${model / 60 > t.modelMinutes ? `: ${((model / 60 / t.modelMinutes - 1) * 100).toFixed(1)} % over` : ""})`],
+    [pctIdeal >= t.pctIdeal, `${(pctIdeal * 100).toFixed(1)} % of the ideal (target ≥ ${t.pctIdeal * 100} %${pctIdeal < t.pctIdeal ? `: ${((t.pctIdeal - pctIdeal) * 100).toFixed(1)} points short` : ""})`],
+    [peakRss <= t.peakRssBytes, `peak RSS ${(peakRss / 1e6).toFixed(0)} MB (target ≤ ${t.peakRssBytes / 1e6} MB${peakRss > t.peakRssBytes ? `: ${((peakRss / t.peakRssBytes - 1) * 100).toFixed(0)} % over` : ""})`],
+    [failed === 0, `${failed} failed objects (target 0)`],
+  ];
+  const missed = checks.filter(([ok]) => !ok).length;
+  return `${missed === 0 ? "**targets met**" : `**${missed} of ${checks.length} targets missed**`}: ${checks.map(([ok, text]) => `${ok ? "✓" : "✗"} ${text}`).join("; ")}`;
+}
+
 /**
- * Cases 4 and 5, against the model: the ideal modelled time for C requests in flight is the sum of every
+ * Cases 4, 5 and 6, against the model: the ideal modelled time for C requests in flight is the sum of every
  * successful non-listing request's modelled time (latency + bytes / copy rate) divided by C.
  */
 export function modelTable(out) {
@@ -140,7 +152,7 @@ export function modelTable(out) {
   const head = [
     "run", "runs", "wall (median)", "modelled time", "concurrency reached", "max in flight (emulator)", "% of ideal for it",
     ...(c.capacity ? ["% of capacity's throughput", "same, run only", "SlowDown share"] : []),
-    "MB/s (modelled)", "failed objects", "peak RSS", "tool CPU", "CPU per 1,000 requests", "emulator CPU", "result",
+    "MB/s (modelled)", "failed objects", "peak RSS", ...(c.journal ? ["journal"] : []), "tool CPU", "CPU per 1,000 requests", "emulator CPU", "result",
   ];
   const rows = [];
   const notes = [];
@@ -178,11 +190,13 @@ export function modelTable(out) {
       f1(m((p) => p.r.bytes / 1e6 / p.model)),
       f0(m((p) => p.r.summary?.failed ?? NaN)),
       mib(median(ok.map((r) => r.peakRss))),
+      ...(c.journal ? [`${f1(median(ok.map((r) => r.journalBytes)) / MiB)} MiB`] : []),
       `${Math.round(median(ok.map((r) => r.cpuMs / r.wallMs)) * 100)} %`,
       sec(median(ok.map((r) => (r.cpuMs / r.requests) * 1000))),
       `${Math.round(median(ok.map((r) => r.emuCpuMs / r.wallMs)) * 100)} %`,
       "ok",
     ]);
+    if (c.targets) notes.push(`${t.tool}: ${targetsLine(c.targets, { model: m((p) => p.model), pctIdeal: m((p) => p.pctIdeal), peakRss: median(ok.map((r) => r.peakRss)), failed: m((p) => p.r.summary?.failed ?? NaN) })}`);
     const r0 = ok[0];
     notes.push(`${t.tool}: ${Object.entries(r0.ops).filter(([k]) => k !== "AssumeRole").map(([k, n]) => `${n} ${k}`).join(", ")}; errors ${JSON.stringify(r0.errors)}; back-offs ${r0.summary?.concurrency?.backoffs ?? "–"}; walls ${ok.map((r) => sec(r.wallMs)).join(", ")}`);
   }

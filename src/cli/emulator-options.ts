@@ -224,7 +224,7 @@ const OWNERSHIP_VALUES: ObjectOwnership[] = ["ObjectWriter", "BucketOwnerPreferr
 export function withEmulatorOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option("--port <n>", "TCP port on 127.0.0.1 (0 = a free port)").argParser(parsePort).default(0))
-    .addOption(new Option("--seed <seed>", "source bucket contents: demo | year:YYYY | none | layout.json").argParser(parseSeedSpec).default("demo"))
+    .addOption(new Option("--seed <seed>", "source bucket contents: demo | year:YYYY | years:YYYY-YYYY | archive | none | layout.json").argParser(parseSeedSpec).default("demo"))
     .addOption(new Option("--account-id <id>", "your (customer) AWS account id, 12 digits; the role is JeuServiceRoleForS3Copy_<id> (default: 123456789012)").argParser(parseAccountId))
     .addOption(new Option("--dest-bucket <name>", "a destination bucket owned by your account; repeatable or comma-separated (default: flex-dest)").argParser(collectBuckets))
     .addOption(new Option("--contract <period>", "contracted period the role may read: 2021, 2021/05, 2021/05/10..2021/06/03, testdata, ConnectionSpec; repeatable (default: everything)").argParser(collectPeriods))

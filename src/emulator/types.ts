@@ -2,7 +2,7 @@
 
 export interface EmulatorOptions {
   port?: number; // default 0 (free port); host always 127.0.0.1
-  seed?: string; // "demo" (default) | "year:2023" | "none" | path to a JSON layout file
+  seed?: string; // "demo" (default) | "year:2023" | "years:2010-2023" | "archive" | "none" | path to a JSON layout file
   accountId?: string; // customer account, default "123456789012"
   providerAccountId?: string; // default "461810399597"
   sourceBucket?: string; // default "dataservice-flex-bucket"

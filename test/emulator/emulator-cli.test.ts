@@ -148,6 +148,8 @@ describe("flexcopy emulator (process)", () => {
     const r = await runOnce(["--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("year:YYYY");
+    expect(r.stdout).toMatch(/years:A-B .*years:2021-2023/);
+    expect(r.stdout).toMatch(/archive .*2010–2023: 19\.39 TB/);
     expect(r.stdout).toContain("Examples:");
     expect(r.stdout).toContain("--copy-rate");
   });

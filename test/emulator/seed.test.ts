@@ -174,6 +174,52 @@ describe("seed: year:YYYY", () => {
   });
 });
 
+describe("seed: archive and years:A-B", () => {
+  it("archive is every table year, 2010–2023, 19.39 TB, in YYYY/MM/DD day folders of *.pcap.gz", () => {
+    let total = 0;
+    let count = 0;
+    let prev = "";
+    const perYear = new Map<number, number>();
+    const days = new Set<string>();
+    for (const o of loadSeed("archive")) {
+      total += o.size;
+      count++;
+      expect(o.key > prev, o.key).toBe(true); // sorted, so no duplicates
+      prev = o.key;
+      const d = dayOf(o.key);
+      expect(d, o.key).toBeDefined();
+      expect(o.key.startsWith("testdata/"), o.key).toBe(false);
+      days.add(d ?? "");
+      const y = Number(o.key.slice(0, 4));
+      perYear.set(y, (perYear.get(y) ?? 0) + o.size);
+    }
+    // The manual's table sums to 19.39 TB; each year is exact to the byte, so the total is too.
+    expect(total).toBe(19.39e12);
+    expect([...perYear.keys()]).toEqual([2010, 2011, 2012, 2013, 2014, 2015, 2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023]);
+    expect(perYear.get(2010)).toBe(0.17e12);
+    expect(perYear.get(2023)).toBe(4.59e12);
+    expect(days.size).toBeGreaterThanOrEqual(14 * 240);
+    expect(days.size).toBeLessThanOrEqual(14 * 248);
+    expect(count).toBeGreaterThan(14 * 6000);
+    expect(count).toBeLessThan(14 * 8000);
+  });
+
+  it("chains years exactly as year:YYYY makes them, lazily", () => {
+    const chained = [...loadSeed("years:2011-2012")];
+    expect(chained).toEqual([...loadSeed("year:2011"), ...loadSeed("year:2012")]);
+    const first = loadSeed("archive")[Symbol.iterator]().next();
+    expect(first.value?.key).toMatch(/^2010\/01\/\d{2}\/201001\d{2}_1_001\.pcap\.gz$/);
+    expect([...loadSeed("years:2023-2023")]).toEqual([...loadSeed("year:2023")]);
+  });
+
+  it("rejects ranges outside the table, reversed or malformed", () => {
+    expect(() => loadSeed("years:2009-2012")).toThrow(/no FLEX size known for 2009/);
+    expect(() => loadSeed("years:2012-2024")).toThrow(/no FLEX size known for 2024/);
+    expect(() => loadSeed("years:2013-2011")).toThrow(/first year is after the last/);
+    expect(() => loadSeed("years:2011")).toThrow(/expected "years:YYYY-YYYY"/);
+  });
+});
+
 describe("seed: none and layout files", () => {
   it("none is empty", () => {
     expect([...loadSeed("none")]).toEqual([]);

@@ -14,12 +14,15 @@ On start it prints one JSON line to stdout, then runs until Ctrl-C / SIGTERM (ex
 Seeds (the provider's bucket dataservice-flex-bucket):
   demo         2021/05 trading days, 2021/06/01-02, testdata/2021/05, ConnectionSpec/{Standard,MBO}/…
   year:YYYY    one year at the real FLEX scale (2010 0.17 TB … 2023 4.59 TB), virtual objects, some > 5 GiB
+  years:A-B    years A to B one after another, e.g. years:2021-2023 (10.93 TB)
+  archive      the whole archive, 2010–2023: 19.39 TB, ~96,000 objects (same as years:2010-2023)
   none         empty
   FILE.json    {"objects":[{"key":"…","size":123}]} or {"days":{"2021/05/31":{"files":3,"size":"1MiB"}}}
 
 Examples:
   flexcopy emulator                                    demo data on a free port
   flexcopy emulator --port 4566 --seed year:2023       a full year on a fixed port
+  flexcopy emulator --seed archive --time-scale 60     every year the manuals list
   flexcopy emulator --contract 2021/05 --contract testdata --dest-bucket my-flex
   flexcopy emulator --latency 20 --copy-rate 200Mbps --time-scale 60
                                                        the manual's ~200 Mbps, 60x faster than real time

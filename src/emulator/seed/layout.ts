@@ -148,7 +148,7 @@ export function loadLayoutFile(file: string): SeedObject[] {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (err as Error).message;
-    throw new SeedLayoutError(file, `${why} (seed must be "demo", "year:YYYY", "none" or a path to a JSON layout file)`);
+    throw new SeedLayoutError(file, `${why} (seed must be "demo", "year:YYYY", "years:YYYY-YYYY", "archive", "none" or a path to a JSON layout file)`);
   }
   let doc: unknown;
   try {

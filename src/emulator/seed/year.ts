@@ -1,4 +1,5 @@
-// The "year:YYYY" seed: one year of FLEX data at the real scale, generated lazily.
+// The "year:YYYY" seed: one year of FLEX data at the real scale, generated lazily; "years:A-B" and
+// "archive" (every year of the table, 2010–2023, 19.39 TB) chain the years one after another.
 // Per-year totals come from the provider manual's "expected acquisition time" table (TB = 10^12 bytes).
 // Every trading day gets 20–36 pcap files with deterministic pseudo-random sizes; some days (at most one
 // per week) carry one file over 5 GiB, so a copy needs multipart UploadPartCopy. Totals are exact.
@@ -102,5 +103,23 @@ export function yearSeed(year: number): Iterable<SeedObject> {
   yearTargetBytes(year);
   return {
     [Symbol.iterator]: () => generateYear(planYear(year)),
+  };
+}
+
+/** First and last year of the manual's table. */
+export const FLEX_FIRST_YEAR = Math.min(...Object.keys(FLEX_YEAR_TB).map(Number));
+export const FLEX_LAST_YEAR = Math.max(...Object.keys(FLEX_YEAR_TB).map(Number));
+
+/**
+ * Years `from`..`to` (inclusive) one after another, each generated as `year:YYYY` would be. Lazy: only one
+ * year's plan (~250 days) is in memory at a time, so the whole archive costs what one year does.
+ */
+export function yearsSeed(from: number, to: number): Iterable<SeedObject> {
+  if (to < from) throw new Error(`seed "years:${from}-${to}": the first year is after the last`);
+  for (let y = from; y <= to; y++) yearTargetBytes(y);
+  return {
+    *[Symbol.iterator]() {
+      for (let y = from; y <= to; y++) yield* generateYear(planYear(y));
+    },
   };
 }
