@@ -225,14 +225,24 @@ async function merge(flags: PolicyFlags, config: FlexConfig): Promise<number> {
 }
 
 async function readInput(file: string): Promise<string> {
+  if (file === "-" && process.stdin.isTTY) throw new UsageError("--merge -: stdin is a terminal: pipe your policy in (… | flexcopy policy --merge -), or name its file");
+  let text: string;
   try {
-    if (file !== "-") return await readFile(file, "utf8");
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString("utf8");
+    if (file !== "-") text = await readFile(file, "utf8");
+    else {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      text = Buffer.concat(chunks).toString("utf8");
+    }
   } catch (e) {
     throw new UsageError(`--merge ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
+  // Empty is a mistake, not "no policy": a command before the pipe that failed (say, get-bucket-policy refused)
+  // would otherwise turn into the manual's policy alone, and applying it would delete the customer's.
+  if (text.trim() === "") {
+    throw new UsageError(`--merge ${file}: ${file === "-" ? "stdin" : "the file"} is empty, so there is nothing to merge (did the command before it fail?); for a bucket without a policy: flexcopy policy --merge-current`);
+  }
+  return text;
 }
 
 function parseInput(what: string, text: string | undefined): RawPolicy | undefined {
