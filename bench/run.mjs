@@ -44,7 +44,7 @@ if (a.help) {
     "usage: node bench/run.mjs [--quick] [--cases 1,2,3,4,5,6] [--tools flexcopy,aws1,aws2,rclone,rcloneTuned] [--runs n] [--full] [--out file] [--timeout-min 10] [--capacities 10,20,40,100]\n" +
       "  cases: 1 small objects, 2 FLEX days, 3 listing, 4 the year 2023 (FLEXCOPY_BENCH_POLICY=multipart|manual), 5 push-back,\n" +
       "         6 the whole archive 2010–2023 (19.39 TB, ~5 min; not in the default set)\n" +
-      "  --capacities  case 5 with `auto` alone at each of these --max-inflight capacities (instead of 48, fixed 64 vs auto)\n" +
+      "  --capacities  case 5 at each of these --max-inflight capacities: `auto` beside a fixed limit at the capacity (instead of 48, fixed 64 vs auto)\n" +
       "  --quick   small cases, one run each (a smoke test; writes bench/results-quick.md)\n" +
       "  --full    also run a tool in case 2 that already failed case 1 (rclone)\n" +
       "  --runs n  runs per tool and case (default 3; slow/failing tools fewer, as the results say)",

@@ -158,7 +158,12 @@ export function pushbackCase({ quick, tmp, maxInflight = 48, autoOnly = false })
     faults: { ...base.faults, maxInflight },
     capacity: maxInflight,
     runs: quick ? 1 : 3,
-    variants: autoOnly ? variants.slice(1) : variants,
+    // At several capacities: a fixed limit at exactly the capacity beside auto. The fixed run is what this machine
+    // reaches at that capacity with no controller at all, so auto's share next to it tells the controller's cost
+    // apart from the machine's (2 shared cores: hundreds of small copies a second are CPU-bound).
+    variants: autoOnly
+      ? [{ tool: "flexcopy", label: `flexcopy --concurrency ${maxInflight} (fixed at the capacity)`, extraArgs: ["--concurrency", String(maxInflight)] }, variants[1]]
+      : variants,
     model: true,
   };
 }
