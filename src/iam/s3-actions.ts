@@ -204,6 +204,9 @@ export function s3Context(rule: S3Rule, f: S3RequestFacts): RequestContext {
       if (v !== undefined) ctx[`s3:${h}`] = v;
     }
   }
+  // s3:x-amz-storage-class: Service Authorization Reference for Amazon S3 lists it on s3:PutObject, from the
+  // x-amz-storage-class header, which only PutObject, CopyObject and CreateMultipartUpload take (S3 API Reference).
+  // In the context only when the header is sent: with none, a StringNotEquals Deny on it hits (the key is absent).
   if (rule.acl && rule.action === "s3:PutObject") {
     const sc = f.header("x-amz-storage-class");
     if (sc !== undefined) ctx["s3:x-amz-storage-class"] = sc;

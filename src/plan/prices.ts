@@ -31,13 +31,32 @@ export interface PriceTable {
   list: number;
   /** USD per 1,000 objects a month: S3 Intelligent-Tiering's monitoring and automation charge. */
   monitoring: Partial<Record<StorageClass, number>>;
+  /** Figures no source corroborated ("storage.GLACIER_IR", "writes.GLACIER_IR", "list", "monitoring.INTELLIGENT_TIERING"): kept, and named by the estimate. */
+  unverified: string[];
 }
+
+/** The table's figures that no source corroborated when it was checked (see AP_NORTHEAST_1). */
+const NO_SOURCE_FOUND: string[] = [
+  ...STORAGE_CLASSES.filter((c) => c !== "STANDARD" && c !== "DEEP_ARCHIVE").map((c) => `storage.${c}`),
+  ...STORAGE_CLASSES.map((c) => `writes.${c}`),
+  "list",
+  "monitoring.INTELLIGENT_TIERING",
+];
 
 /**
  * S3 prices of Asia Pacific (Tokyo), ap-northeast-1, as the Amazon S3 pricing page lists them. They were not
  * re-read live when this table was written (the page renders its regional tables with script, and no stored
  * copy of it gave the Tokyo figures): they are the figures published for Tokyo as of 2025, the first storage
  * tier. Check them against the page; a file given with --price-file replaces any of them.
+ *
+ * Each figure was checked against what could be found (2026-12-03, searching AWS documentation and public
+ * pages for the Tokyo figures). Corroborated, by pages that are not AWS's own:
+ * - storage.STANDARD 0.025 per GB-month, first 50 TB: abicky.net/2022/02/13/184039 ("詳説 Amazon S3 ストレージ
+ *   料金", Asia Pacific (Tokyo), Feb 2022) and style.potepan.com/articles/12591.html (Tokyo, Sep 2018);
+ * - storage.DEEP_ARCHIVE 0.002 per GB-month: kusano-k.hatenablog.com/entry/2022/01/27/004517 (Tokyo, Jan 2022).
+ * Every other figure was found in no source: it is listed in `unverified` (the number is kept) and the dry run
+ * says so. The 2018 page above gives older Tokyo figures for STANDARD_IA (0.019), ONEZONE_IA (0.0152) and
+ * Glacier (0.005), which later price changes replaced; it does not confirm this table's.
  */
 export const AP_NORTHEAST_1: PriceTable = {
   region: "ap-northeast-1",
@@ -49,6 +68,8 @@ export const AP_NORTHEAST_1: PriceTable = {
   writes: { STANDARD: 0.0047, INTELLIGENT_TIERING: 0.0047, STANDARD_IA: 0.01, ONEZONE_IA: 0.01, GLACIER_IR: 0.02, GLACIER: 0.0571, DEEP_ARCHIVE: 0.065 },
   list: 0.0047,
   monitoring: { INTELLIGENT_TIERING: 0.0025 },
+  // No source found for these (the numbers are kept): every request price, and the storage price of every class but STANDARD and DEEP_ARCHIVE.
+  unverified: NO_SOURCE_FOUND,
 };
 
 /** A price file that cannot be used: one line, exit 2. */
@@ -89,6 +110,11 @@ export function loadPrices(file?: string): PriceTable & { file?: string } {
     throw new PriceFileError(`--price-file ${file}: ${issue?.path.join(".") || "the file"} ${issue?.message ?? "is invalid"}`);
   }
   const p = parsed.data;
+  // A figure the file gives is the user's own: no longer one of the table's unverified figures.
+  const given = new Set([
+    ...(["storage", "writes", "monitoring"] as const).flatMap((k) => Object.keys(p[k] ?? {}).map((c) => `${k}.${c}`)),
+    ...(p.list === undefined ? [] : ["list"]),
+  ]);
   return {
     ...AP_NORTHEAST_1,
     ...(p.region ? { region: p.region } : {}),
@@ -99,6 +125,7 @@ export function loadPrices(file?: string): PriceTable & { file?: string } {
     writes: { ...AP_NORTHEAST_1.writes, ...p.writes },
     list: p.list ?? AP_NORTHEAST_1.list,
     monitoring: { ...AP_NORTHEAST_1.monitoring, ...p.monitoring },
+    unverified: AP_NORTHEAST_1.unverified.filter((f) => !given.has(f)),
     file,
   };
 }
@@ -134,7 +161,8 @@ export interface CostEstimate {
   storageUsdPerMonth: number;
   /** In-region server-side copies move no billable data. */
   transferUsd: 0;
-  prices: { region: string; readAt: string; source: string; file?: string };
+  /** `unverified`: the figures this estimate used that no source corroborated (the table's; none a price file gave). */
+  prices: { region: string; readAt: string; source: string; file?: string; unverified: string[] };
 }
 
 const GB = 2 ** 30;
@@ -169,6 +197,12 @@ export function estimateCost(plan: CopyPlan, t: PriceTable): CostEstimate {
     line("ListObjectsV2", plan.units === 0 ? 0 : Math.max(plan.units, Math.ceil(plan.objects / PAGE)), t.list),
   ].filter((r) => r.count > 0);
   const monitoring = ((t.monitoring[plan.storageClass] ?? 0) * plan.sizes.length) / 1000;
+  const used = [
+    `storage.${plan.storageClass}`,
+    ...(copies + uploads > 0 ? [`writes.${plan.storageClass}`] : []),
+    ...(requests.some((r) => r.op === "ListObjectsV2") ? ["list"] : []),
+    ...(t.monitoring[plan.storageClass] !== undefined && plan.sizes.length > 0 ? [`monitoring.${plan.storageClass}`] : []),
+  ];
   return {
     currency: "USD",
     storageClass: plan.storageClass,
@@ -177,7 +211,7 @@ export function estimateCost(plan: CopyPlan, t: PriceTable): CostEstimate {
     bytes,
     storageUsdPerMonth: (bytes / GB) * t.storage[plan.storageClass] + monitoring,
     transferUsd: 0,
-    prices: { region: t.region, readAt: t.readAt, source: t.source, ...("file" in t && typeof t.file === "string" ? { file: t.file } : {}) },
+    prices: { region: t.region, readAt: t.readAt, source: t.source, ...("file" in t && typeof t.file === "string" ? { file: t.file } : {}), unverified: used.filter((f) => t.unverified.includes(f)) },
   };
 }
 

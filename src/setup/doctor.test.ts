@@ -215,6 +215,25 @@ describe("doctor's prefixes and advice", () => {
     expect(any).toMatch(/the key id is a placeholder/);
   });
 
+  it("a storage class required: a Deny on another class, or an Allow only with it, is met by the --storage-class doctor names", () => {
+    const fixFor = (f: PolicyFacts, headers: Record<string, string> = ACL_HEADERS) => refusalFix(f, "CopyObject", probeAll(f, "CopyObject", headers).refused[0]!, headers, "merge", false);
+    const deny = facts([...manual(), { Sid: "OnlyIR", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: `arn:aws:s3:::${BUCKET}/*`, Condition: { StringNotEquals: { "s3:x-amz-storage-class": "GLACIER_IR" } } }]);
+    const fix = fixFor(deny);
+    expect(fix).toContain('statement "OnlyIR"');
+    expect(fix).toContain("requires the storage class GLACIER_IR: add --storage-class GLACIER_IR to flexcopy's commands (or FLEXCOPY_STORAGE_CLASS=GLACIER_IR");
+    // The flag as printed passes; without the header the key is absent and the StringNotEquals Deny hits.
+    expect(probeAll(deny, "CopyObject", { ...ACL_HEADERS, "x-amz-storage-class": "GLACIER_IR" }).refused).toEqual([]);
+    expect(probeAll(deny, "CopyObject", { ...ACL_HEADERS, "x-amz-storage-class": "STANDARD" }).refused).toHaveLength(1);
+    // Allow-only: the manual's copy statement asks for the class too; no Deny, so no statement allows it without.
+    const allowOnly = manual().map((st) => (JSON.stringify(st.Action).includes("s3:PutObject") && st.Condition ? { ...st, Condition: { StringEquals: { ...(st.Condition as { StringEquals: object }).StringEquals, "s3:x-amz-storage-class": "DEEP_ARCHIVE" } } } : st));
+    const f2 = facts(allowOnly);
+    expect(probeAll(f2, "CopyObject", ACL_HEADERS).refused[0]!.index).toBeUndefined();
+    expect(fixFor(f2)).toMatch(/allows the provider's role to write there only with the storage class DEEP_ARCHIVE: add --storage-class DEEP_ARCHIVE .*must be restored/);
+    // Both an encryption header and a class: both flags, runnable together.
+    const both = facts([...manual(), { Sid: "Enc", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: `arn:aws:s3:::${BUCKET}/*`, Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "AES256" } } }, { Sid: "Cls", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: `arn:aws:s3:::${BUCKET}/*`, Condition: { StringNotEquals: { "s3:x-amz-storage-class": "STANDARD_IA" } } }]);
+    expect(fixFor(both)).toContain("add --sse AES256 --storage-class STANDARD_IA to flexcopy's commands");
+  });
+
   it("keys of FLEX's naming for day folders; statements described with NotResource, NotPrincipal and conditions", () => {
     expect(syntheticKey("2021/05/31/")).toBe("2021/05/31/20210531_1_001.pcap.gz");
     expect(syntheticKey("testdata/2021/5/3/")).toBe("testdata/2021/5/3/20210503_1_001.pcap.gz");

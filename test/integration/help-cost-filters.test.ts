@@ -71,6 +71,8 @@ describe("fetch --dry-run prices what it will send", () => {
     expect(r.stdout).toMatch(/ListObjectsV2\s+1 /);
     expect(r.stdout).toMatch(/storage: 160(?:\.0)? MiB in GLACIER_IR: \$\S+ a month/);
     expect(r.stdout).toMatch(/data transfer: none billed/);
+    // No source corroborated GLACIER_IR's prices nor LIST's (plan/prices.ts): named, with the way to give your own.
+    expect(r.stdout).toMatch(/unverified prices \(no source found for storage\.GLACIER_IR, writes\.GLACIER_IR, list\): yours may differ; give your own with --price-file/);
     expect(emu.objects(emu.destBuckets[0]!).filter((o) => o.key.startsWith(DAY))).toEqual([]);
   });
 
@@ -88,7 +90,8 @@ describe("fetch --dry-run prices what it will send", () => {
         { op: "CopyObject", count: 3, per1000: AP_NORTHEAST_1.writes.DEEP_ARCHIVE },
         { op: "ListObjectsV2", count: 1, per1000: AP_NORTHEAST_1.list },
       ],
-      prices: { region: "ap-northeast-1", source: expect.stringMatching(/aws\.amazon\.com\/s3\/pricing/) },
+      // DEEP_ARCHIVE's storage price has a source; its request price and LIST's have none.
+      prices: { region: "ap-northeast-1", source: expect.stringMatching(/aws\.amazon\.com\/s3\/pricing/), unverified: ["writes.DEEP_ARCHIVE", "list"] },
     });
     expect(cost!.storageUsdPerMonth).toBeCloseTo((bytes / 2 ** 30) * AP_NORTHEAST_1.storage.DEEP_ARCHIVE, 10);
   });
@@ -99,7 +102,8 @@ describe("fetch --dry-run prices what it will send", () => {
     writeFileSync(file, JSON.stringify({ readAt: "2026-11-30", source: "our agreement", storage: { STANDARD: 1 }, writes: { STANDARD: 1000 } }));
     const r = await runCli(["fetch", "2022/03/14", "--dry-run", "--json", "--price-file", file], { env: cliEnv(emu) });
     const [cost] = eventsOf(r, "cost");
-    expect(cost).toMatchObject({ storageClass: "STANDARD", prices: { readAt: "2026-11-30", source: "our agreement", file } });
+    // The file's figures are the user's own; LIST's, which it leaves out, stays the table's unverified one.
+    expect(cost).toMatchObject({ storageClass: "STANDARD", prices: { readAt: "2026-11-30", source: "our agreement", file, unverified: ["list"] } });
     expect((cost!.requests as { op: string; usd: number }[]).find((q) => q.op === "CopyObject")!.usd).toBe(3);
     expect(cost!.storageUsdPerMonth).toBeCloseTo(160 / 1024, 10);
     writeFileSync(file, JSON.stringify({ storage: { GLACIER_FAST: 1 } }));

@@ -88,7 +88,10 @@ describe("--storage-class", () => {
     expect(emu.requestLog()).toEqual([]);
   });
 
-  it("a bucket policy requiring a class: refused without it; doctor names the flag that meets it, and fetch with it copies", async () => {
+  /** The flags of doctor's fix ("add --storage-class X … to flexcopy's commands"), to run as printed. */
+  const flagsOf = (fix: string): string[] => /add ((?:--[\w-]+ \S+ ?)+) to flexcopy's commands/.exec(fix)![1]!.trim().split(" ");
+
+  it("a bucket policy requiring a class (Deny StringNotEquals): refused without it; doctor names --storage-class GLACIER_IR, and fetch with it as printed copies in GLACIER_IR", async () => {
     const base = bucketPolicy("${roleArn}", "${bucket}") as { Statement: object[] };
     const policy = {
       ...base,
@@ -98,17 +101,45 @@ describe("--storage-class", () => {
       ],
     };
     emu = await world({ bucketPolicy: policy });
+    const dest = emu.destBuckets[0]!;
     const without = await runCli(["fetch", "2021/05/28"], { env: cliEnv(emu) });
     expect(without.code).toBe(3);
-    expect(emu.objects(emu.destBuckets[0]!)).toEqual([]);
+    // The refusal's hint names the flag too (decided from the policy read before the run).
+    expect(without.stderr).toMatch(/--storage-class GLACIER_IR/);
+    expect(emu.objects(dest)).toEqual([]);
     const d = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
     const line = doctorRecord(d.stdout, "policy copy with ACL");
     expect(line).toMatchObject({ status: "fail", detail: expect.stringMatching(/RequireGlacierIR/) });
+    const flags = flagsOf(String(line!.fix));
+    expect(flags).toEqual(["--storage-class", "GLACIER_IR"]);
     const d2 = await runCli(["doctor", "--json"], { env: cliEnv(emu, { FLEXCOPY_STORAGE_CLASS: "GLACIER_IR" }) });
     expect(doctorRecord(d2.stdout, "policy copy with ACL")).toMatchObject({ status: "pass" });
-    const r = await runCli(["fetch", "2021/05/28", "--storage-class", "GLACIER_IR", "--json"], { env: cliEnv(emu) });
+    const r = await runCli(["fetch", "2021/05/28", ...flags, "--json"], { env: cliEnv(emu) });
     expect(r.code, r.stderr).toBe(0);
     expect(summaryOf(r)).toMatchObject({ copied: 2, failed: 0 });
+    expect(emu.objects(dest).map((o) => o.storageClass)).toEqual(["GLACIER_IR", "GLACIER_IR"]);
+    const ls = await runCli(["ls", "--dest", "-r", "2021/05/28", "--json"], { env: cliEnv(emu) });
+    expect(ls.events.filter((e) => e.kind === "ls-object").map((e) => e.storageClass)).toEqual(["GLACIER_IR", "GLACIER_IR"]);
+  });
+
+  it("an Allow only with a class (StringEquals s3:x-amz-storage-class): no statement allows the copy without it; doctor names the flag, and fetch with it copies", async () => {
+    const base = bucketPolicy("${roleArn}", "${bucket}") as { Statement: { Sid?: string; Condition?: { StringEquals: Record<string, string> } }[] };
+    const Statement = base.Statement.map((st) => (st.Sid === "S3CopyStmtPutObject" ? { ...st, Condition: { StringEquals: { ...st.Condition!.StringEquals, "s3:x-amz-storage-class": "STANDARD_IA" } } } : st));
+    emu = await world({ bucketPolicy: { ...base, Statement } });
+    const dest = emu.destBuckets[0]!;
+    const without = await runCli(["fetch", "2021/05/28"], { env: cliEnv(emu) });
+    expect(without.code).toBe(3);
+    expect(emu.objects(dest)).toEqual([]);
+    const d = await runCli(["doctor", "--json"], { env: cliEnv(emu) });
+    const line = doctorRecord(d.stdout, "policy copy with ACL");
+    expect(line).toMatchObject({ status: "fail" });
+    expect(String(line!.fix)).toMatch(/only with the storage class STANDARD_IA/);
+    const flags = flagsOf(String(line!.fix));
+    expect(flags).toEqual(["--storage-class", "STANDARD_IA"]);
+    const r = await runCli(["fetch", "2021/05/28", ...flags, "--json"], { env: cliEnv(emu) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(summaryOf(r)).toMatchObject({ copied: 2, failed: 0 });
+    expect(emu.objects(dest).map((o) => o.storageClass)).toEqual(["STANDARD_IA", "STANDARD_IA"]);
   });
 });
 

@@ -16,6 +16,7 @@ export const COST_TEXT: TextForms<CostRecord> = {
       `  storage: ${formatBytes(r.bytes)} in ${r.storageClass}: ${formatUsd(r.storageUsdPerMonth)} a month`,
       `  data transfer: none billed (a server-side copy within the region moves no data out, and none through this machine)`,
       `  requests to the provider's bucket (its listings, one HeadObject a day) are billed to its owner, not you`,
+      ...(p.unverified.length > 0 ? [`  unverified prices (no source found for ${p.unverified.join(", ")}): yours may differ; give your own with --price-file`] : []),
     ].join("\n");
   },
 };
