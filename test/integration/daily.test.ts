@@ -21,7 +21,7 @@ const env = (extra: Record<string, string> = {}) => cliEnv(emu, { TZ, FLEXCOPY_N
 const plannedDays = async (args: string[], extra: Record<string, string> = {}) => {
   const r = await runCli(["fetch", ...args, "--dry-run", "--json"], { env: env(extra) });
   expect(r.code, r.stderr).toBe(0);
-  return eventsOf(r, "day").map((e) => String(e.day)).sort(); // dry-run days come as their listings finish
+  return eventsOf(r, "day").map((e) => String(e.day)); // in date order (run-copy.ts inUnitOrder)
 };
 
 describe("relative and open-ended selectors (Japan's calendar, fixed clock, machine in another zone)", () => {

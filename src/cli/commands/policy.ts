@@ -1,4 +1,5 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
+import { FileReadError, readRegularFile } from "../../config/read-file.js";
 import { ensureWritableDir } from "../../state/output-paths.js";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
@@ -224,17 +225,22 @@ async function merge(flags: PolicyFlags, config: FlexConfig): Promise<number> {
   return EXIT.ok;
 }
 
+/** Far above S3's 20 KB limit on a bucket policy (S3 User Guide, bucket policies), far below what could hurt. */
+const MAX_POLICY_FILE_BYTES = 2 ** 20;
+
 async function readInput(file: string): Promise<string> {
   if (file === "-" && process.stdin.isTTY) throw new UsageError("--merge -: stdin is a terminal: pipe your policy in (… | flexcopy policy --merge -), or name its file");
   let text: string;
   try {
-    if (file !== "-") text = await readFile(file, "utf8");
+    // a regular file only, with a cap (a FIFO would hang, /dev/zero fill the memory): S3 takes policies up to 20 KB
+    if (file !== "-") text = readRegularFile(file, MAX_POLICY_FILE_BYTES);
     else {
       const chunks: Buffer[] = [];
       for await (const c of process.stdin) chunks.push(c as Buffer);
       text = Buffer.concat(chunks).toString("utf8");
     }
   } catch (e) {
+    if (e instanceof FileReadError) throw new UsageError(`--merge ${file}: cannot read it (${e.code === "ENOENT" ? "ENOENT" : e.reason})`);
     throw new UsageError(`--merge ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   // Empty is a mistake, not "no policy": a command before the pipe that failed (say, get-bucket-policy refused)
