@@ -38,6 +38,14 @@ describe("relative and open-ended selectors (Japan's calendar, fixed clock, mach
     expect(await plannedDays(args)).toEqual(days);
   });
 
+  it("FLEXCOPY_NOW without an offset, or a bare date, is Japan's time (not the machine's zone)", async () => {
+    // 2021-06-02T08:00 in Tokyo; in Los Angeles (TZ) it would still be 2021-06-01
+    expect(await plannedDays(["today"], { FLEXCOPY_NOW: "2021-06-02T08:00" })).toEqual(["2021/06/02/"]);
+    expect(await plannedDays(["yesterday"], { FLEXCOPY_NOW: "2021-06-02" })).toEqual(["2021/06/01/"]);
+    // latest:N follows it too: re-running a job as of an earlier day
+    expect(await plannedDays(["latest:2"], { FLEXCOPY_NOW: "2021-06-01T12:00" })).toEqual(["2021/05/31/", "2021/06/01/"]);
+  });
+
   it("a day that does not exist yet plans nothing and says so", async () => {
     const r = await runCli(["fetch", "today"], { env: env({ FLEXCOPY_NOW: "2021-06-03T01:00:00+09:00" }) });
     expect(r.code).toBe(0);
