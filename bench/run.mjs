@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { runCopyCase, runListingCase } from "./flexcopy/bench.mjs";
-import { archiveCase, flexDaysCase, listingCase, pushbackCase, smallObjectsCase, yearCase } from "./flexcopy/cases.mjs";
+import { archiveCase, flexDaysCase, listingCase, pushbackCase, rateCase, smallObjectsCase, yearCase } from "./flexcopy/cases.mjs";
 import { copyTable, listingTable, machine, modelTable } from "./flexcopy/report.mjs";
 import { detectTools } from "./flexcopy/tools.mjs";
 
@@ -36,15 +36,17 @@ const { values: a } = parseArgs({
     out: { type: "string" },
     "timeout-min": { type: "string", default: "10" },
     capacities: { type: "string" },
+    rates: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (a.help) {
   console.log(
-    "usage: node bench/run.mjs [--quick] [--cases 1,2,3,4,5,6] [--tools flexcopy,aws1,aws2,rclone,rcloneTuned] [--runs n] [--full] [--out file] [--timeout-min 10] [--capacities 10,20,40,100]\n" +
+    "usage: node bench/run.mjs [--quick] [--cases 1,2,3,4,5,6] [--tools flexcopy,aws1,aws2,rclone,rcloneTuned] [--runs n] [--full] [--out file] [--timeout-min 10] [--capacities 10,20,40,100] [--rates 100,400]\n" +
       "  cases: 1 small objects, 2 FLEX days, 3 listing, 4 the year 2023 (FLEXCOPY_BENCH_POLICY=multipart|manual), 5 push-back,\n" +
       "         6 the whole archive 2010–2023 (19.39 TB, ~5 min; not in the default set)\n" +
       "  --capacities  case 5 at each of these --max-inflight capacities: `auto` beside a fixed limit at the capacity (instead of 48, fixed 64 vs auto)\n" +
+      "  --rates       case 5 against a request rate instead: `auto` at each of these --max-rate limits (writes per second per day prefix)\n" +
       "  --quick   small cases, one run each (a smoke test; writes bench/results-quick.md)\n" +
       "  --full    also run a tool in case 2 that already failed case 1 (rclone)\n" +
       "  --runs n  runs per tool and case (default 3; slow/failing tools fewer, as the results say)",
@@ -91,6 +93,11 @@ try {
     for (const cap of a.capacities.split(",").map((x) => Number(x.trim()))) {
       if (!Number.isInteger(cap) || cap < 1) throw new Error(`--capacities: ${a.capacities}: expected whole numbers ≥ 1`);
       sections.push(modelTable(await runCopyCase(ctx, pushbackCase({ quick: a.quick, tmp, maxInflight: cap, autoOnly: true }))));
+    }
+  } else if (cases.has("5") && a.rates) {
+    for (const rate of a.rates.split(",").map((x) => Number(x.trim()))) {
+      if (!Number.isInteger(rate) || rate < 1) throw new Error(`--rates: ${a.rates}: expected whole numbers ≥ 1`);
+      sections.push(modelTable(await runCopyCase(ctx, rateCase({ quick: a.quick, tmp, maxRate: rate }))));
     }
   } else if (cases.has("5")) sections.push(modelTable(await runCopyCase(ctx, pushbackCase({ quick: a.quick, tmp }))));
   if (cases.has("6")) sections.push(modelTable(await runCopyCase(ctx, archiveCase({ quick: a.quick }))));

@@ -168,6 +168,27 @@ export function pushbackCase({ quick, tmp, maxInflight = 48, autoOnly = false })
   };
 }
 
+/**
+ * Case 5 against S3's other push-back, a request rate: the emulator answers 503 SlowDown above `maxRate` writes
+ * per second per day prefix (S3's documented limit is 3,500 PUT/COPY/POST/DELETE per second per partitioned
+ * prefix). flexcopy walks the days in order, so one prefix is being written at a time (the next one's first
+ * objects overlap the last one's tail): the capacity's throughput is `maxRate` writes a second, and the share
+ * is the copies made over the run's modelled time divided by it (report.mjs `rateCapacity`). `auto` alone.
+ */
+export function rateCase({ quick, tmp, maxRate }) {
+  const base = smallObjectsCase({ quick, tmp });
+  return {
+    ...base,
+    id: "5",
+    title: `Case 5 — push-back by rate: ${maxRate} writes per second per day prefix (503 SlowDown above it), ${base.title.replace(/^Case 1 — /, "")}`,
+    faults: { ...base.faults, maxRate },
+    rateCapacity: maxRate,
+    runs: quick ? 1 : 3,
+    variants: [{ tool: "flexcopy", label: "flexcopy (auto)", extraArgs: [] }],
+    model: true,
+  };
+}
+
 /** The whole-archive case's targets (issue 18): modelled minutes, share of the ideal, the tool's peak RSS. */
 export const ARCHIVE_TARGETS = { modelMinutes: 45, pctIdeal: 0.9, peakRssBytes: 300e6 };
 

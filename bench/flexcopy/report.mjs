@@ -151,7 +151,7 @@ export function modelTable(out) {
   const R = c.faults.copyRateBytesPerSec;
   const head = [
     "run", "runs", "wall (median)", "modelled time", "concurrency reached", "max in flight (emulator)", "% of ideal for it",
-    ...(c.capacity ? ["% of capacity's throughput", "same, run only", "SlowDown share"] : []),
+    ...(c.capacity || c.rateCapacity ? ["% of capacity's throughput", "same, run only", "SlowDown share"] : []),
     "MB/s (modelled)", "failed objects", "peak RSS", ...(c.journal ? ["journal"] : []), "tool CPU", "CPU per 1,000 requests", "emulator CPU", "result",
   ];
   const rows = [];
@@ -175,7 +175,11 @@ export function modelTable(out) {
       const conc = r.summary?.concurrency?.peak ?? NaN;
       // "run only": the engine's own elapsed time (listing included; process start, AssumeRole and the policy read not)
       const runModel = ((r.summary?.elapsedMs ?? NaN) / 1000) * T;
-      return { model, conc, pctIdeal: busy / conc / model, pctCap: c.capacity ? busy / c.capacity / model : NaN, pctCapRun: c.capacity ? busy / c.capacity / runModel : NaN, slow: slow / work, r };
+      // a rate limit: the writes made over the run at `rateCapacity` a second (cases.mjs rateCase)
+      const writes = work - errors;
+      const pctCap = c.capacity ? busy / c.capacity / model : c.rateCapacity ? writes / c.rateCapacity / model : NaN;
+      const pctCapRun = c.capacity ? busy / c.capacity / runModel : c.rateCapacity ? writes / c.rateCapacity / runModel : NaN;
+      return { model, conc, pctIdeal: busy / conc / model, pctCap, pctCapRun, slow: slow / work, r };
     });
     const m = (f) => median(per.map(f));
     rows.push([
@@ -186,7 +190,7 @@ export function modelTable(out) {
       f0(m((p) => p.conc)),
       f0(m((p) => p.r.inflightMax)),
       `${Math.round(m((p) => p.pctIdeal) * 100)} %`,
-      ...(c.capacity ? [`${Math.round(m((p) => p.pctCap) * 100)} %`, `${Math.round(m((p) => p.pctCapRun) * 100)} %`, `${(m((p) => p.slow) * 100).toFixed(2)} %`] : []),
+      ...(c.capacity || c.rateCapacity ? [`${Math.round(m((p) => p.pctCap) * 100)} %`, `${Math.round(m((p) => p.pctCapRun) * 100)} %`, `${(m((p) => p.slow) * 100).toFixed(2)} %`] : []),
       f1(m((p) => p.r.bytes / 1e6 / p.model)),
       f0(m((p) => p.r.summary?.failed ?? NaN)),
       mib(median(ok.map((r) => r.peakRss))),
