@@ -287,8 +287,16 @@ export function isAuthFailure(err: unknown): boolean {
   return isAccessDenied(err) || CREDENTIAL_REFUSED.has(c.code) || (c.status === 403 && c.code !== "InvalidObjectState");
 }
 
-/** Exponential backoff with full jitter: random in [0, min(20 s, 100 ms * 2^(attempt-1))). */
-export function backoffMs(attempt: number, rnd: () => number = Math.random): number {
-  const ceiling = Math.min(20_000, 100 * 2 ** Math.max(0, attempt - 1));
+/**
+ * The AWS SDKs' standard retry mode's bases (@smithy/core util-retry constants: DEFAULT_RETRY_DELAY_BASE 100 ms,
+ * THROTTLING_RETRY_DELAY_BASE 500 ms, MAXIMUM_RETRY_DELAY 20 s): a throttled request waits five times longer, so
+ * against a rate limit its retry does not land in the same full second (measured: bench case 5 with --rates).
+ */
+export const RETRY_DELAY_BASE_MS = 100;
+export const THROTTLING_RETRY_DELAY_BASE_MS = 500;
+
+/** Exponential backoff with full jitter: random in [0, min(20 s, base * 2^(attempt-1))). */
+export function backoffMs(attempt: number, rnd: () => number = Math.random, base = RETRY_DELAY_BASE_MS): number {
+  const ceiling = Math.min(20_000, base * 2 ** Math.max(0, attempt - 1));
   return Math.floor(rnd() * ceiling);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffMs } from "../aws/classify.js";
+import { backoffMs, THROTTLING_RETRY_DELAY_BASE_MS } from "../aws/classify.js";
 import { AdaptiveConcurrency, isCongestion, type AdaptiveOptions, type ConcurrencyChange, type Settled } from "./concurrency.js";
 
 /** A controller on a fake clock: `clock.now` moves only when a test says so. */
@@ -49,7 +49,7 @@ interface SimResult {
  * A discrete-event model of a whole run through the Requester: `work` copies queued from the start (the
  * engine keeps more objects in flight than slots), `limit` of them sent at once; each takes `rttMs`
  * (± 40 %, as object sizes vary); a refused one comes back at once (S3 refuses before doing any work),
- * frees its slot, waits the Requester's backoff (`backoffMs`, full jitter) and queues again, up to 10
+ * frees its slot, waits the Requester's backoff (`backoffMs`, full jitter, the throttling base) and queues again, up to 10
  * attempts (`--max-attempts`). The ramp-up from the start is part of the run, as in a real one.
  */
 function simulate(capacity: Capacity, rttMs: number, rounds = 100, opts: Partial<AdaptiveOptions> = {}, minSeconds = 60): SimResult {
@@ -129,7 +129,7 @@ function simulate(capacity: Capacity, rttMs: number, rounds = 100, opts: Partial
           if (attempt >= 10) {
             failed++;
             c.release(ticket);
-          } else at(now + backoffMs(attempt, rnd), () => (c.release(ticket), queue.push(attempt + 1), pump()));
+          } else at(now + backoffMs(attempt, rnd, THROTTLING_RETRY_DELAY_BASE_MS), () => (c.release(ticket), queue.push(attempt + 1), pump()));
           pump();
         });
         continue;

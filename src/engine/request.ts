@@ -1,5 +1,5 @@
 import pLimit, { type LimitFunction } from "p-limit";
-import { backoffMs, classifyError, isThrottling, type Classified } from "../aws/classify.js";
+import { backoffMs, classifyError, isThrottling, RETRY_DELAY_BASE_MS, THROTTLING_RETRY_DELAY_BASE_MS, type Classified } from "../aws/classify.js";
 import type { AdaptiveConcurrency, Settled, Ticket } from "./concurrency.js";
 import type { ConcurrencySummary, Emit } from "./events.js";
 
@@ -170,7 +170,7 @@ export class Requester {
           }
           if (this.goneError) throw this.goneError;
           if (c.action === "retry" && attempt < maxAttempts && !this.opts.signal?.aborted) {
-            const delayMs = c.retryAfterMs ?? backoffMs(attempt);
+            const delayMs = c.retryAfterMs ?? backoffMs(attempt, Math.random, isThrottling(c.code) ? THROTTLING_RETRY_DELAY_BASE_MS : RETRY_DELAY_BASE_MS);
             this.retries += 1;
             emit({ kind: "retry", key, op, code: c.code, attempt, delayMs });
             attempt += 1;
