@@ -47,6 +47,8 @@ export interface RunOptions {
   /** Called with each stdout chunk as it arrives. */
   onStdout?: (chunk: string) => void;
   timeoutMs?: number;
+  /** Written to the process's stdin, which is then closed (without it stdin is not connected). */
+  input?: string;
 }
 
 /** Runs bin/flexcopy as a subprocess and collects its output. */
@@ -55,15 +57,16 @@ export function runCli(args: string[], opts: RunOptions): Promise<RunResult> {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: opts.env,
       cwd: opts.cwd ?? mkdtempSync(path.join(tmpdir(), "flexcopy-cwd-")),
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
     let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
       stdout += d;
       opts.onStdout?.(d);
     });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     if (child.pid) opts.onSpawn?.(child.pid);
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
     child.on("error", reject);
