@@ -142,6 +142,11 @@ describe("classifyError: a bucket in another region names the bucket and the set
     const c = classifyError(redirect("my-flex-bucket", "us-west-2"), { side: "dest" });
     expect(c.hint).toMatch(/^your bucket my-flex-bucket is in us-west-2, .*FLEXCOPY_REGION.*ap-northeast-1 \(Tokyo\)/);
   });
+  it("your bucket in Tokyo, flexcopy signing for another region: set --region, nothing about creating a bucket", () => {
+    const c = classifyError(redirect("my-flex-bucket", "ap-northeast-1"), { side: "dest" });
+    expect(c.hint).toMatch(/^your bucket my-flex-bucket is in ap-northeast-1, not the region flexcopy signs for: set --region \(or FLEXCOPY_REGION, .*\) to ap-northeast-1$/);
+    expect(c.hint).not.toMatch(/requires|create/);
+  });
   it("AuthorizationHeaderMalformed names the expected Region; no body at all still names the setting", () => {
     const c = classifyError(Object.assign(s3("AuthorizationHeaderMalformed", 400), { Region: "ap-northeast-1" }), { side: "source" });
     expect(c.hint).toMatch(/is in ap-northeast-1.*set --region/);

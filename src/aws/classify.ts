@@ -162,6 +162,11 @@ function regionHint(e: ErrorLike, side: Side | "unknown"): string {
   if (side === "source") {
     return `the provider's bucket${bucket ? ` ${bucket}` : ""} ${where}, not the region flexcopy signs for: set ${REGION_SETTING} to ${region ?? "ap-northeast-1"}`;
   }
+  // Your bucket is in Tokyo after all (the region S3 names is ap-northeast-1): only the setting is wrong, so the hint
+  // says to set it, not that the manual requires a Tokyo bucket.
+  if (side === "dest" && region === "ap-northeast-1") {
+    return `your bucket${bucket ? ` ${bucket}` : ""} ${where}, not the region flexcopy signs for: set ${REGION_SETTING} to ap-northeast-1`;
+  }
   if (side === "dest") {
     return `your bucket${bucket ? ` ${bucket}` : ""} ${where}, not the region flexcopy signs for (${REGION_SETTING}): the manual requires a destination bucket in ap-northeast-1 (Tokyo), where the provider's data lives; if it is there, set --region ap-northeast-1`;
   }

@@ -9,7 +9,7 @@ import { listPrefixes } from "../engine/listing.js";
 import type { CredentialRefresher } from "../engine/request.js";
 import {
   CLOCK_CODES, describeSkew, doctorListing, errorCode, errorHeader, errorText, fail, FIXED_CREDENTIALS, formatSeconds,
-  MAX_SKEW_MS, pass, skip, summarizePrefixes, warn, type DateProbe, type Step,
+  MAX_SKEW_MS, pass, regionFix, skip, summarizePrefixes, warn, type DateProbe, type Step,
 } from "./doctor.js";
 import { POLICY_STEPS, factsOf, readBucketPolicy, refusedText, type PolicyFacts, type PolicyRead } from "./doctor-policy.js";
 import { APPLY_NEW, MERGE } from "./doctor-advice.js";
@@ -201,6 +201,8 @@ export const sourceCheck: Step<DoctorContext> = {
     } catch (err) {
       if (isAuthFailure(err)) return fail(`${errorText(err)}: the provider's role cannot list s3://${c.sourceBucket}`, `JPX may not have finished the setup for account ${c.accountId}: wait for their setup-complete notice, or ask JPX`);
       if (errorCode(err) === "NoSuchBucket") return fail(errorText(err), `--source-bucket should be ${DEFAULT_SOURCE_BUCKET}`);
+      const region = regionFix(err, "source");
+      if (region !== undefined) return fail(errorText(err), region);
       return fail(errorText(err), "run flexcopy doctor again; if it persists, check network access to S3 (proxy, VPC endpoint)");
     }
     ctx.sourcePrefixes = prefixes;

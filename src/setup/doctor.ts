@@ -69,6 +69,17 @@ export function errorCode(err: unknown): string {
   return err instanceof RequestError ? err.classified.code : classifyError(err).code;
 }
 
+/**
+ * The region hint of a request signed for another region than the bucket's (PermanentRedirect,
+ * AuthorizationHeaderMalformed; S3 API Reference, "Error responses"): which bucket, its region, which setting.
+ */
+export function regionFix(err: unknown, side: "source" | "dest"): string | undefined {
+  const code = errorCode(err);
+  if (code !== "PermanentRedirect" && code !== "AuthorizationHeaderMalformed") return undefined;
+  const c = err instanceof RequestError ? err.classified : classifyError(err, { side });
+  return c.hint;
+}
+
 /** `Code: first line of the message` (messages of AWS errors never contain secrets). */
 export function errorText(err: unknown): string {
   // A request the engine's Requester made: its verdict names the code, its cause holds the service's message.
