@@ -17,10 +17,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index.js";
 import { bucketPolicy } from "../../src/iam/manual.js";
+import { BUCKET_ARNS, ORG, ORG_PERIMETER, TLS_ONLY } from "../support/policies.js";
 import { assume, baseCreds, failure, s3, type Creds } from "./helpers.js";
 
 const DEST = "flex-dest";
-const ORG = "o-a1b2c3d4e5";
 let emu: Emulator | undefined;
 afterEach(async () => {
   await emu?.stop();
@@ -41,20 +41,6 @@ function withStatements(...extra: object[]): EmulatorOptions["bucketPolicy"] {
   const doc = bucketPolicy("${roleArn}", "${bucket}");
   return { ...doc, Statement: [...doc.Statement, ...extra] };
 }
-
-const bucketArns = ["arn:aws:s3:::${bucket}", "arn:aws:s3:::${bucket}/*"];
-// AWS Config rule s3-bucket-ssl-requests-only (CIS 2.1.1): deny every request that is not over HTTPS.
-const TLS_ONLY = { Sid: "AllowSSLRequestsOnly", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: bucketArns, Condition: { Bool: { "aws:SecureTransport": "false" } } };
-// The data-perimeter shape (AWS "Establishing a data perimeter on AWS", EnforceOrgIdentities): only principals of
-// the organisation (and AWS services) may use the bucket.
-const ORG_PERIMETER = {
-  Sid: "EnforceOrgIdentities",
-  Effect: "Deny",
-  Principal: "*",
-  Action: "s3:*",
-  Resource: bucketArns,
-  Condition: { StringNotEqualsIfExists: { "aws:PrincipalOrgID": ORG }, BoolIfExists: { "aws:PrincipalIsAWSService": "false" } },
-};
 
 const list = (c: S3Client) => c.send(new ListObjectsV2Command({ Bucket: DEST }));
 
@@ -86,7 +72,7 @@ describe("emulator --tls", () => {
   });
 
   it("requests carry s3:TlsVersion (the negotiated protocol, 1.3 here): a Deny below 1.4 applies, one below 1.2 does not", async () => {
-    const below = (v: string) => ({ Sid: `Below${v}`, Effect: "Deny", Principal: "*", Action: "s3:ListBucket", Resource: bucketArns, Condition: { NumericLessThan: { "s3:TlsVersion": v } } });
+    const below = (v: string) => ({ Sid: `Below${v}`, Effect: "Deny", Principal: "*", Action: "s3:ListBucket", Resource: BUCKET_ARNS, Condition: { NumericLessThan: { "s3:TlsVersion": v } } });
     emu = await startEmulator({ tls: true, bucketPolicy: withStatements(below("1.2")) });
     expect((await list(client(emu, baseCreds(emu)))).$metadata.httpStatusCode).toBe(200);
     await emu.stop();
@@ -113,7 +99,7 @@ describe("emulator orgId (aws:PrincipalOrgID, aws:ResourceOrgID)", () => {
   });
 
   it("aws:ResourceOrgID is the bucket owner's organisation, absent when the owner is in none", async () => {
-    const resourcePerimeter = { Sid: "OnlyOrgResources", Effect: "Deny", Principal: "*", Action: "s3:ListBucket", Resource: bucketArns, Condition: { StringNotEquals: { "aws:ResourceOrgID": ORG } } };
+    const resourcePerimeter = { Sid: "OnlyOrgResources", Effect: "Deny", Principal: "*", Action: "s3:ListBucket", Resource: BUCKET_ARNS, Condition: { StringNotEquals: { "aws:ResourceOrgID": ORG } } };
     emu = await startEmulator({ orgId: ORG, bucketPolicy: withStatements(resourcePerimeter) });
     expect((await list(client(emu, baseCreds(emu)))).$metadata.httpStatusCode).toBe(200);
     expect((await list(client(emu, await roleCreds(emu)))).$metadata.httpStatusCode).toBe(200); // the bucket's org, not the caller's

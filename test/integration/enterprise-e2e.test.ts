@@ -10,6 +10,7 @@ import type { Emulator } from "../../src/emulator/index.js";
 import { parsePolicy } from "../../src/iam/document.js";
 import { evaluate, type Caller } from "../../src/iam/evaluate.js";
 import { bucketPolicy } from "../../src/iam/manual.js";
+import { ORG, ORG_PERIMETER, TLS_ONLY } from "../support/policies.js";
 import { s3Context, S3_ACTIONS } from "../../src/iam/s3-actions.js";
 import { cliEnv, emulator, runCli, summaryOf, under } from "./harness.js";
 import { doctorLines, tempDir } from "./doctor-helpers.js";
@@ -20,19 +21,7 @@ afterEach(async () => {
   emu = undefined;
 });
 
-const ORG = "o-a1b2c3d4e5";
 const DEST = "flex-dest";
-const bucketArns = ["arn:aws:s3:::${bucket}", "arn:aws:s3:::${bucket}/*"];
-/** The perimeter of AWS's data-perimeter examples (aws-samples/data-perimeter-policy-examples, "EnforceOrgIdentities"). */
-const PERIMETER = {
-  Sid: "EnforceOrgIdentities",
-  Effect: "Deny",
-  Principal: "*",
-  Action: "s3:*",
-  Resource: bucketArns,
-  Condition: { StringNotEqualsIfExists: { "aws:PrincipalOrgID": ORG }, BoolIfExists: { "aws:PrincipalIsAWSService": "false" } },
-};
-const TLS_ONLY = { Sid: "AllowSSLRequestsOnly", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: bucketArns, Condition: { Bool: { "aws:SecureTransport": "false" } } };
 
 function manualWith(...extra: object[]) {
   const doc = bucketPolicy("${roleArn}", "${bucket}");
@@ -64,7 +53,7 @@ function mayCopy(e: Emulator, policy: unknown, caller: Caller, orgId: string | u
 
 describe("an organisation perimeter the provider's role is outside of", () => {
   it("doctor names the statement and its exemption (no policy replaced); policy --apply writes it; fetch goes through; outsiders are still refused", async () => {
-    emu = await emulator({ orgId: ORG, bucketPolicy: manualWith(PERIMETER) });
+    emu = await emulator({ orgId: ORG, bucketPolicy: manualWith(ORG_PERIMETER) });
     const env = cliEnv(emu);
     const before = await currentPolicy(emu);
 
@@ -92,7 +81,7 @@ describe("an organisation perimeter the provider's role is outside of", () => {
     // every statement kept, in place; the perimeter keeps its conditions and gains only the role's exemption
     expect(after.Statement.map((s) => s.Sid)).toEqual(before.Statement.map((s) => s.Sid));
     const perimeter = after.Statement.find((s) => s.Sid === "EnforceOrgIdentities")!;
-    expect(perimeter.Condition).toEqual({ ...PERIMETER.Condition, ArnNotLike: { "aws:PrincipalArn": [emu.roleArn] } });
+    expect(perimeter.Condition).toEqual({ ...ORG_PERIMETER.Condition, ArnNotLike: { "aws:PrincipalArn": [emu.roleArn] } });
 
     const ok = await runCli(["fetch", "2021/05/31", "--json"], { env });
     expect(ok.code, ok.stderr).toBe(0);
@@ -122,7 +111,7 @@ describe("flexcopy policy --merge - (the policy on stdin)", () => {
       Version: "2012-10-17",
       Statement: [
         { ...TLS_ONLY, Resource: [`arn:aws:s3:::${DEST}`, `arn:aws:s3:::${DEST}/*`] },
-        { ...PERIMETER, Resource: [`arn:aws:s3:::${DEST}`, `arn:aws:s3:::${DEST}/*`] },
+        { ...ORG_PERIMETER, Resource: [`arn:aws:s3:::${DEST}`, `arn:aws:s3:::${DEST}/*`] },
       ],
     };
     const r = await runCli(["policy", "--merge", "-"], { env: cliEnv(emu), input: JSON.stringify(mine) });
@@ -131,7 +120,7 @@ describe("flexcopy policy --merge - (the policy on stdin)", () => {
     expect(merged.Statement.map((s) => s.Sid)).toEqual(["AllowSSLRequestsOnly", "EnforceOrgIdentities", "S3CopyStmtList", "S3CopyStmtPutObject"]);
     // TLS-only does not refuse the role (flexcopy speaks HTTPS to S3): kept as it is, no exemption
     expect(merged.Statement[0]).toEqual(mine.Statement[0]);
-    expect(merged.Statement[1]!.Condition).toEqual({ ...PERIMETER.Condition, ArnNotLike: { "aws:PrincipalArn": [emu.roleArn] } });
+    expect(merged.Statement[1]!.Condition).toEqual({ ...ORG_PERIMETER.Condition, ArnNotLike: { "aws:PrincipalArn": [emu.roleArn] } });
     const lines = r.stderr.trim().split("\n");
     expect(lines).toHaveLength(3); // the perimeter's exemption and the two statements added
     expect(lines.filter((l) => l.startsWith('your statement "EnforceOrgIdentities" refused the role'))).toHaveLength(1);

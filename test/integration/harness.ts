@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -100,4 +101,13 @@ export function summaryOf(r: RunResult): RunSummary {
 /** The emulator's objects of a bucket under a prefix, in key order. */
 export function under(e: Emulator, bucket: string, prefix: string) {
   return e.objects(bucket).filter((o) => o.key.startsWith(prefix));
+}
+
+/** A port nothing listens on (bound, then closed): an endpoint that refuses connections. */
+export async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
 }

@@ -4,12 +4,11 @@
 // a dry run's day lines come in date order.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
-import { cliEnv, emulator, eventsOf, runCli } from "./harness.js";
+import { cliEnv, closedPort, emulator, eventsOf, runCli } from "./harness.js";
 
 let emu: Emulator | undefined;
 afterEach(async () => {
@@ -23,14 +22,6 @@ function fifo(): string {
   const f = path.join(tmp("flexcopy-fifo-"), "pipe");
   execFileSync("mkfifo", [f]);
   return f;
-}
-
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 describe("files that are not regular files: refused at once, one line, exit 2", () => {

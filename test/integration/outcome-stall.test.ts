@@ -3,14 +3,13 @@
 // --give-up-after with one line, exit 1 and the resume command; a second Ctrl-C still prints the summary.
 // Faults come from the emulator: failNext "Stall" holds a request unanswered (then drops it), and stop() makes
 // the endpoint refuse connections.
-import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
-import { cliEnv, emulator, eventsOf, MULTIPART_SETUP, runCli, summaryOf, under } from "./harness.js";
-import { ownerUploads, spawnCli, SRC } from "./outcome-helpers.js";
+import { cliEnv, closedPort, emulator, eventsOf, MULTIPART_SETUP, runCli, summaryOf, under } from "./harness.js";
+import { ownerUploads, reportPath, spawnCli, SRC } from "./outcome-helpers.js";
 
 let emu: Emulator | undefined;
 afterEach(async () => {
@@ -19,15 +18,6 @@ afterEach(async () => {
 });
 
 const stateDir = () => mkdtempSync(path.join(tmpdir(), "flexcopy-state-"));
-
-/** A port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 describe("--request-timeout: a listing that gets no answer", () => {
   it("times out after the limit and is retried; the run completes", async () => {
@@ -88,7 +78,8 @@ describe("--give-up-after: the endpoint gone for good", () => {
     // slow copies, so the endpoint goes while most of the month is still to copy
     emu.setFaults({ latencyMs: 200 });
     const env = cliEnv(emu, { FLEXCOPY_STATE_DIR: stateDir() });
-    const run = spawnCli(["fetch", "2021/05", "--json", "--give-up-after", "3", "--concurrency", "4"], env);
+    const report = reportPath();
+    const run = spawnCli(["fetch", "2021/05", "--json", "--give-up-after", "3", "--concurrency", "4", "--report", report], env);
     const e = emu;
     await new Promise<void>((resolve) => {
       const onData = (d: string) => {
@@ -116,7 +107,10 @@ describe("--give-up-after: the endpoint gone for good", () => {
     // objects not reached are not "failed": they are left for the resume
     expect(s.failed).toBe(eventsOf(r, "failed").length);
     expect(s.copied + s.failed).toBeLessThan(under(e, SRC, "2021/05/").length);
-    expect(r.stderr).toMatch(/^flexcopy: error: no request has succeeded for \d+ s .*run the same command again to resume: flexcopy fetch 2021\/05 --json --give-up-after 3 --concurrency 4$/ms);
+    // --report says the same
+    const rep = JSON.parse(readFileSync(report, "utf8")) as { summary: typeof s };
+    expect(rep.summary).toMatchObject({ copied: s.copied, failed: s.failed, interrupted: true, endpointGone: s.endpointGone });
+    expect(r.stderr).toMatch(/^flexcopy: error: no request has succeeded for \d+ s .*run the same command again to resume: flexcopy fetch 2021\/05 --json --give-up-after 3 --concurrency 4 --report \S+$/ms);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   }, 90_000);
 

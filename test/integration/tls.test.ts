@@ -10,10 +10,10 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Emulator, EmulatorOptions } from "../../src/emulator/index.js";
 import { bucketPolicy } from "../../src/iam/manual.js";
+import { ORG, ORG_PERIMETER, TLS_ONLY } from "../support/policies.js";
 import { lineOf, tempDir } from "./doctor-helpers.js";
 import { BIN, cliEnv, emulator, MULTIPART_SETUP, runCli, summaryOf, under } from "./harness.js";
 
-const ORG = "o-a1b2c3d4e5";
 let emu: Emulator | undefined;
 let proxy: Server | undefined;
 afterEach(async () => {
@@ -26,12 +26,10 @@ afterEach(async () => {
 /** cliEnv trusts a TLS emulator's CA through AWS_CA_BUNDLE; "" unsets it (empty values count as unset). */
 const NO_CA = { AWS_CA_BUNDLE: "" };
 const noTrace = (s: string) => expect(s).not.toMatch(/\n\s+at /);
-const bucketArns = ["arn:aws:s3:::${bucket}", "arn:aws:s3:::${bucket}/*"];
 function withStatements(...extra: object[]): EmulatorOptions["bucketPolicy"] {
   const doc = bucketPolicy("${roleArn}", "${bucket}");
   return { ...doc, Statement: [...doc.Statement, ...extra] };
 }
-const TLS_ONLY = { Sid: "AllowSSLRequestsOnly", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: bucketArns, Condition: { Bool: { "aws:SecureTransport": "false" } } };
 
 describe("flexcopy trusts the CA of `emulator --tls`", () => {
   it("fetch with --ca-bundle copies over HTTPS", async () => {
@@ -145,15 +143,7 @@ describe("enterprise bucket policies over HTTP and HTTPS", () => {
   });
 
   it("an organisation perimeter (Deny unless aws:PrincipalOrgID is yours) refuses the provider's role: fetch exits 3, nothing copied", async () => {
-    const perimeter = {
-      Sid: "EnforceOrgIdentities",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:*",
-      Resource: bucketArns,
-      Condition: { StringNotEqualsIfExists: { "aws:PrincipalOrgID": ORG }, BoolIfExists: { "aws:PrincipalIsAWSService": "false" } },
-    };
-    emu = await emulator({ orgId: ORG, bucketPolicy: withStatements(perimeter) });
+    emu = await emulator({ orgId: ORG, bucketPolicy: withStatements(ORG_PERIMETER) });
     const r = await runCli(["fetch", "2021/05/31", "--json"], { env: cliEnv(emu) });
     expect(r.code).toBe(3);
     expect(under(emu, "flex-dest", "2021/")).toEqual([]);
