@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { runCopyCase, runListingCase } from "./flexcopy/bench.mjs";
-import { archiveCase, flexDaysCase, listingCase, pushbackCase, rateCase, smallObjectsCase, yearCase } from "./flexcopy/cases.mjs";
+import { archiveCase, capacityCase, flexDaysCase, listingCase, pushbackCase, rateCase, smallObjectsCase, yearCase } from "./flexcopy/cases.mjs";
 import { copyTable, listingTable, machine, modelTable } from "./flexcopy/report.mjs";
 import { detectTools } from "./flexcopy/tools.mjs";
 
@@ -42,11 +42,13 @@ const { values: a } = parseArgs({
 });
 if (a.help) {
   console.log(
-    "usage: node bench/run.mjs [--quick] [--cases 1,2,3,4,5,6] [--tools flexcopy,aws1,aws2,rclone,rcloneTuned] [--runs n] [--full] [--out file] [--timeout-min 10] [--capacities 10,20,40,100] [--rates 100,400]\n" +
+    "usage: node bench/run.mjs [--quick] [--cases 1,2,3,4,5,6] [--tools flexcopy,aws1,aws2,rclone,rcloneTuned] [--runs n] [--full] [--out file] [--timeout-min 10] [--capacities 10,20,40,100,200,400,none] [--rates 50,100,200,400]\n" +
       "  cases: 1 small objects, 2 FLEX days, 3 listing, 4 the year 2023 (FLEXCOPY_BENCH_POLICY=multipart|manual), 5 push-back,\n" +
       "         6 the whole archive 2010–2023 (19.39 TB, ~5 min; not in the default set)\n" +
-      "  --capacities  case 5 at each of these --max-inflight capacities: `auto` beside a fixed limit at the capacity (instead of 48, fixed 64 vs auto)\n" +
-      "  --rates       case 5 against a request rate instead: `auto` at each of these --max-rate limits (writes per second per day prefix)\n" +
+      "  --capacities  case 5 at each of these --max-inflight capacities (\"none\": no limit), on a job sized to each: a fixed limit at the\n" +
+      "                capacity, then auto's first run and a second one from the first's settled value (instead of 48, fixed 64 vs auto)\n" +
+      "  --rates       case 5 against a request rate instead: auto's first and second runs at each of these --max-rate limits\n" +
+      "                (writes per second per day prefix), a minute's worth of small objects in one day folder\n" +
       "  --quick   small cases, one run each (a smoke test; writes bench/results-quick.md)\n" +
       "  --full    also run a tool in case 2 that already failed case 1 (rclone)\n" +
       "  --runs n  runs per tool and case (default 3; slow/failing tools fewer, as the results say)",
@@ -90,9 +92,9 @@ try {
   if (cases.has("3")) sections.push(listingTable(await runListingCase(ctx, listingCase({ quick: a.quick }))));
   if (cases.has("4")) sections.push(modelTable(await runCopyCase(ctx, yearCase({ quick: a.quick }))));
   if (cases.has("5") && a.capacities) {
-    for (const cap of a.capacities.split(",").map((x) => Number(x.trim()))) {
-      if (!Number.isInteger(cap) || cap < 1) throw new Error(`--capacities: ${a.capacities}: expected whole numbers ≥ 1`);
-      sections.push(modelTable(await runCopyCase(ctx, pushbackCase({ quick: a.quick, tmp, maxInflight: cap, autoOnly: true }))));
+    for (const cap of a.capacities.split(",").map((x) => (x.trim() === "none" ? 0 : Number(x.trim())))) {
+      if (!Number.isInteger(cap) || cap < 0) throw new Error(`--capacities: ${a.capacities}: expected whole numbers ≥ 1 or "none"`);
+      sections.push(modelTable(await runCopyCase(ctx, capacityCase({ quick: a.quick, tmp, maxInflight: cap }))));
     }
   } else if (cases.has("5") && a.rates) {
     for (const rate of a.rates.split(",").map((x) => Number(x.trim()))) {

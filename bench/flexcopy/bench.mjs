@@ -1,6 +1,6 @@
 // Runs the cases of bench/flexcopy/cases.mjs: for each tool, N runs of the same copy against a fresh
 // destination, verified after each run (every object present, every write with the ACL).
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, openSync, readSync, closeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assumeRole } from "../../scripts/emulator-env.mjs";
 import { startEmulatorProcess } from "./emu.mjs";
@@ -76,6 +76,12 @@ async function copyRun(ctx, emu, c, tool, i, variant) {
   const home = join(ctx.tmp, `home-${c.id}-${tool}-${i}`);
   const job = { info: emu.info, creds: ctx.creds, selectors: c.selectors, prefix: c.prefix, home, extraArgs: variant?.extraArgs };
   const cmd = commandFor(tool, ctx.tools[tool], job);
+  // A second run against the same bucket: where the variant before it settled (cases.mjs AUTO_VARIANTS)
+  const carried = variant?.warm ? ctx.settled?.get(c.title) : undefined;
+  if (carried) {
+    mkdirSync(join(home, "state"), { recursive: true });
+    for (const [f, text] of carried) writeFileSync(join(home, "state", f), text);
+  }
   await emu.reset();
   const s0 = await emu.stats();
   const stdoutFile = join(ctx.tmp, `out-${c.id}-${tool}-${i}.txt`);
@@ -102,6 +108,12 @@ async function copyRun(ctx, emu, c, tool, i, variant) {
     journalBytes: c.journal && tool === "flexcopy" ? journalBytes(join(home, "state")) : undefined,
   };
   if (!ok) res.failure = failureReason(r, v, r.stderr);
+  if (variant?.keepSettled && existsSync(join(home, "state"))) {
+    const files = readdirSync(join(home, "state")).filter((f) => f.endsWith(".concurrency.json"));
+    ctx.settled ??= new Map();
+    ctx.settled.set(c.title, files.map((f) => [f, readFileSync(join(home, "state", f), "utf8")]));
+  }
+  if (variant?.warm && !carried) Object.assign(res, { ok: false, failure: { summary: "no settled value from the run before it", stderr: "" } });
   rmSync(stdoutFile, { force: true });
   rmSync(home, { recursive: true, force: true });
   return res;

@@ -143,14 +143,10 @@ export function yearCase({ quick, policy = YEAR_POLICY }) {
 /**
  * Case 5: S3 pushes back. The emulator answers 503 SlowDown above `maxInflight` writes in flight (S3's
  * per-prefix capacity); flexcopy with a fixed 64 against `auto`, on the many-small-objects set.
- * `maxInflight` sets the capacity (`--capacities` in run.mjs runs `auto` alone at each of several).
+ * `maxInflight` sets the capacity (`--capacities` in run.mjs: see `capacityCase`).
  */
-export function pushbackCase({ quick, tmp, maxInflight = 48, autoOnly = false }) {
+export function pushbackCase({ quick, tmp, maxInflight = 48 }) {
   const base = smallObjectsCase({ quick, tmp });
-  const variants = [
-    { tool: "flexcopy", label: "flexcopy --concurrency 64", extraArgs: ["--concurrency", "64"] },
-    { tool: "flexcopy", label: "flexcopy (auto)", extraArgs: [] },
-  ];
   return {
     ...base,
     id: "5",
@@ -158,12 +154,74 @@ export function pushbackCase({ quick, tmp, maxInflight = 48, autoOnly = false })
     faults: { ...base.faults, maxInflight },
     capacity: maxInflight,
     runs: quick ? 1 : 3,
-    // At several capacities: a fixed limit at exactly the capacity beside auto. The fixed run is what this machine
-    // reaches at that capacity with no controller at all, so auto's share next to it tells the controller's cost
-    // apart from the machine's (2 shared cores: hundreds of small copies a second are CPU-bound).
-    variants: autoOnly
-      ? [{ tool: "flexcopy", label: `flexcopy --concurrency ${maxInflight} (fixed at the capacity)`, extraArgs: ["--concurrency", String(maxInflight)] }, variants[1]]
-      : variants,
+    variants: [
+      { tool: "flexcopy", label: "flexcopy --concurrency 64", extraArgs: ["--concurrency", "64"] },
+      { tool: "flexcopy", label: "flexcopy (auto)", extraArgs: [] },
+    ],
+    model: true,
+  };
+}
+
+/** What 2 shared cores serve of small copies (flexcopy and the emulator together), in requests a second. */
+const MACHINE_REQUESTS_PER_SEC = 200;
+/** flexcopy's default `--max-concurrency`: the capacity of a run against "no limit". */
+const DEFAULT_MAX_CONCURRENCY = 384;
+
+/**
+ * The job of case 5 at a capacity (issue 18's push-back table), sized so that it measures the controller,
+ * not the machine or the length of the job:
+ * - A copy takes long enough that the capacity's requests a second stay within what this machine serves
+ *   (`MACHINE_REQUESTS_PER_SEC`): case 1's 1–4 MB objects (~145 ms a copy) up to a capacity of ~30, larger
+ *   objects above it (at 400 in flight, ~2 s copies of ~40 MB). Case 1's set at a capacity of 100 asks
+ *   for ~690 copies a second, which even a fixed `--concurrency 100` reached only 79 % of (docs/benchmarks.md).
+ * - The run lasts at least a minute and 50 round trips at the capacity, as the unit simulation's runs do
+ *   (`concurrency.test.ts`): a job of seconds is over before any controller has found the capacity. A FLEX
+ *   day at 20 MB/s per copy is minutes.
+ * Object sizes vary by ±40 % around the mean, as the simulation's round trips do.
+ */
+function sizedJob({ quick, tmp, capacity, id }) {
+  const meanMs = Math.max(145, (capacity * 1000) / MACHINE_REQUESTS_PER_SEC);
+  const mean = ((meanMs - MODEL.latencyMs) / 1000) * MODEL.copyRateBytesPerSec;
+  const seconds = (quick ? 0.25 : 1) * Math.max(60, (50 * meanMs) / 1000);
+  const n = Math.round((capacity * seconds * 1000) / meanMs);
+  const perDay = 1000;
+  const days = dayList(2024, 3, 4, Math.ceil(n / perDay));
+  const layout = { days: {} };
+  days.forEach((d, i) => (layout.days[d] = { sizes: sizes(Math.min(perDay, n - i * perDay), 0.6 * mean, 1.4 * mean, 5000 + i) }));
+  const file = join(tmp, `case5-${id}-layout.json`);
+  writeFileSync(file, JSON.stringify(layout));
+  return { file, n, days, mean, meanMs, seconds };
+}
+
+/**
+ * A fresh run against a bucket no run has settled on yet, and a second run that starts where the first one
+ * settled (its `<bucket>.concurrency.json` carried over, bench.mjs): the first pays the climb from
+ * `DEFAULT_INITIAL`, every later run against the same bucket starts near the capacity.
+ */
+const AUTO_VARIANTS = [
+  { tool: "flexcopy", label: "flexcopy (auto), first run", extraArgs: [], keepSettled: true },
+  { tool: "flexcopy", label: "flexcopy (auto), second run (from the first's settled value)", extraArgs: [], warm: true },
+];
+
+/**
+ * Case 5 at one `--max-inflight` capacity (0: no limit, the capacity is then `--max-concurrency`), on a job
+ * sized to it (`sizedJob`): a fixed `--concurrency` equal to the capacity, what this machine reaches with no
+ * controller at all, beside `auto`'s first and second runs.
+ */
+export function capacityCase({ quick, tmp, maxInflight }) {
+  const capacity = maxInflight > 0 ? maxInflight : DEFAULT_MAX_CONCURRENCY;
+  const j = sizedJob({ quick, tmp, capacity, id: `c${maxInflight}` });
+  const what = maxInflight > 0 ? `S3 capacity of ${maxInflight} writes in flight (503 SlowDown above it)` : `no limit (the capacity is --max-concurrency ${capacity})`;
+  return {
+    id: "5",
+    title: `Case 5 — push-back: ${what}; ${j.n.toLocaleString("en-US")} objects of ~${(j.mean / 1e6).toFixed(1)} MB (~${Math.round(j.meanMs)} ms a copy) in ${j.days.length} day folders, ~${Math.round(j.seconds)} s at the capacity`,
+    seed: j.file,
+    faults: { ...MODEL, timeScale: 1, maxInflight },
+    selectors: [`${j.days[0]}..${j.days[j.days.length - 1]}`],
+    prefix: "2024/03/",
+    capacity,
+    runs: 1,
+    variants: [{ tool: "flexcopy", label: `flexcopy --concurrency ${capacity} (fixed at the capacity)`, extraArgs: ["--concurrency", String(capacity)] }, ...AUTO_VARIANTS],
     model: true,
   };
 }
@@ -171,20 +229,28 @@ export function pushbackCase({ quick, tmp, maxInflight = 48, autoOnly = false })
 /**
  * Case 5 against S3's other push-back, a request rate: the emulator answers 503 SlowDown above `maxRate` writes
  * per second per day prefix (S3's documented limit is 3,500 PUT/COPY/POST/DELETE per second per partitioned
- * prefix). flexcopy walks the days in order, so one prefix is being written at a time (the next one's first
- * objects overlap the last one's tail): the capacity's throughput is `maxRate` writes a second, and the share
- * is the copies made over the run's modelled time divided by it (report.mjs `rateCapacity`). `auto` alone.
+ * prefix). Small objects meet this one first: case 1's 1–4 MB, all in one day folder (one prefix, so the
+ * capacity's throughput is the rate itself; with several days the next one's first objects overlap the last
+ * one's tail in another prefix), as many as a minute at the rate takes. The share is the copies made over the
+ * run's modelled time divided by the rate (report.mjs `rateCapacity`).
  */
 export function rateCase({ quick, tmp, maxRate }) {
-  const base = smallObjectsCase({ quick, tmp });
+  const n = Math.round(maxRate * (quick ? 15 : 60));
+  const day = "2024/03/04";
+  const file = join(tmp, `case5-r${maxRate}-layout.json`);
+  // a day of up to 1,000 files is the layout's `days` form; more in one day need the `objects` form
+  const objects = sizes(n, 1e6, 4e6, 7000 + maxRate).map((size, i) => ({ key: `${day}/${day.replace(/\//g, "")}_1_${String(i + 1).padStart(5, "0")}.pcap.gz`, size }));
+  writeFileSync(file, JSON.stringify({ objects }));
   return {
-    ...base,
     id: "5",
-    title: `Case 5 — push-back by rate: ${maxRate} writes per second per day prefix (503 SlowDown above it), ${base.title.replace(/^Case 1 — /, "")}`,
-    faults: { ...base.faults, maxRate },
+    title: `Case 5 — push-back by rate: ${maxRate} writes per second per day prefix (503 SlowDown above it); ${n.toLocaleString("en-US")} objects of 1–4 MB in one day folder, ~${quick ? 15 : 60} s at the rate`,
+    seed: file,
+    faults: { ...MODEL, timeScale: 1, maxRate },
+    selectors: [day],
+    prefix: `${day}/`,
     rateCapacity: maxRate,
-    runs: quick ? 1 : 3,
-    variants: [{ tool: "flexcopy", label: "flexcopy (auto)", extraArgs: [] }],
+    runs: 1,
+    variants: AUTO_VARIANTS,
     model: true,
   };
 }

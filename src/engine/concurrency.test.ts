@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backoffMs, THROTTLING_RETRY_DELAY_BASE_MS } from "../aws/classify.js";
-import { AdaptiveConcurrency, isCongestion, type AdaptiveOptions, type ConcurrencyChange, type Settled } from "./concurrency.js";
+import { AdaptiveConcurrency, isCongestion, type AdaptiveOptions, type ConcurrencyChange, type Settled, type Ticket } from "./concurrency.js";
 
 /** A controller on a fake clock: `clock.now` moves only when a test says so. */
 function controller(opts: Partial<AdaptiveOptions> & { max: number }) {
@@ -172,6 +172,28 @@ describe("AdaptiveConcurrency", () => {
     const { c, clock } = controller({ max: 384 });
     while (clock.now < 2000) round(c, clock, Infinity, 50);
     expect(c.limit).toBe(32); // 8 → 16 → 32 in two seconds, not 8 · 2^40
+  });
+
+  it("slow start with round trips over a second (large copies): still doubles per second, not per round trip", () => {
+    // 5 s copies (a 128 MiB part copy takes ~6.7 s at 20 MB/s), completions spread as object sizes vary
+    const { c, clock } = controller({ max: 384 });
+    const rnd = prng(5);
+    const ends: { at: number; t: Ticket }[] = [];
+    const fill = () => {
+      while (ends.length < c.limit) ends.push({ at: clock.now + 5000 * (0.6 + 0.8 * rnd()), t: c.start() });
+      ends.sort((a, b) => a.at - b.at);
+    };
+    fill();
+    while (c.limit < 384 && clock.now < 120_000) {
+      const e = ends.shift()!;
+      clock.now = e.at;
+      c.success(e.t, true);
+      fill();
+    }
+    // 8 → 384 is 5.6 doublings: per 5 s round trip ~28 s and more; per second, once the first copies are
+    // back (~3 s), a few seconds more
+    expect(c.limit).toBe(384);
+    expect(clock.now).toBeLessThan(15_000);
   });
 
   it("does not grow when nothing waits for a slot (the limit is not what holds the run back)", () => {

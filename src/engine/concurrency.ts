@@ -17,8 +17,9 @@
  *   low (`DEFAULT_INITIAL`, 8), because S3 asks clients to ramp up gradually and a start above the
  *   capacity refuses the whole excess at once (the former start at 64 sent 14.8 % of copies back with
  *   SlowDown at a capacity of 20).
- * - Slow start: while no signal has been seen, each successful request raises the limit by one, which
- *   doubles it per round trip. Its first push-back ends it HyStart-style (RFC 9406 leaves slow start
+ * - Slow start: while no signal has been seen, the limit doubles per second (`slowStart`): each successful
+ *   request raises it by one (doubling per round trip) where requests take under a second, by the round
+ *   trip in seconds where they take longer. Its first push-back ends it HyStart-style (RFC 9406 leaves slow start
  *   before the loss; here the refusal itself tells where): the limit then may be up to twice what S3
  *   takes, so W_max is what was in flight when S3 refused (the requests S3 did take), if that is below
  *   the limit, and the cut is from there. Cutting the limit by β alone would take several round trips of
@@ -97,9 +98,10 @@ export interface Settled {
 
 /**
  * Start when nothing is known: 8. At or below the smallest capacity the controller is held to (10 in
- * flight), so the first round trip never pushes back; slow start still reaches the default ceiling of 384
- * in six round trips (8 → 16 → … → 384: ~40 s with 128 MiB part copies of ~6.7 s, under 1 s with small
- * objects), a small part of any run long enough for concurrency to matter.
+ * flight), so the first round trip never pushes back; slow start, doubling per second, still reaches the
+ * default ceiling of 384 in ~6 s once the first requests are back (8 → 16 → … → 384; with 128 MiB part
+ * copies of ~6.7 s the first come back after a few seconds), a small part of any run long enough for
+ * concurrency to matter.
  */
 export const DEFAULT_INITIAL = 8;
 
@@ -289,16 +291,25 @@ export class AdaptiveConcurrency {
   }
 
   /**
-   * +1 per success (doubling per round trip), but at most doubling per second: S3's limit is a rate per
-   * second, and a window that doubles every 50 ms round trip is past it many times over before the first
-   * second's count says so (simulated at 1,000 requests/s and 50 ms: 327 in flight, 4,300 refusals).
+   * Doubling per second, whatever the round trip: the request rate (window / round trip) then doubles per
+   * second at any round trip, which is the pace S3's limit is counted at (a rate per second).
+   * - Round trips under a second: +1 per success (doubling per round trip, as RFC 5681), capped at doubling
+   *   per second: a window that doubles every 50 ms round trip is past a rate limit many times over before
+   *   the first second's count says so (simulated at 1,000 requests/s and 50 ms: 327 in flight, 4,300
+   *   refusals).
+   * - Round trips of a second and more (large copies: a 128 MiB part at ~20 MB/s takes ~6.7 s): + srtt/1 s
+   *   per success, so the window still doubles in a second rather than in a round trip. Per round trip
+   *   alone, the climb from 8 to 384 takes ~5.6 round trips (~37 s with 6.7 s parts; measured with 2 s
+   *   copies at a capacity of 400: 86 % of the capacity over a 100 s run). A push-back in flight is answered
+   *   at once (S3 refuses before any work), so the faster climb overshoots by what is sent in one refusal's
+   *   round trip, not in a copy's; against a rate the rate itself grows no faster than at short round trips.
    */
   private slowStart(now: number): void {
-    if (now - this.ssFrom >= Math.max(RATE_WINDOW_MS, this.srtt)) {
+    if (now - this.ssFrom >= RATE_WINDOW_MS) {
       this.ssFrom = now;
       this.ssBase = this.window;
     }
-    this.window = Math.min(this.window + 1, 2 * this.ssBase);
+    this.window = Math.min(this.window + Math.max(1, this.srtt / RATE_WINDOW_MS), 2 * this.ssBase);
   }
 
   /**
