@@ -20,16 +20,19 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { runCopyCase, runListingCase } from "./flexcopy/bench.mjs";
 import { archiveCase, capacityCase, flexDaysCase, listingCase, pushbackCase, rateCase, smallObjectsCase, yearCase } from "./flexcopy/cases.mjs";
-import { copyTable, listingTable, machine, modelTable } from "./flexcopy/report.mjs";
+import { copyTable, listingTable, machine, modelTable, pushbackTable } from "./flexcopy/report.mjs";
 import { detectTools } from "./flexcopy/tools.mjs";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const TOOLS = ["flexcopy", "aws1", "aws2", "rclone", "rcloneTuned"];
+/** Case 5's push-back table by default (issue 18): these capacities in flight and these rates. */
+const DEFAULT_CAPACITIES = "10,20,40,100,200,400,none";
+const DEFAULT_RATES = "100,400";
 
 const { values: a } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
-    cases: { type: "string", default: "1,2,3,4,5" },
+    cases: { type: "string", default: "1,2,3,4,5,6" },
     tools: { type: "string", default: TOOLS.join(",") },
     runs: { type: "string" },
     full: { type: "boolean", default: false },
@@ -42,13 +45,15 @@ const { values: a } = parseArgs({
 });
 if (a.help) {
   console.log(
-    "usage: node bench/run.mjs [--quick] [--cases 1,2,3,4,5,6] [--tools flexcopy,aws1,aws2,rclone,rcloneTuned] [--runs n] [--full] [--out file] [--timeout-min 10] [--capacities 10,20,40,100,200,400,none] [--rates 50,100,200,400]\n" +
+    "usage: node bench/run.mjs [--quick] [--cases 1,2,3,4,5,6] [--tools flexcopy,aws1,aws2,rclone,rcloneTuned] [--runs n] [--full] [--out file] [--timeout-min 10] [--capacities 10,20,40,100,200,400,none] [--rates 100,400]\n" +
       "  cases: 1 small objects, 2 FLEX days, 3 listing, 4 the year 2023 (FLEXCOPY_BENCH_POLICY=multipart|manual), 5 push-back,\n" +
-      "         6 the whole archive 2010–2023 (19.39 TB, ~5 min; not in the default set)\n" +
-      "  --capacities  case 5 at each of these --max-inflight capacities (\"none\": no limit), on a job sized to each: a fixed limit at the\n" +
-      "                capacity, then auto's first run and a second one from the first's settled value (instead of 48, fixed 64 vs auto)\n" +
-      "  --rates       case 5 against a request rate instead: auto's first and second runs at each of these --max-rate limits\n" +
-      "                (writes per second per day prefix), a minute's worth of small objects in one day folder\n" +
+      "         6 the whole archive 2010–2023 (19.39 TB, ~9 min). All six: about an hour; case 5's push-back table is ~35 min of it\n" +
+      "  case 5 runs fixed 64 vs auto at a capacity of 48, then the push-back table: --capacities and --rates (defaults below);\n" +
+      "  either option alone runs only that part of the table\n" +
+      `  --capacities  --max-inflight capacities ("none": no limit; default ${DEFAULT_CAPACITIES}), each on a job sized to it:\n` +
+      "                a fixed limit at the capacity, then auto's first run and a second one from the first's settled value\n" +
+      `  --rates       --max-rate limits (writes per second per day prefix; default ${DEFAULT_RATES}): auto's first and second\n` +
+      "                runs on a minute's worth of small objects in one day folder\n" +
       "  --quick   small cases, one run each (a smoke test; writes bench/results-quick.md)\n" +
       "  --full    also run a tool in case 2 that already failed case 1 (rclone)\n" +
       "  --runs n  runs per tool and case (default 3; slow/failing tools fewer, as the results say)",
@@ -91,17 +96,22 @@ try {
   if (cases.has("2")) sections.push(copyTable(await runCopyCase(ctx, await flexDaysCase({ quick: a.quick, tmp, root: ROOT }))));
   if (cases.has("3")) sections.push(listingTable(await runListingCase(ctx, listingCase({ quick: a.quick }))));
   if (cases.has("4")) sections.push(modelTable(await runCopyCase(ctx, yearCase({ quick: a.quick }))));
-  if (cases.has("5") && a.capacities) {
-    for (const cap of a.capacities.split(",").map((x) => (x.trim() === "none" ? 0 : Number(x.trim())))) {
+  if (cases.has("5")) {
+    // Without --capacities / --rates: the fixed-64-vs-auto comparison at 48, then the whole push-back table
+    if (!a.capacities && !a.rates) sections.push(modelTable(await runCopyCase(ctx, pushbackCase({ quick: a.quick, tmp }))));
+    const caps = a.capacities ?? (a.rates ? "" : a.quick ? "20,100" : DEFAULT_CAPACITIES);
+    const rates = a.rates ?? (a.capacities ? "" : a.quick ? "100" : DEFAULT_RATES);
+    const table = [];
+    for (const cap of caps.split(",").filter((x) => x.trim()).map((x) => (x.trim() === "none" ? 0 : Number(x.trim())))) {
       if (!Number.isInteger(cap) || cap < 0) throw new Error(`--capacities: ${a.capacities}: expected whole numbers ≥ 1 or "none"`);
-      sections.push(modelTable(await runCopyCase(ctx, capacityCase({ quick: a.quick, tmp, maxInflight: cap }))));
+      table.push(await runCopyCase(ctx, capacityCase({ quick: a.quick, tmp, maxInflight: cap })));
     }
-  } else if (cases.has("5") && a.rates) {
-    for (const rate of a.rates.split(",").map((x) => Number(x.trim()))) {
+    for (const rate of rates.split(",").filter((x) => x.trim()).map((x) => Number(x.trim()))) {
       if (!Number.isInteger(rate) || rate < 1) throw new Error(`--rates: ${a.rates}: expected whole numbers ≥ 1`);
-      sections.push(modelTable(await runCopyCase(ctx, rateCase({ quick: a.quick, tmp, maxRate: rate }))));
+      table.push(await runCopyCase(ctx, rateCase({ quick: a.quick, tmp, maxRate: rate })));
     }
-  } else if (cases.has("5")) sections.push(modelTable(await runCopyCase(ctx, pushbackCase({ quick: a.quick, tmp }))));
+    if (table.length) sections.push(pushbackTable(table), ...table.map(modelTable));
+  }
   if (cases.has("6")) sections.push(modelTable(await runCopyCase(ctx, archiveCase({ quick: a.quick }))));
 } finally {
   cleanup();

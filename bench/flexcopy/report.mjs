@@ -140,15 +140,68 @@ function targetsLine(t, { model, pctIdeal, peakRss, failed }) {
   return `${missed === 0 ? "**targets met**" : `**${missed} of ${checks.length} targets missed**`}: ${checks.map(([ok, text]) => `${ok ? "✓" : "✗"} ${text}`).join("; ")}`;
 }
 
+/** One run's figures against the model (see `modelTable`). */
+function runMetrics(c, r) {
+  const T = c.faults.timeScale;
+  const L = c.faults.latencyMs / 1000;
+  const R = c.faults.copyRateBytesPerSec;
+  const work = Object.entries(r.ops).filter(([k]) => k !== "AssumeRole" && !k.startsWith("List")).reduce((s, [, n]) => s + n, 0);
+  const errors = Object.entries(r.errors).filter(([k]) => !k.startsWith("List")).reduce((s, [, n]) => s + n, 0);
+  const slow = Object.entries(r.errors).filter(([k]) => k.includes("SlowDown")).reduce((s, [, n]) => s + n, 0);
+  const busy = (work - errors) * L + (R ? r.bytes / R : 0); // modelled request-seconds
+  const model = (r.wallMs / 1000) * T;
+  const conc = r.summary?.concurrency?.peak ?? NaN;
+  // "run only": the engine's own elapsed time (listing included; process start, AssumeRole and the policy read not)
+  const runModel = ((r.summary?.elapsedMs ?? NaN) / 1000) * T;
+  // a rate limit: the writes made over the run at `rateCapacity` a second (cases.mjs rateCase)
+  const writes = work - errors;
+  const pctCap = c.capacity ? busy / c.capacity / model : c.rateCapacity ? writes / c.rateCapacity / model : NaN;
+  const pctCapRun = c.capacity ? busy / c.capacity / runModel : c.rateCapacity ? writes / c.rateCapacity / runModel : NaN;
+  return { model, conc, pctIdeal: busy / conc / model, pctCap, pctCapRun, slow: slow / work, slowN: slow, work, r };
+}
+
+/** Issue 18's targets for `auto` at every capacity: share of the capacity's throughput, SlowDown share, failures. */
+export const PUSHBACK_TARGETS = { share: 0.9, slowDown: 0.02 };
+
+/**
+ * The push-back table: one row per capacity or rate (the `capacityCase` / `rateCase` outputs), the fixed
+ * reference beside `auto`'s first and second runs, and whether `auto` met the targets in both.
+ */
+export function pushbackTable(outs) {
+  const head = ["S3's limit", "fixed at the capacity", "auto, first run", "auto, second run", "SlowDown (first / second)", "failed objects", "concurrency reached", "targets"];
+  const rows = [];
+  for (const out of outs) {
+    const c = out.case;
+    const limit = c.rateCapacity ? `${c.rateCapacity} writes/s per prefix` : c.faults.maxInflight > 0 ? `${c.capacity} in flight` : `none (${c.capacity} = --max-concurrency)`;
+    const pick = (re) => out.tools.find((t) => re.test(t.tool ?? ""));
+    const one = (t) => (t && !t.failed && !t.skipped && t.results[0] ? runMetrics(c, t.results[0]) : undefined);
+    const fixed = one(pick(/fixed/));
+    const first = one(pick(/first run/));
+    const second = one(pick(/second run/));
+    const pct = (x) => (x ? `${Math.round(x.pctCap * 100)} %` : "–");
+    const failed = [first, second].map((x) => (x ? (x.r.summary?.failed ?? NaN) : NaN));
+    const met = [first, second].every((x) => x && x.pctCap >= PUSHBACK_TARGETS.share && x.slow <= PUSHBACK_TARGETS.slowDown && (x.r.summary?.failed ?? 1) === 0);
+    rows.push([
+      limit,
+      c.rateCapacity ? "–" : pct(fixed),
+      pct(first),
+      pct(second),
+      [first, second].map((x) => (x ? `${(x.slow * 100).toFixed(2)} %` : "–")).join(" / "),
+      failed.map(f0).join(" / "),
+      [first, second].map((x) => (x ? f0(x.conc) : "–")).join(" / "),
+      met ? "✓" : "**✗**",
+    ]);
+  }
+  const table = [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  return `### Push-back at every capacity (case 5, issue 18's table)\n\nShare of the capacity's throughput over the whole process (modelled work ÷ capacity ÷ wall time; for a rate, the writes made ÷ the rate ÷ wall time), one run each; targets for \`auto\`: ≥ ${PUSHBACK_TARGETS.share * 100} % and ≤ ${PUSHBACK_TARGETS.slowDown * 100} % of copy requests answered SlowDown, no failed object, in both runs. The sections below have each run's detail.\n\n${table}\n`;
+}
+
 /**
  * Cases 4, 5 and 6, against the model: the ideal modelled time for C requests in flight is the sum of every
  * successful non-listing request's modelled time (latency + bytes / copy rate) divided by C.
  */
 export function modelTable(out) {
   const c = out.case;
-  const T = c.faults.timeScale;
-  const L = c.faults.latencyMs / 1000;
-  const R = c.faults.copyRateBytesPerSec;
   const head = [
     "run", "runs", "wall (median)", "modelled time", "concurrency reached", "max in flight (emulator)", "% of ideal for it",
     ...(c.capacity || c.rateCapacity ? ["% of capacity's throughput", "same, run only", "SlowDown share"] : []),
@@ -166,21 +219,7 @@ export function modelTable(out) {
       continue;
     }
     const ok = t.results;
-    const per = ok.map((r) => {
-      const work = Object.entries(r.ops).filter(([k]) => k !== "AssumeRole" && !k.startsWith("List")).reduce((s, [, n]) => s + n, 0);
-      const errors = Object.entries(r.errors).filter(([k]) => !k.startsWith("List")).reduce((s, [, n]) => s + n, 0);
-      const slow = Object.entries(r.errors).filter(([k]) => k.includes("SlowDown")).reduce((s, [, n]) => s + n, 0);
-      const busy = (work - errors) * L + (R ? r.bytes / R : 0); // modelled request-seconds
-      const model = (r.wallMs / 1000) * T;
-      const conc = r.summary?.concurrency?.peak ?? NaN;
-      // "run only": the engine's own elapsed time (listing included; process start, AssumeRole and the policy read not)
-      const runModel = ((r.summary?.elapsedMs ?? NaN) / 1000) * T;
-      // a rate limit: the writes made over the run at `rateCapacity` a second (cases.mjs rateCase)
-      const writes = work - errors;
-      const pctCap = c.capacity ? busy / c.capacity / model : c.rateCapacity ? writes / c.rateCapacity / model : NaN;
-      const pctCapRun = c.capacity ? busy / c.capacity / runModel : c.rateCapacity ? writes / c.rateCapacity / runModel : NaN;
-      return { model, conc, pctIdeal: busy / conc / model, pctCap, pctCapRun, slow: slow / work, r };
-    });
+    const per = ok.map((r) => runMetrics(c, r));
     const m = (f) => median(per.map(f));
     rows.push([
       t.tool,
