@@ -1,9 +1,9 @@
 // Helpers for the setup tests (policy, init, doctor); the shared harness is harness.ts.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "vitest";
-import type { RunResult } from "./harness.js";
+import { runCli, type RunResult } from "./harness.js";
 
 /** An environment with no AWS credentials and no FLEXCOPY_* settings: for commands that need no service. */
 export function bareEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -81,4 +81,16 @@ export function doctorRecords(stdout: string): DoctorRecord[] {
 /** The `doctor --json` record of one check, if there is one. */
 export function doctorRecord(stdout: string, name: string): DoctorRecord | undefined {
   return doctorRecords(stdout).find((l) => l.name === name);
+}
+
+/**
+ * `policy --merge` is idempotent: merging its own output again (through a file in `cwd`, or on stdin without
+ * one) exits 0, prints the same policy and says it added nothing.
+ */
+export async function expectMergeAddsNothing(mergedText: string, env: Record<string, string>, cwd?: string): Promise<void> {
+  if (cwd) writeFileSync(path.join(cwd, "merged.json"), mergedText);
+  const again = cwd ? await runCli(["policy", "--merge", "merged.json"], { env, cwd }) : await runCli(["policy", "--merge", "-"], { env, input: mergedText });
+  expect(again.code, again.stderr).toBe(0);
+  expect(JSON.parse(again.stdout)).toEqual(JSON.parse(mergedText));
+  expect(again.stderr).toMatch(/^nothing to add/);
 }

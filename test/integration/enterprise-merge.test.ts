@@ -10,7 +10,7 @@ import type { Emulator } from "../../src/emulator/index.js";
 import { parsePolicy } from "../../src/iam/document.js";
 import { bucketPolicy } from "../../src/iam/manual.js";
 import { decide, otherCallers, type Probe, type ProbeCaller } from "../../src/setup/policy-probes.js";
-import { lineOf, tempDir } from "./doctor-helpers.js";
+import { expectMergeAddsNothing, lineOf, tempDir } from "./doctor-helpers.js";
 import { cliEnv, emulator, runCli, summaryOf, under } from "./harness.js";
 
 const ORG = "o-a1b2c3d4e5";
@@ -78,11 +78,7 @@ describe("an organisation perimeter (aws:PrincipalOrgID) on the customer's bucke
     expect(m.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^your statement "EnforceOrgIdentities" refused the role's \w+: added ArnNotLike aws:PrincipalArn /)]);
 
     // Merging twice changes nothing.
-    writeFileSync(path.join(cwd, "merged.json"), m.stdout);
-    const again = await runCli(["policy", "--merge", "merged.json"], { env, cwd });
-    expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout)).toEqual(merged);
-    expect(again.stderr).toMatch(/^nothing to add/);
+    await expectMergeAddsNothing(m.stdout, env, cwd);
 
     // Applied by the owner (as the customer would, over S3's API): fetch copies, each object yours (FULL_CONTROL).
     await owner(emu).send(new PutBucketPolicyCommand({ Bucket: DEST, Policy: m.stdout }));
