@@ -220,7 +220,22 @@ describe("AdaptiveConcurrency", () => {
     expect(c.backoffs).toBe(1);
   });
 
-  const RTTS = [50, 150, 1000, 5000];
+  it("a refusal with a count in flight (>= 40): cut 5 % below it; without the count, or below 40, by β (0.85)", () => {
+    const cut = (initial: number, inflight?: number) => {
+      const { c } = controller({ initial, max: 256 });
+      const t = c.start();
+      c.failure(t, { code: "SlowDown", status: 503 }, inflight);
+      return c.limit;
+    };
+    expect(cut(100, 94)).toBe(90); // 95 × 0.95: S3 took the 94 in flight and this one was the edge
+    expect(cut(100)).toBe(85); // the window stands in for the count: β
+    expect(cut(30, 29)).toBe(25); // 30 × 0.85: at small windows 5 % is less than a request
+    expect(cut(100, 60)).toBe(85); // fewer in flight than β·w: not what S3 refused (a stray 503), the window by β
+  });
+
+  // 500 ms and 2 s: the round trips of bench case 5 at 100 and 400 in flight. At 2 s, `served` once reached
+  // back into slow start's ramp and cut a second time to half the capacity (84 % over the run).
+  const RTTS = [50, 150, 500, 1000, 2000, 5000];
   const CAPACITIES = [10, 20, 40, 100, 200, 400];
 
   it("the targets at every capacity (requests in flight 10–400, and none), for 50 ms to 5 s round trips: >= 90 % of the throughput over a whole run, <= 2 % SlowDown, nothing failed", () => {

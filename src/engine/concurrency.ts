@@ -25,8 +25,9 @@
  *   the limit, and the cut is from there. Cutting the limit by β alone would take several round trips of
  *   refusals (64 → 54 → 46 → … → 20) to come down from a doubling; the same holds for a start from a
  *   settled value above what S3 takes today.
- * - On a signal: the limit is multiplied by `decrease` (β = 0.85) and the limit it was cut from is
- *   remembered (W_max: where S3 pushed back). One cut per round trip: a signal from a request that started
+ * - On a signal: the limit is multiplied by `decrease` (β = 0.85; 0.95 where S3 refused with a known count
+ *   in flight of 40 or more, `IN_FLIGHT_DECREASE`) and the limit it was cut from is remembered (W_max:
+ *   where S3 pushed back). One cut per round trip: a signal from a request that started
  *   before the last cut does not cut again (RFC 5681's one reduction per window), so a burst of 503s from
  *   one overshoot is one cut, not ten.
  * - After a cut the limit follows CUBIC's curve, W(t) = C·(t − K)³ + W_max with K = ∛((W_max − W)/C): it
@@ -166,6 +167,21 @@ const SERVED_BELOW = 0.75;
 const SERVED_BELOW_IN_SLOW_START = 0.6;
 
 /**
+ * The cut where S3 refused with W_max requests in flight (a limit in flight, not a rate) and W_max >= SMALL_WINDOW:
+ * 5 % below it rather than β's 15 %. A refusal in flight is exact — S3 took the W_max requests in flight and
+ * refused the next — so a cut needs only bring the window under it, and DCTCP (RFC 8257 §3.3) cuts in
+ * proportion to the share of requests marked (one refused of W_max is ~1/W_max) rather than by a fixed
+ * half. The shallower cut shortens CUBIC's climb back (K = ∛(0.05·W_max / C): 2.9 s at 200 instead of
+ * 4.2 s) and so the time spent below the capacity: simulated (`concurrency.test.ts`), 200 in flight with
+ * 1 s copies over a minute's run from 88.5 % to 91.3 % of the capacity, 100 with 0.5 s copies from 91.5 %
+ * to 94.2 %, SlowDown still <= 0.2 %. Not below a served estimate (a rate: `served` is noisy, ±15 %, and
+ * the request rate needs a real margin under it; 0.95 there doubled SlowDown at 100–1,000 requests/s) nor
+ * for small windows (at 10 in flight 5 % is half a request: the same cut as none; with 5 s copies SlowDown
+ * went to 2.3 %).
+ */
+const IN_FLIGHT_DECREASE = 0.95;
+
+/**
  * Below this W_max the CUBIC clock runs slower: its unit is at least SMALL_WINDOW / W_max round trips. Each
  * probe beyond W_max costs one refused request, once per cycle of ~K + ∛(1/C) units (~2.9 at W_max 10);
  * counted in round trips, a cycle at a window of 10 carries only ~29 requests, so probing alone would
@@ -193,6 +209,13 @@ export class AdaptiveConcurrency {
   private recent: number[] = [];
   private recentHead = 0;
   private firstSuccess = -1;
+  /**
+   * When slow start ended (its first cut, or the start from a settled value). In congestion avoidance `served`
+   * counts only from here: its span (4 round trips of 2 s copies: 8 s) would otherwise reach back into the
+   * ramp, count a fraction of what S3 takes now, and cut to it (simulated at 100 in flight with 2 s copies:
+   * a second cut from 96 to 54 four seconds after the first, and 84 % of the capacity over the run).
+   */
+  private rampEnd = Infinity;
   /** Slow start's current doubling period: its start and the window then. */
   private ssFrom = -Infinity;
   private ssBase = 0;
@@ -227,6 +250,7 @@ export class AdaptiveConcurrency {
       this.threshold = this.window;
       this.k = Math.cbrt((this.wMax - this.window) / this.c);
       this.cutAt = this.now();
+      this.rampEnd = this.cutAt;
     }
     this.peak = this.limit;
     this.reported = this.limit;
@@ -297,8 +321,10 @@ export class AdaptiveConcurrency {
    *   per second: a window that doubles every 50 ms round trip is past a rate limit many times over before
    *   the first second's count says so (simulated at 1,000 requests/s and 50 ms: 327 in flight, 4,300
    *   refusals).
-   * - Round trips of a second and more (large copies: a 128 MiB part at ~20 MB/s takes ~6.7 s): + srtt/1 s
-   *   per success, so the window still doubles in a second rather than in a round trip. Per round trip
+   * - Round trips of a second and more (large copies: a 128 MiB part at ~20 MB/s takes ~6.7 s):
+   *   + 2^(srtt/1 s) − 1 per success (×4 per 2 s round trip), so the window still doubles in a second
+   *   rather than in a round trip (+ srtt/1 s, ×3 per 2 s round trip, fell behind: simulated at 384 with
+   *   2 s copies, 92.0 % of the capacity over 100 s instead of 92.5 %). Per round trip
    *   alone, the climb from 8 to 384 takes ~5.6 round trips (~37 s with 6.7 s parts; measured with 2 s
    *   copies at a capacity of 400: 86 % of the capacity over a 100 s run). A push-back in flight is answered
    *   at once (S3 refuses before any work), so the faster climb overshoots by what is sent in one refusal's
@@ -309,7 +335,7 @@ export class AdaptiveConcurrency {
       this.ssFrom = now;
       this.ssBase = this.window;
     }
-    this.window = Math.min(this.window + Math.max(1, this.srtt / RATE_WINDOW_MS), 2 * this.ssBase);
+    this.window = Math.min(this.window + Math.max(1, 2 ** (this.srtt / RATE_WINDOW_MS) - 1), 2 * this.ssBase);
   }
 
   /**
@@ -320,7 +346,7 @@ export class AdaptiveConcurrency {
    */
   private served(span: number): number {
     const now = this.now();
-    if (span === Infinity || this.firstSuccess < 0 || now - this.firstSuccess < span) return Infinity;
+    if (span === Infinity || this.firstSuccess < 0 || now - this.firstSuccess < span || (this.threshold !== Infinity && now - this.rampEnd < span)) return Infinity;
     while (this.recentHead < this.recent.length && this.recent[this.recentHead]! <= now - span) this.recentHead++;
     if (this.recentHead > 4096) {
       this.recent = this.recent.slice(this.recentHead);
@@ -380,9 +406,14 @@ export class AdaptiveConcurrency {
     const below = this.threshold === Infinity ? SERVED_BELOW_IN_SLOW_START : SERVED_BELOW;
     // With fewer in flight than β·w the lane was not what S3 refused (the tail of a run, a stray 503): the
     // window, as TCP would
-    const took = Math.max(this.min, served < below * inFlight ? served : inFlight >= this.decrease * w ? inFlight : w);
+    const fromServed = served < below * inFlight;
+    const fromInFlight = !fromServed && inflight !== undefined && inFlight >= this.decrease * w;
+    const took = Math.max(this.min, fromServed ? served : inFlight >= this.decrease * w ? inFlight : w);
     this.wMax = Math.min(w, took);
-    this.window = Math.max(this.min, this.wMax * this.decrease);
+    // the cut: IN_FLIGHT_DECREASE below a count in flight, β below a served estimate, the window or a small one
+    const beta = fromInFlight && this.wMax >= SMALL_WINDOW ? Math.max(this.decrease, IN_FLIGHT_DECREASE) : this.decrease;
+    this.window = Math.max(this.min, this.wMax * beta);
+    if (this.threshold === Infinity) this.rampEnd = now;
     this.threshold = this.window;
     this.k = Math.cbrt(Math.max(0, this.wMax - this.window) / this.c);
     this.cutAt = now;
