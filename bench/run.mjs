@@ -40,12 +40,13 @@ const { values: a } = parseArgs({
     "timeout-min": { type: "string", default: "10" },
     capacities: { type: "string" },
     rates: { type: "string" },
+    rounds: { type: "string", default: "50" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 if (a.help) {
   console.log(
-    "usage: node bench/run.mjs [--quick] [--cases 1,2,3,4,5,6] [--tools flexcopy,aws1,aws2,rclone,rcloneTuned] [--runs n] [--full] [--out file] [--timeout-min 10] [--capacities 10,20,40,100,200,400,none] [--rates 100,400]\n" +
+    "usage: node bench/run.mjs [--quick] [--cases 1,2,3,4,5,6] [--tools flexcopy,aws1,aws2,rclone,rcloneTuned] [--runs n] [--full] [--out file] [--timeout-min 10] [--capacities 10,20,40,100,200,400,none] [--rates 100,400] [--rounds 50]\n" +
       "  cases: 1 small objects, 2 FLEX days, 3 listing, 4 the year 2023 (FLEXCOPY_BENCH_POLICY=multipart|manual), 5 push-back,\n" +
       "         6 the whole archive 2010–2023 (19.39 TB, ~9 min). All six: about an hour; case 5's push-back table is ~35 min of it\n" +
       "  case 5 runs fixed 64 vs auto at a capacity of 48, then the push-back table: --capacities and --rates (defaults below);\n" +
@@ -54,6 +55,8 @@ if (a.help) {
       "                a fixed limit at the capacity, then auto's first run and a second one from the first's settled value\n" +
       `  --rates       --max-rate limits (writes per second per day prefix; default ${DEFAULT_RATES}): auto's first and second\n` +
       "                runs on a minute's worth of small objects in one day folder\n" +
+      "  --rounds n    the capacities' jobs last n round trips at the capacity, and at least a minute (default 50;\n" +
+      "                the unit simulation's runs are 100): a first run's climb is a fixed cost in seconds\n" +
       "  --quick   small cases, one run each (a smoke test; writes bench/results-quick.md)\n" +
       "  --full    also run a tool in case 2 that already failed case 1 (rclone)\n" +
       "  --runs n  runs per tool and case (default 3; slow/failing tools fewer, as the results say)",
@@ -102,9 +105,11 @@ try {
     const caps = a.capacities ?? (a.rates ? "" : a.quick ? "20,100" : DEFAULT_CAPACITIES);
     const rates = a.rates ?? (a.capacities ? "" : a.quick ? "100" : DEFAULT_RATES);
     const table = [];
+    const rounds = Number(a.rounds);
+    if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: ${a.rounds}: expected a whole number ≥ 1`);
     for (const cap of caps.split(",").filter((x) => x.trim()).map((x) => (x.trim() === "none" ? 0 : Number(x.trim())))) {
       if (!Number.isInteger(cap) || cap < 0) throw new Error(`--capacities: ${a.capacities}: expected whole numbers ≥ 1 or "none"`);
-      table.push(await runCopyCase(ctx, capacityCase({ quick: a.quick, tmp, maxInflight: cap })));
+      table.push(await runCopyCase(ctx, capacityCase({ quick: a.quick, tmp, maxInflight: cap, rounds })));
     }
     for (const rate of rates.split(",").filter((x) => x.trim()).map((x) => Number(x.trim()))) {
       if (!Number.isInteger(rate) || rate < 1) throw new Error(`--rates: ${a.rates}: expected whole numbers ≥ 1`);
