@@ -279,6 +279,34 @@ export function isThrottling(code: string): boolean {
   return THROTTLING.has(code);
 }
 
+/** What `isCongestion` needs of a failed request's classification. */
+export interface Outcome {
+  code: string;
+  status?: number;
+}
+
+/**
+ * Besides throttling, what `--concurrency auto` also reads as "too much at once" (engine/concurrency.ts): an
+ * overloaded service, timeouts and dropped connections. Internal errors, denials and missing keys are not.
+ */
+const OVERLOAD = new Set([
+  "ServiceUnavailable",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "TimeoutError",
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+
+/** The congestion signals `--concurrency auto` cuts on: throttling, overload, and any 503 or 429. */
+export function isCongestion(o: Outcome): boolean {
+  return THROTTLING.has(o.code) || OVERLOAD.has(o.code) || o.status === 503 || o.status === 429;
+}
+
 export function isAccessDenied(err: unknown): boolean {
   return verdictOf(err).code === "AccessDenied";
 }

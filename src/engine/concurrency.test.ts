@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backoffMs, THROTTLING_RETRY_DELAY_BASE_MS } from "../aws/classify.js";
-import { AdaptiveConcurrency, isCongestion, type AdaptiveOptions, type ConcurrencyChange, type Settled, type Ticket } from "./concurrency.js";
+import { backoffMs, isCongestion, THROTTLING_RETRY_DELAY_BASE_MS } from "../aws/classify.js";
+import { AdaptiveConcurrency, type AdaptiveOptions, type ConcurrencyChange, type Settled, type Ticket } from "./concurrency.js";
 
 /** A controller on a fake clock: `clock.now` moves only when a test says so. */
 function controller(opts: Partial<AdaptiveOptions> & { max: number }) {

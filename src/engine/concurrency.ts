@@ -58,36 +58,8 @@
  *   SlowDown on <= 2 % of copy requests.
  */
 
-/** What the controller needs of a failed request's classification. */
-export interface Outcome {
-  code: string;
-  status?: number;
-}
-
-/** Codes that mean "too much at once": S3's push-back, throttling, timeouts, dropped connections. */
-const CONGESTION = new Set([
-  "SlowDown",
-  "ServiceUnavailable",
-  "Throttling",
-  "ThrottlingException",
-  "RequestThrottled",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "BandwidthLimitExceeded",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "TimeoutError",
-  "ETIMEDOUT",
-  "ECONNRESET",
-  "EPIPE",
-  "UND_ERR_SOCKET",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-]);
-
-export function isCongestion(o: Outcome): boolean {
-  return CONGESTION.has(o.code) || o.status === 503 || o.status === 429;
-}
+import { isCongestion, type Outcome } from "../aws/classify.js";
+import { ServedEstimate } from "./served.js";
 
 /** Where a run settled, kept for the next run against the same destination (state/settled.ts). */
 export interface Settled {
@@ -205,13 +177,11 @@ export class AdaptiveConcurrency {
   private lastCut = -Infinity;
   /** Smoothed duration of a successful request (RFC 6298's SRTT, gain 1/8), ms; 0 until the first. */
   private srtt = 0;
-  /** When the requests of the last second succeeded (a queue: `recentHead` is its first live entry). */
-  private recent: number[] = [];
-  private recentHead = 0;
-  private firstSuccess = -1;
+  /** What S3 served of late (served.ts). */
+  private readonly served = new ServedEstimate();
   /**
-   * When slow start ended (its first cut, or the start from a settled value). In congestion avoidance `served`
-   * counts only from here: its span (4 round trips of 2 s copies: 8 s) would otherwise reach back into the
+   * When slow start ended (its first cut, or the start from a settled value). In congestion avoidance the
+   * served estimate counts only from here: its span (4 round trips of 2 s copies: 8 s) would otherwise reach back into the
    * ramp, count a fraction of what S3 takes now, and cut to it (simulated at 100 in flight with 2 s copies:
    * a second cut from 96 to 54 four seconds after the first, and 84 % of the capacity over the run).
    */
@@ -301,9 +271,9 @@ export class AdaptiveConcurrency {
   success(ticket: Ticket, queued: boolean): void {
     const now = this.now();
     const took = now - ticket.at;
-    if (this.firstSuccess < 0) this.firstSuccess = now;
-    this.recent.push(now);
     this.srtt = this.srtt === 0 ? took : this.srtt + (took - this.srtt) / 8;
+    // kept: the longest span ever asked for (4 round trips, or a second), twice over
+    this.served.record(now, 8 * Math.max(RATE_WINDOW_MS, this.srtt));
     if (!queued || this.window >= this.max) return;
     if (this.window < this.threshold) this.slowStart(now);
     else this.avoid();
@@ -336,23 +306,6 @@ export class AdaptiveConcurrency {
       this.ssBase = this.window;
     }
     this.window = Math.min(this.window + Math.max(1, 2 ** (this.srtt / RATE_WINDOW_MS) - 1), 2 * this.ssBase);
-  }
-
-  /**
-   * What S3 took, by Little's law: the requests that succeeded over the last second times their round
-   * trip is how many it served in flight on average. Against a rate limit (S3's documented push-back is
-   * requests per second) the requests in flight at a refusal say nothing — every slot is busy, a share of
-   * them refused — but this does. Infinity until there is a second of history.
-   */
-  private served(span: number): number {
-    const now = this.now();
-    if (span === Infinity || this.firstSuccess < 0 || now - this.firstSuccess < span || (this.threshold !== Infinity && now - this.rampEnd < span)) return Infinity;
-    while (this.recentHead < this.recent.length && this.recent[this.recentHead]! <= now - span) this.recentHead++;
-    if (this.recentHead > 4096) {
-      this.recent = this.recent.slice(this.recentHead);
-      this.recentHead = 0;
-    }
-    return ((this.recent.length - this.recentHead) * this.srtt) / span;
   }
 
   /** Congestion avoidance, per successful request (RFC 9438 §4.2–4.4, one request standing for one ACK). */
@@ -402,7 +355,7 @@ export class AdaptiveConcurrency {
     // a rate it served about the rate; earlier periods, or longer round trips, are a ramp and say nothing.
     const ssSpan = Math.min(RATE_WINDOW_MS, now - this.ssFrom);
     const span = this.threshold !== Infinity ? Math.max(RATE_WINDOW_MS, 4 * this.srtt) : ssSpan >= 2 * this.srtt ? ssSpan : Infinity;
-    const served = this.served(span);
+    const served = this.served.inFlight(now, span, this.srtt, this.threshold !== Infinity ? this.rampEnd : -Infinity);
     const below = this.threshold === Infinity ? SERVED_BELOW_IN_SLOW_START : SERVED_BELOW;
     // With fewer in flight than β·w the lane was not what S3 refused (the tail of a run, a stray 503): the
     // window, as TCP would
